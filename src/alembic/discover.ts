@@ -1,0 +1,266 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import type { GuardConfig } from '../config.js';
+import { listFiles, type Repo } from '../git/repo.js';
+import { pyprojectTool } from '../toml.js';
+import type { Discovery, Environment, Unresolved } from './environment.js';
+import { iniValue, parseIni, sectionsWithScriptLocation } from './ini.js';
+
+/**
+ * Finds every Alembic environment of the repository without walking the working tree: git lists
+ * the candidate files (tracked, plus untracked ones that are not ignored), and only those are read.
+ */
+export async function discover(repo: Repo, config: GuardConfig): Promise<Discovery> {
+  const ctx = new Context(repo, config);
+  if (config.environments || config.locations) {
+    ctx.fromConfig();
+    return ctx.result(config.source ?? 'configuration');
+  }
+  const candidates = await listFiles(
+    repo,
+    [':(glob)**/alembic.ini', ':(glob)**/pyproject.toml', ':(glob)**/env.py'],
+    true,
+  );
+  // An ignored alembic.ini (it often holds a database URL) is not listed by git; look for it
+  // where Alembic and Flask-Migrate put it.
+  for (const probe of ['alembic.ini', 'migrations/alembic.ini']) {
+    if (!candidates.includes(probe) && existsSync(join(repo.root, probe))) candidates.push(probe);
+  }
+  candidates.sort();
+  for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
+  for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
+  for (const file of candidates) if (file.endsWith('env.py')) ctx.fromEnvPy(file);
+  return ctx.result('discovered');
+}
+
+class Context {
+  readonly environments: Environment[] = [];
+  readonly unresolved: Unresolved[] = [];
+  private readonly realRoot: string;
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly config: GuardConfig,
+  ) {
+    this.realRoot = safeRealpath(repo.root);
+  }
+
+  result(origin: string): Discovery {
+    return { environments: this.environments, unresolved: this.unresolved, origin };
+  }
+
+  fromConfig(): void {
+    const source = this.config.source ?? 'configuration';
+    const groups =
+      this.config.environments ?? (this.config.locations ?? []).map((location) => ({ versions: [location] }));
+    for (const group of groups as { name?: string; versions: string[]; allowMultipleHeads?: boolean }[]) {
+      const versions: string[] = [];
+      const outside: string[] = [];
+      for (const location of group.versions) {
+        const rel = this.toRepoPath(resolve(this.repo.root, location));
+        if (rel === null) outside.push(location);
+        else versions.push(rel);
+      }
+      // The script directory is the versions directory's parent when env.py lives there.
+      const parent = versions.length ? posix.dirname(versions[0]) : null;
+      const scriptDir = parent !== null && existsSync(join(this.repo.root, parent, 'env.py')) ? normal(parent) : null;
+      this.add({
+        name: group.name ?? versions[0] ?? group.versions[0],
+        scriptDir,
+        versions,
+        envFiles: scriptDir !== null ? scriptFiles(scriptDir) : [],
+        source,
+        allowMultipleHeads: group.allowMultipleHeads ?? this.allowsHeads(group.name ?? versions[0]),
+        outside,
+      });
+    }
+  }
+
+  fromIni(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(join(this.repo.root, file), 'utf8');
+    } catch {
+      return;
+    }
+    const sections = parseIni(text);
+    const iniDir = dirname(join(this.repo.root, file));
+    const here = { here: iniDir };
+    const named = sectionsWithScriptLocation(sections);
+    if (named.length === 0) {
+      // Flask-Migrate: migrations/alembic.ini has no script_location; the app passes the
+      // ini's own directory in code.
+      if (existsSync(join(iniDir, 'env.py'))) {
+        const scriptDir = normal(posix.dirname(file));
+        this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, []);
+      }
+      return;
+    }
+    for (const section of named) {
+      const source = `${file} [${section}]`;
+      const location = iniValue(sections, section, 'script_location', here)!.trim();
+      const scriptAbs = this.resolveLocation(location, iniDir, source);
+      if (scriptAbs === null) continue;
+      const scriptDir = this.toRepoPath(scriptAbs);
+      const versionsRaw = iniValue(sections, section, 'version_locations', here);
+      const separator =
+        iniValue(sections, section, 'path_separator', here) ?? iniValue(sections, section, 'version_path_separator', here);
+      const locations = versionsRaw ? splitVersionLocations(versionsRaw, separator) : null;
+      if (scriptDir === null) {
+        this.add({ name: location, scriptDir: null, versions: [], envFiles: [file], source, allowMultipleHeads: false, outside: [location] });
+        continue;
+      }
+      const versions = locations ?? [join(scriptAbs, 'versions')];
+      this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section);
+    }
+  }
+
+  async fromPyproject(file: string): Promise<void> {
+    const abs = join(this.repo.root, file);
+    const table = await pyprojectTool(abs, 'alembic');
+    if (!table || typeof table.script_location !== 'string') return;
+    const dir = dirname(abs);
+    const here = (value: string) => value.replaceAll('%(here)s', dir);
+    const source = `${file} [tool.alembic]`;
+    const scriptAbs = this.resolveLocation(here(table.script_location), dir, source);
+    if (scriptAbs === null) return;
+    const scriptDir = this.toRepoPath(scriptAbs);
+    if (scriptDir === null) {
+      this.add({ name: table.script_location, scriptDir: null, versions: [], envFiles: [file], source, allowMultipleHeads: false, outside: [table.script_location] });
+      return;
+    }
+    const list = Array.isArray(table.version_locations)
+      ? table.version_locations.filter((v): v is string => typeof v === 'string')
+      : typeof table.version_locations === 'string'
+        ? splitVersionLocations(table.version_locations, undefined)
+        : null;
+    const versions = (list ?? [join(scriptAbs, 'versions')]).map((v) => resolve(dir, here(v)));
+    this.addScriptDir(scriptDir, versions, file, source, []);
+  }
+
+  fromEnvPy(file: string): void {
+    // Environments configured in Python code (openstack/neutron, prefect): env.py beside versions/.
+    const scriptDir = normal(posix.dirname(file));
+    if (this.environments.some((env) => env.scriptDir === scriptDir)) return;
+    if (!isDirectory(join(this.repo.root, scriptDir, 'versions'))) return;
+    this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], null, `${file} (env.py beside versions/)`, []);
+  }
+
+  /** Adds an environment rooted at a script directory; versions are absolute or repo-relative. */
+  private addScriptDir(
+    scriptDir: string,
+    versionPaths: string[],
+    configFile: string | null,
+    source: string,
+    outside: string[],
+    section?: string,
+  ): void {
+    const versions: string[] = [];
+    for (const path of versionPaths) {
+      const rel = this.toRepoPath(resolve(this.repo.root, path));
+      if (rel === null) outside.push(path);
+      else versions.push(rel);
+    }
+    const envFiles = scriptFiles(scriptDir);
+    if (configFile) envFiles.push(configFile);
+    const name = section ? `${scriptDir || '.'} [${section}]` : scriptDir || '.';
+    this.add({ name, scriptDir, versions, envFiles, source, allowMultipleHeads: this.allowsHeads(name), outside });
+  }
+
+  private add(environment: Environment): void {
+    environment.versions = [...new Set(environment.versions)];
+    const key = environment.versions.slice().sort().join('\n');
+    const twin = this.environments.find((env) => env.versions.slice().sort().join('\n') === key && key !== '');
+    if (twin) {
+      // The same environment named by two files (alembic.ini and pyproject.toml, or sections
+      // that inherit script_location from [DEFAULT]): keep one, with both config files.
+      for (const file of environment.envFiles) if (!twin.envFiles.includes(file)) twin.envFiles.push(file);
+      return;
+    }
+    this.environments.push(environment);
+  }
+
+  private allowsHeads(name: string | undefined): boolean {
+    const allow = this.config.allowMultipleHeads;
+    return allow === true || (Array.isArray(allow) && name !== undefined && allow.includes(name));
+  }
+
+  /** script_location: a path (relative to the config file's directory) or `package:path`. */
+  private resolveLocation(location: string, baseDir: string, source: string): string | null {
+    const pkg = /^([A-Za-z_][\w.]*):(.*)$/.exec(location);
+    if (pkg && !isAbsolute(location)) {
+      const sub = join(...pkg[1].split('.'), pkg[2]);
+      for (const base of [baseDir, join(baseDir, 'src'), this.repo.root, join(this.repo.root, 'src')]) {
+        if (isDirectory(join(base, sub))) return join(base, sub);
+      }
+      this.unresolved.push({
+        source,
+        location,
+        reason: `the package path "${location}" matches no directory of the repository; set "locations" in the alembic-guard configuration`,
+      });
+      return null;
+    }
+    return resolve(baseDir, location);
+  }
+
+  /** Repo-relative POSIX path of an absolute path (following symlinks), or null when outside. */
+  private toRepoPath(abs: string): string | null {
+    const inside = (base: string, path: string): string | null => {
+      const rel = relative(base, path);
+      if (rel === '') return '';
+      if (rel.startsWith('..') || isAbsolute(rel)) return null;
+      return rel.split(sep).join('/');
+    };
+    if (existsSync(abs)) {
+      // A symlinked versions directory: git tracks the files at the link's target.
+      const real = safeRealpath(abs);
+      return inside(this.realRoot, real);
+    }
+    return inside(this.repo.root, abs) ?? inside(this.realRoot, abs);
+  }
+}
+
+/**
+ * Alembic's rules for version_locations: with path_separator / version_path_separator set
+ * (os, space, newline, ":" or ";") split on it; otherwise the legacy rule splits on commas and
+ * spaces (alembic/script/base.py, ScriptDirectory.from_config).
+ */
+export function splitVersionLocations(value: string, separator: string | undefined): string[] {
+  const sep = separator?.trim();
+  let parts: string[];
+  if (sep === undefined || sep === '') parts = value.split(/, *| +|\n/);
+  else if (sep === 'os') parts = value.split(process.platform === 'win32' ? ';' : ':');
+  else if (sep === 'space') parts = value.split(' ');
+  else if (sep === 'newline') parts = value.split('\n');
+  else if (sep === ':' || sep === ';') parts = value.split(sep);
+  else parts = value.split(/, *| +|\n/);
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+function scriptFiles(scriptDir: string): string[] {
+  return [`${prefix(scriptDir)}env.py`, `${prefix(scriptDir)}script.py.mako`];
+}
+
+function prefix(dir: string): string {
+  return dir === '' || dir === '.' ? '' : `${dir}/`;
+}
+
+function normal(dir: string): string {
+  return dir === '.' ? '' : dir;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}

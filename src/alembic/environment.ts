@@ -1,0 +1,59 @@
+/** An Alembic environment as the guard sees it: one revision graph and the files it is made of. */
+export interface Environment {
+  /** Display name: the script directory (e.g. "backend/alembic"), or the configured name. */
+  name: string;
+  /** Repo-relative POSIX path of the script directory (env.py's home), or null when unknown. */
+  scriptDir: string | null;
+  /** Repo-relative versions directories; one graph spans all of them. */
+  versions: string[];
+  /** Repo-relative environment files: env.py, script.py.mako and the config file naming them. */
+  envFiles: string[];
+  /** Where this environment was found, e.g. "backend/alembic.ini [alembic]". */
+  source: string;
+  allowMultipleHeads: boolean;
+  /** Configured locations that lie outside the repository (no commit can hold them). */
+  outside: string[];
+}
+
+/** A configured location the guard could not map to a directory of the repository. */
+export interface Unresolved {
+  source: string;
+  location: string;
+  reason: string;
+}
+
+export interface Discovery {
+  environments: Environment[];
+  unresolved: Unresolved[];
+  /** Where the environments came from: "discovered" or the configuration's source. */
+  origin: string;
+}
+
+/** What Alembic loads as a migration: *.py, not __init__*, not emacs lock files, not __pycache__. */
+export function isMigrationPath(path: string): boolean {
+  if (!path.endsWith('.py')) return false;
+  const parts = path.split('/');
+  const base = parts[parts.length - 1];
+  if (base.startsWith('__init__') || base.startsWith('.#')) return false;
+  return !parts.includes('__pycache__');
+}
+
+/** The environment a path belongs to, and whether it is a migration or an environment file. */
+export function classify(
+  environments: Environment[],
+  path: string,
+): { environment: Environment; role: 'migration' | 'env-file' } | null {
+  for (const environment of environments) {
+    if (environment.envFiles.includes(path)) return { environment, role: 'env-file' };
+  }
+  for (const environment of environments) {
+    for (const dir of environment.versions) {
+      if (isUnder(path, dir)) return isMigrationPath(path) ? { environment, role: 'migration' } : null;
+    }
+  }
+  return null;
+}
+
+export function isUnder(path: string, dir: string): boolean {
+  return dir === '' || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}

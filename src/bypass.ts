@@ -1,0 +1,41 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findingPaths } from './report/json.js';
+import { configValue } from './git/repo.js';
+import { blocking, type Report } from './report/report.js';
+
+/** ALEMBIC_GUARD_SKIP=<reason>: any non-empty value but "0" lets a blocked hook through. */
+export function skipReason(env: NodeJS.ProcessEnv = process.env): string | null {
+  const value = env.ALEMBIC_GUARD_SKIP;
+  if (value === undefined || value === '' || value === '0') return null;
+  return value;
+}
+
+/**
+ * Marks a blocked report as bypassed and appends one JSON line to
+ * <git common dir>/alembic-guard/bypass.log (shared by all worktrees of the clone).
+ * The only write the hooks make, and never to the working tree, index or refs.
+ */
+export async function applyBypass(report: Report, reason: string): Promise<void> {
+  const blockers = blocking(report);
+  if (blockers.length === 0 || !report.workspace) return;
+  const { repo } = report.workspace;
+  const dir = join(repo.commonDir, 'alembic-guard');
+  const logFile = join(dir, 'bypass.log');
+  const entry = {
+    time: new Date().toISOString(),
+    hook: report.command,
+    user: (await configValue(repo, 'user.email').catch(() => null)) ?? null,
+    reason,
+    paths: [...new Set(blockers.flatMap(findingPaths))],
+    findings: blockers.map((f) => f.kind),
+  };
+  let written: string | null = logFile;
+  try {
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
+  } catch {
+    written = null; // still let it through: the warning on screen says the log failed
+  }
+  report.bypass = { reason, logFile: written };
+}

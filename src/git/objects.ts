@@ -1,0 +1,80 @@
+import type { Repo } from './repo.js';
+import { git, splitZ } from './run.js';
+import { literal } from './status.js';
+
+/** A file as a source (index or commit) records it: its path, mode and blob id. */
+export interface BlobEntry {
+  path: string;
+  mode: string;
+  oid: string;
+}
+
+/** Entries of the index in use under the given directories (`git ls-files -s`). */
+export async function indexEntries(repo: Repo, dirs: string[], indexFile?: string): Promise<BlobEntry[]> {
+  if (dirs.length === 0) return [];
+  const out = await git(['ls-files', '-z', '--stage', '--', ...dirs.map(literal)], {
+    cwd: repo.root,
+    env: indexFile ? { GIT_INDEX_FILE: indexFile } : undefined,
+  });
+  const entries: BlobEntry[] = [];
+  for (const record of splitZ(out)) {
+    // <mode> SP <object> SP <stage> TAB <path>
+    const tab = record.indexOf('\t');
+    const [mode, oid, stage] = record.slice(0, tab).split(' ');
+    if (stage !== '0') continue; // conflicted entries are reported by status
+    entries.push({ path: record.slice(tab + 1), mode, oid });
+  }
+  return entries;
+}
+
+/** Blob entries of a commit's tree under the given directories (`git ls-tree -r`). */
+export async function treeEntries(repo: Repo, commit: string, dirs: string[]): Promise<BlobEntry[]> {
+  if (dirs.length === 0) return [];
+  const out = await git(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...dirs.map(literal)], {
+    cwd: repo.root,
+  });
+  const entries: BlobEntry[] = [];
+  for (const record of splitZ(out)) {
+    // <mode> SP <type> SP <object> TAB <path>
+    const tab = record.indexOf('\t');
+    const [mode, type, oid] = record.slice(0, tab).split(' ');
+    if (type === 'blob') entries.push({ path: record.slice(tab + 1), mode, oid });
+  }
+  return entries;
+}
+
+/** Tree entries of several paths of a commit at once, for env files such as alembic.ini. */
+export async function treeFiles(repo: Repo, commit: string, paths: string[]): Promise<Map<string, BlobEntry>> {
+  const found = new Map<string, BlobEntry>();
+  for (const entry of await treeEntries(repo, commit, paths)) found.set(entry.path, entry);
+  return found;
+}
+
+/**
+ * Read many blobs with one `git cat-file --batch` process: the object ids go in on stdin, and
+ * each answer is `<oid> <type> <size>\n<bytes>\n` (or `<oid> missing\n`).
+ */
+export async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string, Buffer>> {
+  const blobs = new Map<string, Buffer>();
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return blobs;
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: unique.join('\n') + '\n' });
+  let at = 0;
+  while (at < out.length) {
+    const eol = out.indexOf(0x0a, at);
+    if (eol < 0) break;
+    const header = out.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    if (header[1] === 'missing' || header.length < 3) continue;
+    const size = Number(header[2]);
+    blobs.set(header[0], out.subarray(at, at + size));
+    at += size + 1;
+  }
+  return blobs;
+}
+
+/** Commits reachable from `tips` but not from `exclude` (for pre-push), oldest first. */
+export async function revList(repo: Repo, tips: string[], exclude: string[]): Promise<string[]> {
+  const args = ['rev-list', '--reverse', ...tips, ...exclude.map((oid) => `^${oid}`), '--'];
+  return (await git(args, { cwd: repo.root })).toString('utf8').split('\n').filter(Boolean);
+}

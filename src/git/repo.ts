@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GuardError } from '../errors.js';
+import { GitCommandError, git, gitRaw, splitZ } from './run.js';
+
+export interface Repo {
+  /** Absolute path of the working tree's top level. */
+  root: string;
+  /** Absolute path of this worktree's git dir (.git, or .git/worktrees/NAME). */
+  gitDir: string;
+  /** Absolute path of the directory shared by all worktrees (hooks, config, our log). */
+  commonDir: string;
+  /** The index the current operation uses (GIT_INDEX_FILE during `git commit -a` / `<paths>`). */
+  indexFile: string;
+  /** The main index of this worktree. */
+  mainIndexFile: string;
+}
+
+export async function openRepo(cwd: string): Promise<Repo> {
+  let out: string[];
+  try {
+    out = (
+      await git(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd })
+    )
+      .toString('utf8')
+      .split('\n');
+  } catch (error) {
+    if (error instanceof GitCommandError) {
+      if (/not a git repository/i.test(error.stderr)) {
+        throw new GuardError(`not a git repository: ${cwd}`);
+      }
+      if (/must be run in a work tree|--show-toplevel/i.test(error.stderr)) {
+        throw new GuardError(`not inside a git working tree (bare repository?): ${cwd}`);
+      }
+    }
+    throw error;
+  }
+  const [root, gitDir, common] = out;
+  if (!root) throw new GuardError(`not inside a git working tree: ${cwd}`);
+  const commonDir = resolve(root, common);
+  const mainIndexFile = join(gitDir, 'index');
+  const env = process.env.GIT_INDEX_FILE;
+  return {
+    root,
+    gitDir,
+    commonDir: existsSync(commonDir) ? commonDir : resolve(cwd, common),
+    indexFile: env ? resolve(process.cwd(), env) : mainIndexFile,
+    mainIndexFile,
+  };
+}
+
+/** The commit HEAD points to, or null in a repository with no commits yet. */
+export async function headCommit(repo: Repo): Promise<string | null> {
+  const result = await gitRaw(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { cwd: repo.root, okCodes: [1] });
+  return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
+}
+
+export async function resolveCommit(repo: Repo, rev: string): Promise<string> {
+  const result = await gitRaw(['rev-parse', '--verify', '-q', '--end-of-options', `${rev}^{commit}`], {
+    cwd: repo.root,
+    okCodes: [1],
+  });
+  if (result.code !== 0) throw new GuardError(`unknown revision: ${rev}`);
+  return result.stdout.toString('utf8').trim();
+}
+
+export async function configValue(repo: Repo, key: string): Promise<string | null> {
+  const result = await gitRaw(['config', '--get', key], { cwd: repo.root, okCodes: [1] });
+  return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
+}
+
+/**
+ * Files git knows or would add, matching pathspecs: tracked (in the index in use) plus untracked
+ * files that are not ignored. Used for discovery, so it never walks ignored trees such as
+ * node_modules or .venv.
+ */
+export async function listFiles(repo: Repo, pathspecs: string[], untracked: boolean): Promise<string[]> {
+  const args = ['ls-files', '-z', '--cached'];
+  if (untracked) args.push('--others', '--exclude-standard');
+  args.push('--', ...pathspecs);
+  return [...new Set(splitZ(await git(args, { cwd: repo.root })))];
+}
+
+export { splitZ };

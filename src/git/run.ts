@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { isAbsolute, resolve } from 'node:path';
+import { GuardError } from '../errors.js';
+
+/**
+ * Every git process alembic-guard starts goes through here.
+ *
+ * - The environment is inherited whole: in a pre-commit hook git sets GIT_INDEX_FILE to the
+ *   temporary index of `git commit -a` / `git commit <paths>`, and that index is the truth about
+ *   what is being committed. (simple-git's `.env()` replaces the environment, which drops it.)
+ * - GIT_OPTIONAL_LOCKS=0: `git status` would otherwise refresh and rewrite the index; the guard
+ *   must never write to the index (see git(1), "--no-optional-locks").
+ * - child_process instead of simple-git: importing simple-git alone costs ~30 ms on this
+ *   machine, which is most of the hook's time budget (npm run bench measures both).
+ */
+const baseEnv: NodeJS.ProcessEnv = (() => {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+  // A relative GIT_INDEX_FILE is relative to the hook's cwd; we may run git elsewhere.
+  if (env.GIT_INDEX_FILE && !isAbsolute(env.GIT_INDEX_FILE)) {
+    env.GIT_INDEX_FILE = resolve(process.cwd(), env.GIT_INDEX_FILE);
+  }
+  return env;
+})();
+
+export interface GitOptions {
+  cwd: string;
+  input?: string | Buffer;
+  /** Exit codes that are answers rather than failures (e.g. 1 from check-ignore). */
+  okCodes?: number[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface GitResult {
+  stdout: Buffer;
+  code: number;
+}
+
+const GLOBAL_ARGS = ['-c', 'core.quotePath=false', '-c', 'submodule.recurse=false', '--no-optional-locks'];
+
+export function gitRaw(args: string[], options: GitOptions): Promise<GitResult> {
+  return new Promise((resolvePromise, reject) => {
+    let child;
+    try {
+      child = spawn('git', [...GLOBAL_ARGS, ...args], {
+        cwd: options.cwd,
+        env: options.env ? { ...baseEnv, ...options.env } : baseEnv,
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      reject(new GuardError(`cannot run git: ${(error as Error).message}`));
+      return;
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new GuardError(
+          error.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${error.message}`,
+        ),
+      );
+    });
+    child.on('close', (code) => {
+      const status = code ?? 1;
+      if (status === 0 || options.okCodes?.includes(status)) {
+        resolvePromise({ stdout: Buffer.concat(out), code: status });
+      } else {
+        const message = Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `exit code ${status}`;
+        reject(new GitCommandError(args, status, message));
+      }
+    });
+    if (options.input !== undefined) {
+      child.stdin!.on('error', () => {}); // git may exit before reading everything
+      child.stdin!.end(options.input);
+    }
+  });
+}
+
+export class GitCommandError extends GuardError {
+  readonly args: string[];
+  readonly status: number;
+  readonly stderr: string;
+  constructor(args: string[], status: number, stderr: string) {
+    super(`git ${args[0]} failed: ${stderr}`);
+    this.args = args;
+    this.status = status;
+    this.stderr = stderr;
+  }
+}
+
+export async function git(args: string[], options: GitOptions): Promise<Buffer> {
+  return (await gitRaw(args, options)).stdout;
+}
+
+/** Split NUL-terminated output (`-z`) into records, keeping bytes exact (paths are UTF-8 or raw). */
+export function splitZ(buffer: Buffer): string[] {
+  const text = buffer.toString('utf8');
+  if (text === '') return [];
+  const parts = text.split('\0');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}

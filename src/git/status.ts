@@ -1,0 +1,103 @@
+import type { Repo } from './repo.js';
+import { git, gitRaw, splitZ } from './run.js';
+
+/** One entry of `git status --porcelain=v2 -z`, reduced to what the guard judges. */
+export type StatusEntry =
+  | { kind: 'untracked'; path: string }
+  | { kind: 'ignored'; path: string }
+  | { kind: 'unmerged'; path: string }
+  /** Tracked and changed: x = index vs HEAD, y = worktree vs index ('.' = unchanged). */
+  | { kind: 'changed'; path: string; x: string; y: string; indexMode: string; origPath?: string };
+
+/** Skip `n` space-separated fields; the rest of the record is the path (which may hold spaces). */
+function fieldsAndPath(record: string, n: number): { fields: string[]; path: string } {
+  let at = 0;
+  for (let i = 0; i < n; i += 1) at = record.indexOf(' ', at) + 1;
+  return { fields: record.slice(0, at - 1).split(' '), path: record.slice(at) };
+}
+
+export function parseStatusV2(records: string[]): StatusEntry[] {
+  const entries: StatusEntry[] = [];
+  for (let i = 0; i < records.length; i += 1) {
+    const record = records[i];
+    switch (record[0]) {
+      case '1': {
+        const { fields, path } = fieldsAndPath(record, 8);
+        entries.push({ kind: 'changed', path, x: fields[1][0], y: fields[1][1], indexMode: fields[4] });
+        break;
+      }
+      case '2': {
+        const { fields, path } = fieldsAndPath(record, 9);
+        const origPath = records[++i];
+        entries.push({ kind: 'changed', path, x: fields[1][0], y: fields[1][1], indexMode: fields[4], origPath });
+        break;
+      }
+      case 'u':
+        entries.push({ kind: 'unmerged', path: fieldsAndPath(record, 10).path });
+        break;
+      case '?':
+        entries.push({ kind: 'untracked', path: record.slice(2) });
+        break;
+      case '!':
+        entries.push({ kind: 'ignored', path: record.slice(2) });
+        break;
+      default:
+        break; // '#' headers
+    }
+  }
+  return entries;
+}
+
+/**
+ * Status of the given paths against the index in use (GIT_INDEX_FILE is inherited), listing every
+ * untracked file and every ignored file individually. Rename detection is off so that a renamed
+ * migration shows as its two real paths.
+ */
+export async function status(repo: Repo, pathspecs: string[]): Promise<StatusEntry[]> {
+  if (pathspecs.length === 0) return [];
+  const out = await git(
+    [
+      'status',
+      '--porcelain=v2',
+      '-z',
+      '--untracked-files=all',
+      '--ignored=matching',
+      '--no-renames',
+      '--ignore-submodules=all',
+      '--',
+      ...pathspecs.map(literal),
+    ],
+    { cwd: repo.root },
+  );
+  return parseStatusV2(splitZ(out));
+}
+
+export interface IgnoreSource {
+  source: string;
+  line: number;
+  pattern: string;
+}
+
+/** Which pattern in which file ignores each path, as `git check-ignore -v` reports it. */
+export async function ignoreSources(repo: Repo, paths: string[]): Promise<Map<string, IgnoreSource>> {
+  const result = new Map<string, IgnoreSource>();
+  if (paths.length === 0) return result;
+  // --no-index: a path may be tracked and still match a pattern; we ask about the pattern.
+  const { stdout } = await gitRaw(['check-ignore', '-v', '-z', '--no-index', '--stdin'], {
+    cwd: repo.root,
+    input: paths.join('\0') + '\0',
+    okCodes: [1],
+    env: {},
+  });
+  const fields = splitZ(stdout);
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    const [source, line, pattern, path] = fields.slice(i, i + 4);
+    if (source) result.set(path, { source, line: Number(line), pattern });
+  }
+  return result;
+}
+
+/** A pathspec that means exactly this path (no glob magic from brackets or stars in names). */
+export function literal(path: string): string {
+  return `:(literal)${path}`;
+}

@@ -1,0 +1,29 @@
+import { describe, fix, HEADLINES } from './messages.js';
+import { findingPaths } from './json.js';
+import { blocking, type Report } from './report.js';
+
+/** GitHub Actions workflow commands: one ::error/::warning/::notice annotation per finding. */
+export function renderGithub(report: Report): string {
+  const lines: string[] = [];
+  for (const f of report.findings) {
+    const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice';
+    const [file] = findingPaths(f);
+    const props = [file ? `file=${escapeProperty(file)}` : null, 'line' in f ? `line=${f.line}` : null, `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`]
+      .filter(Boolean)
+      .join(',');
+    const command = fix(f);
+    lines.push(`::${level} ${props}::${escapeData(command ? `${describe(f)}\nFix: ${command}` : describe(f))}`);
+  }
+  const words = HEADLINES[report.command];
+  lines.push(blocking(report).length ? `alembic-guard: ${words.blocked}` : `alembic-guard: ${words.passed}`);
+  return `${lines.join('\n')}\n`;
+}
+
+// https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts (escapeData/escapeProperty)
+function escapeData(value: string): string {
+  return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+function escapeProperty(value: string): string {
+  return escapeData(value).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}

@@ -1,0 +1,60 @@
+import type { Finding } from '../findings.js';
+import { describe, fix } from './messages.js';
+import { blocking, exitCode, type Report } from './report.js';
+
+/**
+ * The stable JSON schema (README, "JSON output"): schemaVersion 1. Lists are always lists; paths
+ * are repository-relative with forward slashes.
+ */
+export function renderJson(report: Report): string {
+  const ws = report.workspace;
+  const out = {
+    schemaVersion: 1,
+    command: report.command,
+    ok: blocking(report).length === 0,
+    exitCode: exitCode(report),
+    bypassed: report.bypass ? { reason: report.bypass.reason, logFile: report.bypass.logFile } : null,
+    configuration: ws ? ws.config.source : null,
+    environments: ws
+      ? ws.discovery.environments.map((env) => ({
+          name: env.name,
+          source: env.source,
+          scriptDir: env.scriptDir,
+          versions: env.versions,
+          envFiles: env.envFiles,
+          allowMultipleHeads: env.allowMultipleHeads,
+        }))
+      : [],
+    findings: report.findings.map(findingJson),
+    ...(report.facts ?? {}),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+export function findingJson(f: Finding): Record<string, unknown> {
+  const { kind, severity, ...rest } = f as Finding & Record<string, unknown>;
+  const base: Record<string, unknown> = {
+    kind,
+    severity,
+    environment: (rest.environment as string | undefined) ?? null,
+    path: (rest.path as string | undefined) ?? null,
+    paths: findingPaths(f),
+    message: describe(f),
+    fix: fix(f),
+  };
+  if (f.kind === 'graph') {
+    base.problem = f.problem.kind;
+    base.revisions = f.problem.revisions;
+    base.source = f.source;
+  } else {
+    for (const [key, value] of Object.entries(rest)) if (!(key in base)) base[key] = value;
+  }
+  return base;
+}
+
+export function findingPaths(f: Finding): string[] {
+  if (f.kind === 'graph') return f.problem.paths;
+  if ('path' in f && typeof f.path === 'string') return [f.path];
+  if (f.kind === 'database-ahead') return f.heads.map((h) => h.path);
+  return [];
+}

@@ -1,0 +1,181 @@
+/**
+ * Every word alembic-guard shows to people about a finding: what is wrong, why it matters and the
+ * command that fixes it. Text, JSON and GitHub renderings all take their words from here.
+ */
+import type { Finding } from '../findings.js';
+import type { CommandName } from './report.js';
+
+/** POSIX shell quoting: plain names stay plain; anything else goes in single quotes. */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_./,:@%+=-]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `git <verb> [--] paths…`, with `--` only when a path could be read as an option. */
+export function gitCommand(verb: string, paths: string[]): string {
+  const dashDash = paths.some((p) => p.startsWith('-')) ? ' --' : '';
+  return `git ${verb}${dashDash} ${paths.map(shellQuote).join(' ')}`;
+}
+
+export const HEADLINES: Record<CommandName, { blocked: string; passed: string; bypassed: string }> = {
+  check: {
+    blocked: 'commit blocked: an Alembic migration would be left behind or the revision graph is broken',
+    passed: 'migrations are committed and the revision graph holds',
+    bypassed: 'ALEMBIC_GUARD_SKIP is set: letting this commit through DESPITE the problems below',
+  },
+  'pre-push': {
+    blocked: 'push blocked: the pushed commit leaves migrations behind or its revision graph is broken',
+    passed: 'the pushed commits carry every migration and their graphs hold',
+    bypassed: 'ALEMBIC_GUARD_SKIP is set: letting this push through DESPITE the problems below',
+  },
+  verify: {
+    blocked: 'verify failed',
+    passed: 'verify passed',
+    bypassed: 'verify bypassed',
+  },
+  validate: {
+    blocked: 'validation failed',
+    passed: 'staged migrations are valid',
+    bypassed: 'ALEMBIC_GUARD_SKIP is set: letting these files through DESPITE the problems below',
+  },
+};
+
+/** Section titles: one per kind, with the reason it blocks. */
+export const GROUP_TITLES: Record<Finding['kind'], string> = {
+  untracked: 'Untracked: git does not know these files, so the commit cannot contain them',
+  ignored: 'Ignored: an ignore pattern hides these files from git (git add alone refuses them)',
+  unstaged: 'Unstaged changes: the commit would contain an older version than the one on disk',
+  unmerged: 'Unresolved merge conflicts',
+  'left-out': 'Left out of this commit: staged, but `git commit <paths>` commits only the paths it names',
+  'staged-uncommitted': 'Staged but not committed: the pushed commit does not contain these changes',
+  'modified-uncommitted': 'Changed but not committed: the pushed commit has a different version',
+  graph: 'Revision graph problems',
+  'parse-warning': 'Values the static parser could not evaluate',
+  'outside-repository': 'Versions directories outside the repository: no commit can carry their files',
+  'unresolved-location': 'Locations that could not be resolved',
+  'changed-pushed-migration': 'Migrations the remote already has were changed: they may already be applied somewhere',
+  'database-ahead': 'The database is ahead of the committed migrations',
+  'database-behind': 'The database is behind',
+  'database-current': 'The database is at head',
+  'database-untracked': 'The database is not under Alembic',
+};
+
+const ROLE: Record<'migration' | 'env-file', string> = { migration: 'migration', 'env-file': 'environment file' };
+
+/** One sentence: what is wrong with this finding. */
+export function describe(f: Finding): string {
+  switch (f.kind) {
+    case 'untracked':
+      return `untracked ${ROLE[f.role]}: ${f.path}`;
+    case 'ignored':
+      return f.ignoredBy
+        ? `ignored ${ROLE[f.role]}: ${f.path} (by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})`
+        : `ignored ${ROLE[f.role]}: ${f.path}`;
+    case 'unstaged': {
+      const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
+      return `${ROLE[f.role]} ${what}: ${f.path}`;
+    }
+    case 'unmerged':
+      return `merge conflict not resolved: ${f.path}`;
+    case 'left-out':
+      return `staged ${ROLE[f.role]} left out of this commit: ${f.path}`;
+    case 'staged-uncommitted':
+      return `${ROLE[f.role]} staged but not committed: ${f.path}`;
+    case 'modified-uncommitted':
+      return `${ROLE[f.role]} changed since the pushed commit: ${f.path}`;
+    case 'graph':
+      return `${f.problem.message} (${f.environment}, in ${f.source})`;
+    case 'parse-warning':
+      return `${f.path}:${f.line}: ${f.message}`;
+    case 'outside-repository':
+      return `versions directory ${f.location} of ${f.environment} is outside the repository`;
+    case 'unresolved-location':
+      return `${f.source}: cannot resolve ${f.location}: ${f.reason}`;
+    case 'changed-pushed-migration':
+      return `${f.path} is ${f.change} by ${f.commit.slice(0, 12)}, but ${f.remoteRef} already has it`;
+    case 'database-ahead': {
+      const heads = f.heads.length ? f.heads.map((h) => `${h.revision} (${h.path})`).join(', ') : 'nothing (no migrations are committed)';
+      return `the database ${f.database} is at ${f.revision}, which no committed migration defines; the repository's migrations end at ${heads}`;
+    }
+    case 'database-behind':
+      return `the database is at ${f.revision}; head ${f.head} of ${f.environment} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
+    case 'database-current':
+      return `the database is at ${f.revision}, a head of ${f.environment}`;
+    case 'database-untracked':
+      return `the database ${f.database} has no ${f.table} table: it is not under Alembic`;
+  }
+}
+
+/** The command (or instruction) that fixes this finding, or null when there is nothing to run. */
+export function fix(f: Finding): string | null {
+  switch (f.kind) {
+    case 'untracked':
+      return gitCommand('add', [f.path]);
+    case 'ignored':
+      return f.ignoredBy
+        ? `${gitCommand('add -f', [f.path])}   (and narrow the pattern at ${f.ignoredBy.source}:${f.ignoredBy.line})`
+        : gitCommand('add -f', [f.path]);
+    case 'unstaged':
+      if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
+      return `${gitCommand('add', [f.path])}   (or drop the edits: ${gitCommand('restore', [f.path])})`;
+    case 'unmerged':
+      return `resolve the conflict, then ${gitCommand('add', [f.path])}`;
+    case 'left-out':
+      return `commit it too: ${gitCommand('commit', ['<your paths>', f.path]).replace(`'<your paths>'`, '<your paths>')}   (or run git commit without paths)`;
+    case 'staged-uncommitted':
+      return `${gitCommand('commit', [f.path])}   then push again`;
+    case 'modified-uncommitted':
+      return `${gitCommand('add', [f.path])} && git commit   then push again (or drop the edits: ${gitCommand('restore', [f.path])})`;
+    case 'graph':
+      return graphFix(f.problem.kind, f.problem.paths);
+    case 'parse-warning':
+      return 'use a literal string, tuple or None so tools can read it without running Python';
+    case 'outside-repository':
+      return 'move the versions directory into the repository, or set "locations" in the alembic-guard configuration';
+    case 'unresolved-location':
+      return 'set "locations" in .alembic-guard.json, package.json "alembic-guard" or [tool.alembic-guard]';
+    case 'changed-pushed-migration':
+      return 'write a new migration instead of editing an applied one (alembic revision -m "…"); revert this change';
+    case 'database-ahead':
+      return 'commit the migration files that define it: on the machine that ran the upgrade, look for untracked files in the versions directory (git status --untracked-files=all), then git add them, commit and push';
+    case 'database-behind':
+    case 'database-current':
+      return null;
+    case 'database-untracked':
+      return 'run alembic upgrade head (or alembic stamp) against this database, or point --db-url at the right one';
+  }
+}
+
+function graphFix(kind: string, paths: string[]): string | null {
+  switch (kind) {
+    case 'multiple-heads':
+      return 'alembic merge heads -m "merge heads"   (then git add the new migration)';
+    case 'missing-parent':
+    case 'missing-dependency':
+      return `commit the migration that defines the missing revision, or correct down_revision/depends_on in ${paths.join(', ')}`;
+    case 'duplicate-revision':
+      return `give one of ${paths.join(' and ')} a new revision id (alembic revision generates one)`;
+    case 'cycle':
+      return `break the cycle by correcting down_revision in ${paths.join(', ')}`;
+    case 'illegal-id':
+      return 'use only letters, digits and underscores in revision ids and branch labels';
+    case 'duplicate-label':
+      return 'give each branch a distinct branch_labels value';
+    case 'not-a-migration':
+      return `add revision/down_revision to ${paths.join(', ')}, or move it out of the versions directory`;
+    default:
+      return null;
+  }
+}
+
+/** The lines that explain how to get past the guard in an emergency. */
+export function bypassHelp(command: CommandName): string[] {
+  const verb = command === 'pre-push' ? 'git push' : 'git commit';
+  return [
+    `Emergency only: ALEMBIC_GUARD_SKIP="<why>" ${verb} …   (lets it through loudly and logs it)`,
+    `(${verb} --no-verify and HUSKY=0 skip every hook and log nothing)`,
+  ];
+}
+
+export const NO_ENVIRONMENT =
+  'no Alembic environment found: nothing to check (run `alembic-guard doctor` to see what was looked for)';

@@ -1,0 +1,31 @@
+import { type Finding, isBlocking } from '../findings.js';
+import type { Workspace } from '../workspace.js';
+
+export type CommandName = 'check' | 'pre-push' | 'verify' | 'validate';
+
+/** What a checking command returns; the CLI renders it and picks the exit code. */
+export interface Report {
+  command: CommandName;
+  workspace: Workspace | null;
+  findings: Finding[];
+  /** Set when ALEMBIC_GUARD_SKIP let blocking findings through. */
+  bypass?: { reason: string; logFile: string | null };
+  /** Free-form facts the renderers may show (e.g. verify's database target). */
+  facts?: Record<string, unknown>;
+}
+
+export function blocking(report: Report): Finding[] {
+  return report.findings.filter(isBlocking);
+}
+
+export function exitCode(report: Report): 0 | 1 {
+  return blocking(report).length > 0 && !report.bypass ? 1 : 0;
+}
+
+export type Format = 'text' | 'json' | 'github';
+
+export async function render(report: Report, format: Format): Promise<string> {
+  if (format === 'json') return (await import('./json.js')).renderJson(report);
+  if (format === 'github') return (await import('./github.js')).renderGithub(report);
+  return (await import('./text.js')).renderText(report);
+}
