@@ -1,5 +1,5 @@
 import type { Repo } from './repo.js';
-import { git, splitZ } from './run.js';
+import { git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
 
 /** A file as a source (index or commit) records it: its path, mode and blob id. */
@@ -77,4 +77,51 @@ export async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string,
 export async function revList(repo: Repo, tips: string[], exclude: string[]): Promise<string[]> {
   const args = ['rev-list', '--reverse', ...tips, ...exclude.map((oid) => `^${oid}`), '--'];
   return (await git(args, { cwd: repo.root })).toString('utf8').split('\n').filter(Boolean);
+}
+
+export interface NameStatus {
+  status: string;
+  path: string;
+}
+
+/** `--name-status -z --no-renames` output of diff-index / diff-tree: status letter, then path. */
+function parseNameStatus(out: Buffer): NameStatus[] {
+  const fields = splitZ(out);
+  const result: NameStatus[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) result.push({ status: fields[i][0], path: fields[i + 1] });
+  return result;
+}
+
+/** What the index in use has that `commit` does not (staged, not committed). */
+export async function diffIndexCached(repo: Repo, commit: string, paths: string[]): Promise<NameStatus[]> {
+  if (paths.length === 0) return [];
+  const out = await git(['diff-index', '--cached', '-z', '--no-renames', '--name-status', commit, '--', ...paths.map(literal)], {
+    cwd: repo.root,
+  });
+  return parseNameStatus(out);
+}
+
+/** Files that differ between two commits under the given directories. */
+export async function diffTrees(repo: Repo, from: string, to: string, dirs: string[]): Promise<NameStatus[]> {
+  if (dirs.length === 0) return [];
+  const out = await git(['diff-tree', '-r', '-z', '--no-renames', '--name-status', from, to, '--', ...dirs.map(literal)], {
+    cwd: repo.root,
+  });
+  return parseNameStatus(out);
+}
+
+/** Commits on the boundary of `tip --not <excluded>`: the newest commits the other side already has. */
+export async function boundary(repo: Repo, tip: string, not: string[]): Promise<string[]> {
+  const out = await git(['rev-list', '--boundary', tip, '--not', ...not, '--'], { cwd: repo.root });
+  return out
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('-'))
+    .map((line) => line.slice(1));
+}
+
+/** The commit an object name peels to, or null (a tag on a tree or blob, an unknown object). */
+export async function peelToCommit(repo: Repo, oid: string): Promise<string | null> {
+  const result = await gitRaw(['rev-parse', '--verify', '-q', `${oid}^{commit}`], { cwd: repo.root, okCodes: [1, 128] });
+  return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
 }

@@ -106,6 +106,26 @@ export function describe(f: Finding): string {
   }
 }
 
+/** The short line the text report lists under a group title (the title already says the kind). */
+export function listLine(f: Finding): string {
+  switch (f.kind) {
+    case 'untracked':
+    case 'left-out':
+    case 'staged-uncommitted':
+    case 'modified-uncommitted':
+    case 'unmerged':
+      return f.role === 'env-file' ? `${f.path}  (environment file)` : f.path;
+    case 'ignored':
+      return f.ignoredBy ? `${f.path}  (ignored by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})` : f.path;
+    case 'unstaged': {
+      const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
+      return `${f.path}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
+    }
+    default:
+      return describe(f);
+  }
+}
+
 /** The command (or instruction) that fixes this finding, or null when there is nothing to run. */
 export function fix(f: Finding): string | null {
   switch (f.kind) {

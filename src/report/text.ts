@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Finding } from '../findings.js';
-import { bypassHelp, describe, fix, gitCommand, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT } from './messages.js';
+import { bypassHelp, describe, fix, listLine, gitCommand, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT } from './messages.js';
 import { blocking, type Report } from './report.js';
 
 const ORDER: Finding['kind'][] = [
@@ -29,7 +29,7 @@ export function renderText(report: Report): string {
     const mark = severity === 'error' ? pc.red('✖') : severity === 'warning' ? pc.yellow('⚠') : pc.cyan('ℹ');
     lines.push('', `${mark} ${pc.bold(GROUP_TITLES[kind])}`);
     for (const finding of group) {
-      lines.push(`    ${describe(finding)}`);
+      lines.push(`    ${listLine(finding)}`);
       const paths = finding.kind === 'graph' ? finding.problem.paths : [];
       if (paths.length > 1 || (paths.length === 1 && !describe(finding).includes(paths[0]))) {
         for (const path of paths) lines.push(pc.dim(`      ${path}`));

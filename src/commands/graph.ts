@@ -1,0 +1,70 @@
+import pc from 'picocolors';
+import { describeSource, type EnvironmentGraph, loadGraphs, type Source } from '../alembic/sources.js';
+import type { CliOptions, CommandResult } from '../cli.js';
+import { GuardError } from '../errors.js';
+import { resolveCommit } from '../git/repo.js';
+import { openWorkspace } from '../workspace.js';
+
+/**
+ * `alembic-guard graph [--json] [--rev REV | --index | --worktree]`: heads, bases and every
+ * revision with its parents and file. Default source: the index (what the next commit holds).
+ * Exit 1 when a graph has a blocking problem, so scripts can use it as a check too.
+ */
+export async function graph(options: CliOptions): Promise<CommandResult> {
+  const chosen = [options.rev !== undefined, options.index, options.worktree].filter(Boolean).length;
+  if (chosen > 1) throw new GuardError('graph takes one of --rev REV, --index, --worktree');
+  const ws = await openWorkspace(options.cwd);
+  const source: Source = options.rev
+    ? { kind: 'commit', commit: await resolveCommit(ws.repo, options.rev) }
+    : options.worktree
+      ? { kind: 'worktree' }
+      : { kind: 'index' };
+  const graphs = await loadGraphs(ws.repo, ws.discovery.environments, source);
+  const failed = graphs.some((g) => g.graph.problems.some((p) => p.severity === 'error'));
+  const text = options.format === 'json' || options.json ? graphJson(graphs) : graphText(graphs, source);
+  return { text, exitCode: failed ? 1 : 0 };
+}
+
+/** The documented, stable shape: lists are always lists, paths repository-relative. */
+export function graphJson(graphs: EnvironmentGraph[]): string {
+  const environments = graphs.map(({ environment, graph }) => ({
+    name: environment.name,
+    versions: environment.versions,
+    heads: graph.heads,
+    bases: graph.bases,
+    revisions: graph.revisions.map((r) => ({
+      revision: r.revision,
+      down_revision: r.downRevisions,
+      depends_on: r.dependsOn,
+      branch_labels: r.branchLabels,
+      path: r.path,
+    })),
+    problems: graph.problems.map((p) => ({ kind: p.kind, severity: p.severity, message: p.message, paths: p.paths, revisions: p.revisions })),
+    warnings: graph.warnings,
+  }));
+  return `${JSON.stringify({ environments }, null, 2)}\n`;
+}
+
+function graphText(graphs: EnvironmentGraph[], source: Source): string {
+  if (graphs.length === 0) return 'No Alembic environment found (alembic-guard doctor shows what was looked for).\n';
+  const lines: string[] = [];
+  for (const { environment, graph } of graphs) {
+    const pathOf = new Map(graph.revisions.map((r) => [r.revision, r.path]));
+    lines.push(pc.bold(`${environment.name}`) + pc.dim(`  (${environment.source}; ${describeSource(source)})`));
+    lines.push(`  heads: ${graph.heads.map((h) => `${pc.green(h)} ${pc.dim(pathOf.get(h) ?? '')}`).join(', ') || '(none)'}`);
+    lines.push(`  bases: ${graph.bases.join(', ') || '(none)'}`);
+    lines.push(`  revisions (${graph.revisions.length}):`);
+    for (const r of graph.revisions) {
+      const parents = r.downRevisions.length ? r.downRevisions.join(', ') : '(base)';
+      const deps = r.dependsOn.length ? ` depends on ${r.dependsOn.join(', ')}` : '';
+      const labels = r.branchLabels.length ? ` [${r.branchLabels.join(', ')}]` : '';
+      lines.push(`    ${r.revision}${labels} ← ${parents}${deps}  ${pc.dim(r.path)}`);
+    }
+    for (const p of graph.problems) {
+      lines.push(`  ${p.severity === 'error' ? pc.red('✖') : pc.yellow('⚠')} ${p.message}`);
+    }
+    for (const w of graph.warnings) lines.push(`  ${pc.yellow('⚠')} ${w.path}:${w.line}: ${w.message}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}`;
+}

@@ -1,0 +1,157 @@
+import type { Readable } from 'node:stream';
+import { loadGraphs, type Source } from '../alembic/sources.js';
+import { classify } from '../alembic/environment.js';
+import { GuardError } from '../errors.js';
+import type { Finding } from '../findings.js';
+import { boundary, diffIndexCached, diffTrees, indexEntries, peelToCommit } from '../git/objects.js';
+import { headCommit } from '../git/repo.js';
+import { status } from '../git/status.js';
+import type { Report } from '../report/report.js';
+import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
+import { worktreeFindings } from './check.js';
+import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
+
+const ZERO = /^0+$/;
+
+export interface PushedRef {
+  localRef: string;
+  localSha: string;
+  remoteRef: string;
+  remoteSha: string;
+}
+
+/** git's pre-push stdin: `<local ref> SP <local sha> SP <remote ref> SP <remote sha> LF` per ref. */
+export function parsePushLines(text: string): PushedRef[] {
+  const refs: PushedRef[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const parts = line.trim().split(' ');
+    if (parts.length !== 4) throw new GuardError(`pre-push: cannot read the ref line "${line}" (expected 4 fields)`);
+    const [localRef, localSha, remoteRef, remoteSha] = parts;
+    refs.push({ localRef, localSha, remoteRef, remoteSha });
+  }
+  return refs;
+}
+
+/**
+ * pre-push <remote> <url>: every pushed commit must hold together, and when the checked-out HEAD
+ * is pushed, nothing Alembic needs may stay behind in the working tree. Reads only local objects.
+ */
+export async function prePush(cwd: string, args: string[], stdin: Readable): Promise<Report> {
+  if (args.length > 2) throw new GuardError('pre-push takes <remote> <url> and reads the refs on stdin');
+  const remote = args[0] ?? 'origin';
+  const refs = parsePushLines(await readAll(stdin));
+  const ws = await openWorkspace(cwd);
+  const findings: Finding[] = setupFindings(ws);
+  const keep = await ignoreFilter(ws.config);
+  const head = await headCommit(ws.repo);
+  const checkedTrees = new Set<string>();
+  let checkedHead = false;
+
+  for (const ref of refs) {
+    if (ZERO.test(ref.localSha)) continue; // a deletion pushes nothing
+    const commit = await peelToCommit(ws.repo, ref.localSha);
+    if (!commit) continue; // a tag on a tree or blob carries no migrations
+    if (commit === head && !checkedHead) {
+      checkedHead = true;
+      findings.push(...(await leftBehind(ws, commit, keep)));
+    }
+    if (!checkedTrees.has(commit)) {
+      checkedTrees.add(commit);
+      const source: Source = { kind: 'commit', commit };
+      findings.push(...graphFindings(await loadGraphs(ws.repo, ws.discovery.environments, source), source, keep));
+    }
+    if (ws.config.changedMigrations !== 'off') {
+      findings.push(...(await changedPushed(ws, ref, commit, remote, keep)));
+    }
+  }
+  return { command: 'pre-push', workspace: ws, findings: dedupe(findings) };
+}
+
+/** Working-tree files that the pushed HEAD commit does not carry, each kind with its own fix. */
+async function leftBehind(ws: Workspace, commit: string, keep: (path: string) => boolean): Promise<Finding[]> {
+  const environments = ws.discovery.environments;
+  const paths = watchedPaths(ws.discovery);
+  const [entries, index, staged] = await Promise.all([
+    status(ws.repo, paths),
+    indexEntries(ws.repo, environments.flatMap((env) => env.versions)),
+    diffIndexCached(ws.repo, commit, paths),
+  ]);
+  const findings: Finding[] = [];
+  for (const finding of await worktreeFindings(ws, environments, entries, index, keep)) {
+    if (finding.kind === 'unstaged') {
+      findings.push({ kind: 'modified-uncommitted', severity: 'error', environment: finding.environment, path: finding.path, role: finding.role });
+    } else {
+      findings.push(finding);
+    }
+  }
+  for (const change of staged) {
+    const hit = classify(environments, change.path);
+    if (!hit || !keep(change.path)) continue;
+    findings.push({ kind: 'staged-uncommitted', severity: 'error', environment: hit.environment.name, path: change.path, role: hit.role });
+  }
+  return findings;
+}
+
+/** Migrations the remote already has that this push modifies or deletes. */
+async function changedPushed(
+  ws: Workspace,
+  ref: PushedRef,
+  commit: string,
+  remote: string,
+  keep: (path: string) => boolean,
+): Promise<Finding[]> {
+  const dirs = ws.discovery.environments.flatMap((env) => env.versions);
+  if (dirs.length === 0) return [];
+  let bases: string[];
+  if (!ZERO.test(ref.remoteSha)) {
+    const known = await peelToCommit(ws.repo, ref.remoteSha);
+    if (!known) return []; // not fetched: git will refuse a non-fast-forward push anyway
+    bases = [known];
+  } else {
+    // A new branch: compare with the newest commits the remote already has (its tracking refs).
+    bases = await boundary(ws.repo, commit, [`--remotes=${remote}`]);
+  }
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  for (const base of bases) {
+    for (const change of await diffTrees(ws.repo, base, commit, dirs)) {
+      if (change.status !== 'M' && change.status !== 'D' && change.status !== 'T') continue;
+      const hit = classify(ws.discovery.environments, change.path);
+      if (!hit || hit.role !== 'migration' || !keep(change.path) || seen.has(change.path)) continue;
+      seen.add(change.path);
+      findings.push({
+        kind: 'changed-pushed-migration',
+        severity: ws.config.changedMigrations === 'block' ? 'error' : 'warning',
+        environment: hit.environment.name,
+        path: change.path,
+        change: change.status === 'D' ? 'deleted' : 'modified',
+        commit,
+        remoteRef: ZERO.test(ref.remoteSha) ? `${remote} (${shortRef(ref.remoteRef)} is new)` : `${remote}/${shortRef(ref.remoteRef)}`,
+      });
+    }
+  }
+  return findings;
+}
+
+function shortRef(ref: string): string {
+  return ref.replace(/^refs\/(heads|tags)\//, '');
+}
+
+/** The same graph problem found in two pushed commits is one problem. */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = f.kind === 'graph' ? `graph ${f.environment} ${f.problem.kind} ${f.problem.message}` : JSON.stringify(f);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  if ((stream as NodeJS.ReadStream).isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
