@@ -23,7 +23,13 @@ export async function discover(repo: Repo, config: GuardConfig): Promise<Discove
   );
   // An ignored alembic.ini (it often holds a database URL) is not listed by git; look for it
   // where Alembic and Flask-Migrate put it.
-  for (const probe of ['alembic.ini', 'migrations/alembic.ini']) {
+  const probes = ['alembic.ini', 'migrations/alembic.ini'];
+  for (const file of candidates) {
+    if (!file.endsWith('env.py')) continue;
+    const scriptDir = posix.dirname(file);
+    probes.push(posix.join(scriptDir, 'alembic.ini'), posix.join(posix.dirname(scriptDir), 'alembic.ini'));
+  }
+  for (const probe of probes.map((p) => p.replace(/^\.\//, ''))) {
     if (!candidates.includes(probe) && existsSync(join(repo.root, probe))) candidates.push(probe);
   }
   candidates.sort();

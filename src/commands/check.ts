@@ -46,7 +46,8 @@ export async function worktreeFindings(
     const hit = classify(environments, entry.path);
     if (!hit || !keep(entry.path)) continue;
     const base = { severity: 'error' as const, environment: hit.environment.name, path: entry.path, role: hit.role };
-    if (leftOut.has(entry.path)) {
+    const problem = entry.kind !== 'changed' || entry.y !== '.';
+    if (problem && leftOut.has(entry.path)) {
       findings.push({ kind: 'left-out', ...base });
       continue;
     }

@@ -61,7 +61,7 @@ export async function status(repo: Repo, pathspecs: string[]): Promise<StatusEnt
       '--porcelain=v2',
       '-z',
       '--untracked-files=all',
-      '--ignored=matching',
+      '--ignored=traditional', // with --untracked-files=all: every file inside an ignored directory, one by one
       '--no-renames',
       '--ignore-submodules=all',
       '--',
