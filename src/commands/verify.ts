@@ -37,10 +37,14 @@ export async function verify(options: CliOptions): Promise<Report> {
   const facts: Record<string, unknown> = { commit, database: null };
   const url = databaseUrl(options, ws.config.database.urlEnv);
   if (url) {
-    const { readAppliedRevisions } = await import('../db/index.js');
+    const { readAppliedRevisions, isDbError } = await import('../db/index.js');
     const applied = await readAppliedRevisions(url, {
       table: ws.config.database.versionTable,
       schema: ws.config.database.schema,
+    }).catch((error: unknown) => {
+      // Driver failures (auth, DNS, refused, TLS, no database) are environment errors: exit 2,
+      // one line, already redacted by the db layer.
+      throw isDbError(error) ? new GuardError(error.message) : error;
     });
     const table = ws.config.database.schema
       ? `${ws.config.database.schema}.${ws.config.database.versionTable}`

@@ -1,0 +1,224 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPostgres, type PostgresServer, startPostgres } from './helpers/postgres.js';
+import { alembicEnv, cleanupAll, INCIDENT, incidentRepo, makeRepo, migration, run, tempDir, TestRepo } from './helpers/repo.js';
+
+const V = 'backend/alembic/versions';
+const PASSWORD = 'S3cr3t-p4ss!word';
+const pgAvailable = hasPostgres();
+if (!pgAvailable && process.env.CI) throw new Error('PostgreSQL binaries are missing: CI must install postgresql');
+
+let pg: PostgresServer;
+let dbCounter = 0;
+
+beforeAll(async () => {
+  if (pgAvailable) {
+    pg = await startPostgres();
+    await pg.psql(`CREATE ROLE app LOGIN PASSWORD '${PASSWORD}'`);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await pg?.stop();
+  cleanupAll();
+});
+
+/** A fresh database owned by `app`, with alembic_version holding `revisions` (null: no table). */
+async function database(revisions: string[] | null, table = 'alembic_version', schema?: string): Promise<string> {
+  const name = `verify_${++dbCounter}`;
+  await pg.psql(`CREATE DATABASE ${name} OWNER app`);
+  const qualified = schema ? `${schema}.${table}` : table;
+  if (schema) await pg.psql(`CREATE SCHEMA ${schema} AUTHORIZATION app`, name);
+  if (revisions) {
+    await pg.psql(`CREATE TABLE ${qualified} (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE ${qualified} OWNER TO app`, name);
+    for (const r of revisions) await pg.psql(`INSERT INTO ${qualified} VALUES ('${r}')`, name);
+  }
+  return pg.url(name, 'app', PASSWORD);
+}
+
+/** What CI sees: a fresh clone of the repository. */
+function ciClone(repo: TestRepo): TestRepo {
+  const dir = join(tempDir('ag-ci-'), 'checkout');
+  run('git', ['clone', '-q', repo.dir, dir]);
+  return new TestRepo(dir);
+}
+
+function verify(repo: TestRepo, url: string, extra: string[] = []) {
+  const result = repo.cli(['verify', '--format', 'json', ...extra], { env: { DATABASE_URL: url } });
+  return { ...result, report: result.stdout ? JSON.parse(result.stdout) : null };
+}
+
+describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
+  it('the incident: a clean clone at 008 against a database at 014 fails naming both and the fix; passes once committed', async () => {
+    const laptop = incidentRepo();
+    const url = await database([INCIDENT[13]]);
+    const ci = ciClone(laptop);
+    const text = ci.cli(['verify', '--db-url-env', 'DATABASE_URL'], { env: { DATABASE_URL: url } });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('is at 014_trace_mismatches');
+    expect(text.stdout).toContain('end at 008_search_index');
+    expect(text.stdout).toContain('untracked files in the versions directory');
+    expect(text.stdout + text.stderr).not.toContain(PASSWORD);
+    const { report } = verify(ci, url, ['--db-url-env', 'DATABASE_URL']);
+    expect(report.findings[0]).toMatchObject({ kind: 'database-ahead', revision: INCIDENT[13] });
+    expect(report.database.target).toContain('***');
+
+    laptop.add(V).commit('the six files');
+    const fixed = ciClone(laptop);
+    const after = fixed.cli(['verify', '--db-url', url]);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('014_trace_mismatches');
+  });
+
+  it('a database behind head is information (exit 0) with the count', async () => {
+    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+    const { code, report } = verify(repo, await database([INCIDENT[4]]), ['--db-url-env', 'DATABASE_URL']);
+    expect(code).toBe(0);
+    expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-behind', ahead: 3, head: INCIDENT[7] }));
+  });
+
+  it('at head: exit 0', async () => {
+    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+    const { code, report } = verify(repo, await database([INCIDENT[7]]), ['--db-url-env', 'DATABASE_URL']);
+    expect(code).toBe(0);
+    expect(report.findings.map((f: { kind: string }) => f.kind)).toEqual(['database-current']);
+  });
+
+  it('two branches: each row is checked', async () => {
+    const files = alembicEnv('backend', 3);
+    files[`${V}/004_a.py`] = migration('004_a', INCIDENT[2], { labels: 'a' });
+    files[`${V}/004_b.py`] = migration('004_b', INCIDENT[2], { labels: 'b' });
+    files[`${V}/005_b.py`] = migration('005_b', '004_b');
+    const repo = makeRepo(files, { commit: true });
+    repo.write('.alembic-guard.json', JSON.stringify({ allowMultipleHeads: true, database: { urlEnv: 'DATABASE_URL' } })).add().commit('cfg');
+    let result = verify(repo, await database(['004_a', '004_b']));
+    expect(result.code).toBe(0);
+    expect(result.report.findings).toContainEqual(expect.objectContaining({ kind: 'database-behind', revision: '004_b', head: '005_b', ahead: 1 }));
+    result = verify(repo, await database(['004_a', '009_unknown']));
+    expect(result.code).toBe(1);
+    expect(result.report.findings.filter((f: { kind: string }) => f.kind === 'database-ahead').map((f: { revision: string }) => f.revision)).toEqual(['009_unknown']);
+  });
+
+  it('a missing table is "not under Alembic": exit 0, or 1 with requireTable', async () => {
+    const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
+    const url = await database(null);
+    let result = verify(repo, url, ['--db-url-env', 'DATABASE_URL']);
+    expect(result.code).toBe(0);
+    expect(result.report.findings[0].kind).toBe('database-untracked');
+    repo.write('.alembic-guard.json', JSON.stringify({ database: { requireTable: true } })).add().commit('cfg');
+    result = verify(repo, url, ['--db-url-env', 'DATABASE_URL']);
+    expect(result.code).toBe(1);
+  });
+
+  it('a schema-qualified, renamed version table from configuration', async () => {
+    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+    repo.write('.alembic-guard.json', JSON.stringify({ database: { schema: 'ops', versionTable: 'schema_rev', urlEnv: 'DATABASE_URL' } })).add().commit('cfg');
+    const { code, report } = verify(repo, await database([INCIDENT[10]], 'schema_rev', 'ops'));
+    expect(code).toBe(1);
+    expect(report.findings[0]).toMatchObject({ kind: 'database-ahead', revision: INCIDENT[10] });
+  });
+
+  it('a wrong password exits 2 with one line, and no password appears', async () => {
+    const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
+    const good = await database([INCIDENT[1]]);
+    const bad = good.replace(encodeURIComponent(PASSWORD), 'Wr0ng-Pa55w0rd');
+    for (const format of ['text', 'json', 'github']) {
+      const result = repo.cli(['verify', '--db-url', bad, '--format', format]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stdout + result.stderr).not.toContain('Wr0ng-Pa55w0rd');
+    }
+  });
+
+  it('the password never appears in any output of any outcome', async () => {
+    const repo = incidentRepo();
+    const url = await database([INCIDENT[13]]);
+    const outputs: string[] = [];
+    for (const format of ['text', 'json', 'github']) {
+      for (const args of [['--db-url', url], ['--db-url-env', 'DATABASE_URL']]) {
+        const result = repo.cli(['verify', '--format', format, ...args], { env: { DATABASE_URL: url } });
+        expect(result.code).toBe(1);
+        outputs.push(result.stdout, result.stderr);
+      }
+    }
+    for (const output of outputs) {
+      expect(output).not.toContain(PASSWORD);
+      expect(output).not.toContain(encodeURIComponent(PASSWORD));
+    }
+  });
+});
+
+describe('verify without a server', () => {
+  it('nothing listening exits 2 quickly with one redacted line', () => {
+    const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
+    const started = Date.now();
+    const result = repo.cli(['verify', '--db-url', `postgresql://app:${PASSWORD}@127.0.0.1:1/app`]);
+    expect(result.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.stderr).toContain('refused');
+    expect(result.stderr).not.toContain(PASSWORD);
+  });
+
+  it('--db-url-env naming an unset variable exits 2', () => {
+    const result = makeRepo(alembicEnv('backend', 2), { commit: true }).cli(['verify', '--db-url-env', 'NOPE_URL']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('NOPE_URL');
+  });
+
+  it('a repository with no commits exits 2', () => {
+    expect(makeRepo(alembicEnv('backend', 2)).cli(['verify']).code).toBe(2);
+  });
+
+  it('checks the committed tree (--rev) and the checkout', () => {
+    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+    repo.write(`${V}/009_a.py`, migration('009_a', INCIDENT[7])).write(`${V}/009_b.py`, migration('009_b', INCIDENT[7])).add().commit('two heads');
+    expect(repo.cli(['verify']).code).toBe(1);
+    expect(repo.cli(['verify', '--rev', 'HEAD~1']).code).toBe(0);
+    repo.write(`${V}/010_generated.py`, migration('010_generated', '009_a'));
+    const result = repo.cli(['verify', '--rev', 'HEAD~1', '--format', 'json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).findings.map((f: { kind: string }) => f.kind)).toEqual(['untracked']);
+  });
+
+  it('ignores ALEMBIC_GUARD_SKIP: CI is the last line', () => {
+    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+    repo.write(`${V}/009_x.py`, migration('009_x', INCIDENT[7]));
+    expect(repo.cli(['verify'], { env: { ALEMBIC_GUARD_SKIP: 'please' } }).code).toBe(1);
+  });
+});
+
+describe('verify against real SQLite files', () => {
+  function sqlite(path: string, revisions: string[] | null): void {
+    const db = new Database(path);
+    if (revisions) {
+      db.exec('CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)');
+      for (const r of revisions) db.prepare('INSERT INTO alembic_version VALUES (?)').run(r);
+    }
+    db.close();
+  }
+
+  it('sqlite:///relative.db (from the working directory) and sqlite:////absolute.db', () => {
+    const laptop = incidentRepo();
+    const ci = ciClone(laptop);
+    sqlite(join(ci.dir, 'app.db'), [INCIDENT[13]]);
+    const relative = ci.cli(['verify', '--db-url', 'sqlite:///app.db']);
+    expect(relative.code).toBe(1);
+    expect(relative.stdout).toContain('014_trace_mismatches');
+    const abs = join(tempDir('ag-sqlite-'), 'abs.db');
+    sqlite(abs, [INCIDENT[5]]);
+    const behind = ci.cli(['verify', '--db-url', `sqlite:///${abs}`, '--format', 'json']);
+    expect(behind.code).toBe(0);
+    expect(JSON.parse(behind.stdout).findings).toContainEqual(expect.objectContaining({ kind: 'database-behind', ahead: 2 }));
+  });
+
+  it('a missing table and a missing file', () => {
+    const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
+    const dir = tempDir('ag-sqlite-');
+    sqlite(join(dir, 'empty.db'), null);
+    expect(repo.cli(['verify', '--db-url', `sqlite:///${join(dir, 'empty.db')}`]).code).toBe(0);
+    const missing = repo.cli(['verify', '--db-url', `sqlite:///${join(dir, 'nope.db')}`]);
+    expect(missing.code).toBe(2);
+    expect(repo.exists('nope.db')).toBe(false);
+  });
+});
