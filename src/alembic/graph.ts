@@ -1,0 +1,670 @@
+// The revision graph of one Alembic environment and the checks Alembic itself would fail on.
+// Semantics follow alembic/script/revision.py (RevisionMap._revision_map, Revision):
+// - heads: revisions no other revision names in its down_revision (depends_on does not count);
+// - bases: revisions whose down_revision is None/empty (even when they have depends_on);
+// - down_revision must name revision ids; depends_on may name ids or branch labels.
+// Everything here is linear in revisions + references, plus sorts by id, except the
+// multiple-heads ancestor search: O(references x heads / 32) bit operations.
+// Messages are one sentence each, naming the files, the reason and the fix.
+
+import { isAlembicScriptName, type ParsedScript } from './script.js';
+
+export type GraphProblemKind =
+  | 'duplicate-revision'
+  | 'missing-parent'
+  | 'missing-dependency'
+  | 'cycle'
+  | 'illegal-id'
+  | 'duplicate-label'
+  | 'multiple-heads'
+  | 'not-a-migration'
+  | 'unreadable-script';
+
+export interface GraphProblem {
+  kind: GraphProblemKind;
+  message: string;
+  paths: string[];
+  revisions: string[];
+  severity: 'error' | 'warning';
+}
+
+export interface RevisionNode {
+  revision: string;
+  downRevisions: string[];
+  dependsOn: string[];
+  branchLabels: string[];
+  path: string;
+}
+
+export interface RevisionGraph {
+  revisions: RevisionNode[];
+  heads: string[];
+  bases: string[];
+  problems: GraphProblem[];
+  warnings: { path: string; line: number; message: string }[];
+}
+
+export interface GraphOptions {
+  /** Several heads are intended (independent branches): no 'multiple-heads' problem. */
+  allowMultipleHeads?: boolean;
+}
+
+// Revision.verify_rev_id rejects these; Alembic refuses to load the environment.
+const ILLEGAL_ID_CHARS = ['@', '-', '+'];
+// Alembic 1.8 loads ids containing ':' but splits command arguments on it ("history -r a:b",
+// "upgrade a:b --sql"), so such a revision cannot be named there: a warning.
+const AWKWARD_ID_CHARS = [':'];
+// Alembic does not validate branch label characters, but reads `label@rev`, relative `x+1`/
+// `x-1` and ranges `a:b` in command arguments, so a label holding these cannot be addressed.
+const AWKWARD_LABEL_CHARS = ['@', '+', '-', ':'];
+
+const MAX_LISTED = 10;
+const MAX_ANCESTOR_WORDS = 32 * 1024 * 1024;
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}): RevisionGraph {
+  const problems: GraphProblem[] = [];
+  const warnings: RevisionGraph['warnings'] = [];
+  const ordered = sortedByPath(scripts);
+
+  // -- scripts -> nodes ------------------------------------------------------------------------
+  const nodes: RevisionNode[] = [];
+  for (const s of ordered) {
+    for (const w of s.warnings) warnings.push({ path: s.path, line: w.line, message: w.message });
+    if (s.error !== undefined) problems.push(scriptProblem(s));
+    // A script with an error but a known id still takes its place in the graph, so that the
+    // revisions pointing at it do not also report it missing.
+    if (s.revision !== null) {
+      nodes.push({
+        revision: s.revision,
+        downRevisions: s.downRevisions.slice(),
+        dependsOn: s.dependsOn.slice(),
+        branchLabels: s.branchLabels.slice(),
+        path: s.path,
+      });
+    }
+  }
+
+  // -- vertices: one per distinct revision id ---------------------------------------------------
+  // vertexOf[node] is the vertex; firstNode[v] the node (in path order) that defines it;
+  // duplicates[v] lists every node of an id defined more than once.
+  const index = new Map<string, number>();
+  const ids: string[] = [];
+  const vertexOf = new Int32Array(nodes.length);
+  const firstNode: number[] = [];
+  const duplicates = new Map<number, number[]>();
+  for (let i = 0; i < nodes.length; i++) {
+    const id = nodes[i]!.revision;
+    let v = index.get(id);
+    if (v === undefined) {
+      v = ids.length;
+      index.set(id, v);
+      ids.push(id);
+      firstNode.push(i);
+    } else {
+      const d = duplicates.get(v);
+      if (d === undefined) duplicates.set(v, [firstNode[v]!, i]);
+      else d.push(i);
+    }
+    vertexOf[i] = v;
+  }
+  const n = ids.length;
+  const pathOf = (v: number): string => nodes[firstNode[v]!]!.path;
+  const pathsOf = (v: number): string[] => (duplicates.get(v) ?? [firstNode[v]!]).map((i) => nodes[i]!.path);
+
+  for (const [v, dup] of duplicates) {
+    const paths = dup.map((i) => nodes[i]!.path);
+    problems.push({
+      kind: 'duplicate-revision',
+      severity: 'error',
+      paths,
+      revisions: [ids[v]!],
+      message: `revision "${ids[v]}" is defined in ${paths.length} files (${paths.join(', ')}); Alembic keeps only one of them, so give each file its own id`,
+    });
+  }
+
+  for (let v = 0; v < n; v++) {
+    const id = ids[v]!;
+    if (id !== '' && !/[@+:-]/.test(id)) continue;
+    const where = pathOf(v);
+    if (id === '') {
+      problems.push({
+        kind: 'illegal-id',
+        severity: 'error',
+        paths: pathsOf(v),
+        revisions: [id],
+        message: `${where} sets revision = "", an empty id that no down_revision can name; give it a real id`,
+      });
+      continue;
+    }
+    const bad = ILLEGAL_ID_CHARS.filter((c) => id.includes(c));
+    if (bad.length > 0) {
+      problems.push({
+        kind: 'illegal-id',
+        severity: 'error',
+        paths: pathsOf(v),
+        revisions: [id],
+        message: `revision id "${id}" in ${where} contains ${quoteList(bad)}, which Alembic refuses in revision ids ("@", "-", "+"); rename the id here and wherever it is referenced`,
+      });
+    }
+    if (AWKWARD_ID_CHARS.some((c) => id.includes(c))) {
+      problems.push({
+        kind: 'illegal-id',
+        severity: 'warning',
+        paths: pathsOf(v),
+        revisions: [id],
+        message: `revision id "${id}" in ${where} contains ":", which Alembic commands read as a range ("alembic history -r a:b"), so it cannot be named there; rename the id`,
+      });
+    }
+  }
+
+  // -- branch labels ----------------------------------------------------------------------------
+  // RevisionMap._map_branch_labels: a label may not repeat a revision id or another label.
+  const labelOwner = new Map<string, RevisionNode>();
+  for (const node of nodes) {
+    for (const label of node.branchLabels) {
+      const asId = index.get(label);
+      if (asId !== undefined) {
+        problems.push({
+          kind: 'duplicate-label',
+          severity: 'error',
+          paths: uniq([node.path, pathOf(asId)]),
+          revisions: uniq([node.revision, ids[asId]!]),
+          message: `branch label "${label}" of ${node.path} is also the revision id of ${pathOf(asId)}, which Alembic refuses; rename the label`,
+        });
+        continue;
+      }
+      const owner = labelOwner.get(label);
+      if (owner !== undefined) {
+        problems.push({
+          kind: 'duplicate-label',
+          severity: 'error',
+          paths: uniq([owner.path, node.path]),
+          revisions: uniq([owner.revision, node.revision]),
+          message:
+            owner === node
+              ? `branch label "${label}" is listed twice in ${node.path}, which Alembic refuses; list it once`
+              : `branch label "${label}" is used by both ${owner.path} and ${node.path}, which Alembic refuses; rename one of them`,
+        });
+        continue;
+      }
+      labelOwner.set(label, node);
+      const awkward = AWKWARD_LABEL_CHARS.filter((c) => label.includes(c));
+      if (label === '' || awkward.length > 0) {
+        problems.push({
+          kind: 'illegal-id',
+          severity: 'warning',
+          paths: [node.path],
+          revisions: [node.revision],
+          message:
+            label === ''
+              ? `${node.path} has an empty branch label, which no command can name; remove it`
+              : `branch label "${label}" in ${node.path} contains ${quoteList(awkward)}, which Alembic commands read as label@revision, relative (+1/-1) or range (a:b) syntax; rename the label`,
+        });
+      }
+    }
+  }
+
+  // -- edges --------------------------------------------------------------------------------------
+  // child -> parent pairs named by down_revision, and by depends_on (labels resolved to their
+  // revision). Self references are reported and left out.
+  const downFrom: number[] = [];
+  const downTo: number[] = [];
+  const depFrom: number[] = [];
+  const depTo: number[] = [];
+  const isParent = new Uint8Array(n);
+  const isBase = new Uint8Array(n);
+  const hints = new Hints(ordered, ids);
+
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    const v = vertexOf[i]!;
+    if (node.downRevisions.length === 0) isBase[v] = 1;
+    for (const ref of node.downRevisions) {
+      const p = index.get(ref);
+      if (p === v) {
+        problems.push(selfLoop(node, 'down_revision'));
+      } else if (p !== undefined) {
+        downFrom.push(v);
+        downTo.push(p);
+        isParent[p] = 1;
+      } else {
+        const labelled = labelOwner.get(ref);
+        problems.push({
+          kind: 'missing-parent',
+          severity: 'error',
+          paths: [node.path],
+          revisions: [node.revision],
+          message:
+            labelled !== undefined
+              ? `down_revision "${ref}" of ${node.path} is a branch label, but down_revision must be a revision id; write "${labelled.revision}" (${labelled.path}) or name the label in depends_on`
+              : `down_revision "${ref}" of ${node.path} names no revision in this environment${hints.explain(ref, 'down_revision')}`,
+        });
+      }
+    }
+    for (const ref of node.dependsOn) {
+      let d = index.get(ref);
+      if (d === undefined) {
+        const owner = labelOwner.get(ref);
+        if (owner !== undefined) d = index.get(owner.revision);
+      }
+      if (d === v) {
+        problems.push(selfLoop(node, 'depends_on'));
+      } else if (d !== undefined) {
+        depFrom.push(v);
+        depTo.push(d);
+      } else {
+        problems.push({
+          kind: 'missing-dependency',
+          severity: 'error',
+          paths: [node.path],
+          revisions: [node.revision],
+          message: `depends_on "${ref}" of ${node.path} names no revision or branch label in this environment${hints.explain(ref, 'depends_on')}`,
+        });
+      }
+    }
+  }
+  const down = adjacency(n, downFrom, downTo);
+  const deps = adjacency(n, depFrom, depTo);
+
+  // -- cycles -----------------------------------------------------------------------------------
+  for (const scc of stronglyConnected(n, down, deps)) problems.push(cycleProblem(scc, ids, pathsOf, down, deps));
+
+  // -- order, heads, bases ------------------------------------------------------------------------
+  const sortedIds = ids.slice().sort(); // default sort: UTF-16 code units, same as `<`
+  const rank = new Int32Array(n);
+  for (let r = 0; r < n; r++) rank[index.get(sortedIds[r]!)!] = r;
+  const order = topologicalOrder(n, down, deps, rank);
+  const revisions: RevisionNode[] = [];
+  for (const v of order) {
+    const dup = duplicates.get(v);
+    if (dup === undefined) revisions.push(nodes[firstNode[v]!]!);
+    else for (const i of dup) revisions.push(nodes[i]!);
+  }
+  const headV: number[] = [];
+  const bases: string[] = [];
+  for (const id of sortedIds) {
+    const v = index.get(id)!;
+    if (!isParent[v]) headV.push(v);
+    if (isBase[v]) bases.push(id);
+  }
+  const heads = headV.map((v) => ids[v]!);
+
+  if (heads.length > 1 && options.allowMultipleHeads !== true) {
+    const ancestors = nearestCommonAncestors(headV, order, down);
+    const listed = headV.slice(0, MAX_LISTED).map((v) => `"${ids[v]}" (${pathOf(v)})`);
+    const more = headV.length > MAX_LISTED ? ` and ${headV.length - MAX_LISTED} more` : '';
+    const common =
+      ancestors === null
+        ? 'not computed for this many heads'
+        : ancestors.length === 0
+          ? 'none: they share no ancestor'
+          : ancestors
+              .sort((a, b) => rank[a]! - rank[b]!)
+              .map((v) => `"${ids[v]}" (${pathOf(v)})`)
+              .join(', ');
+    problems.push({
+      kind: 'multiple-heads',
+      severity: 'error',
+      paths: headV.flatMap(pathsOf),
+      revisions: heads,
+      message: `the migrations have ${heads.length} heads, ${listed.join(', ')}${more}, and their nearest common ancestor is ${common}; run "alembic merge heads" to join them into one`,
+    });
+  }
+
+  return { revisions, heads, bases, problems, warnings };
+}
+
+function sortedByPath(scripts: ParsedScript[]): ParsedScript[] {
+  // Callers usually pass files in path order already: check before paying for a sort.
+  for (let i = 1; i < scripts.length; i++) {
+    if (scripts[i - 1]!.path > scripts[i]!.path) return scripts.slice().sort((a, b) => compare(a.path, b.path));
+  }
+  return scripts;
+}
+
+function scriptProblem(s: ParsedScript): GraphProblem {
+  const error = s.error!;
+  if (error.kind === 'not-a-migration') {
+    return {
+      kind: 'not-a-migration',
+      severity: 'error',
+      paths: [s.path],
+      revisions: [],
+      message: `${s.path} has no module-level revision, so Alembic refuses to load the versions directory while it is there; move the file out or give it revision = "<id>"`,
+    };
+  }
+  const at = error.line !== undefined ? ` (line ${error.line})` : '';
+  return {
+    kind: 'unreadable-script',
+    severity: 'error',
+    paths: [s.path],
+    revisions: s.revision !== null ? [s.revision] : [],
+    message: `${s.path} cannot be read as a migration${at}: ${error.message}`,
+  };
+}
+
+function selfLoop(node: RevisionNode, field: 'down_revision' | 'depends_on'): GraphProblem {
+  return {
+    kind: 'cycle',
+    severity: 'error',
+    paths: [node.path],
+    revisions: [node.revision],
+    message: `${field} of ${node.path} names its own revision "${node.revision}", a loop Alembic refuses to load; point it at the previous revision`,
+  };
+}
+
+function quoteList(chars: string[]): string {
+  return chars.map((c) => `"${c}"`).join(' and ');
+}
+
+function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hints for a reference that names nothing: a file name instead of an id (`009` for
+// 009_create_pins.py, or the whole stem), or an abbreviated id.
+
+class Hints {
+  private byName: Map<string, ParsedScript> | null = null;
+  private sortedIds: string[] | null = null;
+
+  constructor(
+    private readonly scripts: ParsedScript[],
+    private readonly ids: string[],
+  ) {}
+
+  explain(ref: string, field: string): string {
+    if (ref === '') return '';
+    const file = this.fileFor(ref);
+    if (file !== undefined) {
+      const use = file.revision !== null ? `; use its revision id "${file.revision}"` : '';
+      return `; it matches the file name ${file.path}, not a revision id${use}`;
+    }
+    const full = this.idStartingWith(ref);
+    if (full !== undefined) return `; ${field} must be the full id, perhaps "${full}"`;
+    return '';
+  }
+
+  private fileFor(ref: string): ParsedScript | undefined {
+    if (this.byName === null) {
+      // The file name and its stem first; then each prefix of a stem that ends just before a
+      // separator (`009` of 009_create_pins), kept only when a single file has it.
+      const byName = new Map<string, ParsedScript>();
+      const byPrefix = new Map<string, ParsedScript | null>();
+      for (const s of this.scripts) {
+        if (!isAlembicScriptName(s.path)) continue;
+        const base = s.path.slice(s.path.lastIndexOf('/') + 1);
+        const stem = base.endsWith('.py') ? base.slice(0, -3) : base;
+        if (!byName.has(base)) byName.set(base, s);
+        if (!byName.has(stem)) byName.set(stem, s);
+        for (let i = 1; i < stem.length; i++) {
+          if (/[A-Za-z0-9]/.test(stem[i]!)) continue;
+          const key = stem.slice(0, i);
+          const seen = byPrefix.get(key);
+          byPrefix.set(key, seen === undefined || seen === s ? s : null);
+        }
+      }
+      for (const [key, s] of byPrefix) if (s !== null && !byName.has(key)) byName.set(key, s);
+      this.byName = byName;
+    }
+    return this.byName.get(ref);
+  }
+
+  private idStartingWith(ref: string): string | undefined {
+    if (ref.length < 3) return undefined;
+    if (this.sortedIds === null) this.sortedIds = [...this.ids].sort(compare);
+    const ids = this.sortedIds;
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid]! < ref) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = ids[lo];
+    if (first === undefined || !first.startsWith(ref)) return undefined;
+    const second = ids[lo + 1];
+    return second !== undefined && second.startsWith(ref) ? undefined : first;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph algorithms over compact adjacency arrays, iterative so that deep histories cannot
+// overflow the stack.
+
+// The targets of v are to[off[v]] .. to[off[v + 1] - 1].
+interface Adjacency {
+  off: Int32Array;
+  to: Int32Array;
+}
+
+function adjacency(n: number, from: number[], to: number[]): Adjacency {
+  const off = new Int32Array(n + 1);
+  for (const f of from) off[f + 1]!++;
+  for (let v = 0; v < n; v++) off[v + 1]! += off[v]!;
+  const fill = off.slice(0, n);
+  const out = new Int32Array(from.length);
+  for (let e = 0; e < from.length; e++) out[fill[from[e]!]!++] = to[e]!;
+  return { off, to: out };
+}
+
+function reversed(n: number, ...graphs: Adjacency[]): Adjacency {
+  const from: number[] = [];
+  const to: number[] = [];
+  for (const g of graphs) {
+    for (let v = 0; v < n; v++) {
+      for (let e = g.off[v]!; e < g.off[v + 1]!; e++) {
+        from.push(g.to[e]!);
+        to.push(v);
+      }
+    }
+  }
+  return adjacency(n, from, to);
+}
+
+// Tarjan's strongly connected components over down + deps edges; returns the components that
+// are cycles (size > 1: self references were taken out earlier).
+function stronglyConnected(n: number, down: Adjacency, deps: Adjacency): number[][] {
+  const UNSEEN = -1;
+  const idx = new Int32Array(n).fill(UNSEEN);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out: number[][] = [];
+  const callV: number[] = [];
+  const callE: number[] = [];
+  let counter = 0;
+  // Edge e of v: first its down edges, then its deps edges; -1 past the end.
+  const edge = (v: number, e: number): number => {
+    const nd = down.off[v + 1]! - down.off[v]!;
+    if (e < nd) return down.to[down.off[v]! + e]!;
+    const k = deps.off[v]! + e - nd;
+    return k < deps.off[v + 1]! ? deps.to[k]! : -1;
+  };
+  for (let root = 0; root < n; root++) {
+    if (idx[root] !== UNSEEN) continue;
+    idx[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = 1;
+    callV.push(root);
+    callE.push(0);
+    while (callV.length > 0) {
+      const top = callV.length - 1;
+      const v = callV[top]!;
+      const w = edge(v, callE[top]!);
+      if (w >= 0) {
+        callE[top]!++;
+        if (idx[w] === UNSEEN) {
+          idx[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = 1;
+          callV.push(w);
+          callE.push(0);
+        } else if (onStack[w]) {
+          low[v] = Math.min(low[v]!, idx[w]!);
+        }
+        continue;
+      }
+      callV.pop();
+      callE.pop();
+      if (callV.length > 0) {
+        const parent = callV[callV.length - 1]!;
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === idx[v]) {
+        let x = stack.pop()!;
+        onStack[x] = 0;
+        if (x === v) continue; // a single vertex: no cycle
+        const comp = [x];
+        do {
+          x = stack.pop()!;
+          onStack[x] = 0;
+          comp.push(x);
+        } while (x !== v);
+        out.push(comp);
+      }
+    }
+  }
+  return out;
+}
+
+function cycleProblem(scc: number[], ids: string[], pathsOf: (v: number) => string[], down: Adjacency, deps: Adjacency): GraphProblem {
+  const inScc = new Set(scc);
+  const sorted = [...scc].sort((a, b) => compare(ids[a]!, ids[b]!));
+  const firstIn = (g: Adjacency, v: number): number | undefined => {
+    for (let e = g.off[v]!; e < g.off[v + 1]!; e++) if (inScc.has(g.to[e]!)) return g.to[e]!;
+    return undefined;
+  };
+  // Walk from the smallest id along edges inside the component until a vertex repeats.
+  const seenAt = new Map<number, number>();
+  const walk: number[] = [];
+  const viaDeps: boolean[] = [];
+  let v = sorted[0]!;
+  while (!seenAt.has(v)) {
+    seenAt.set(v, walk.length);
+    walk.push(v);
+    let next = firstIn(down, v);
+    viaDeps.push(next === undefined);
+    if (next === undefined) next = firstIn(deps, v)!;
+    v = next;
+  }
+  const from = seenAt.get(v)!;
+  const loop = walk.slice(from);
+  const usesDeps = viaDeps.slice(from).some(Boolean);
+  const chain = [...loop, loop[0]!].map((x) => `"${ids[x]}"`).join(' -> ');
+  const files = loop.map((x) => pathsOf(x)[0]!);
+  const rest = scc.length > loop.length ? ` (${scc.length} revisions are caught in it in all)` : '';
+  return {
+    kind: 'cycle',
+    severity: 'error',
+    paths: sorted.flatMap(pathsOf),
+    revisions: sorted.map((x) => ids[x]!),
+    message: `revisions ${chain} form a ${usesDeps ? 'cycle through down_revision and depends_on' : 'down_revision cycle'} in ${files.join(', ')}${rest}, which Alembic refuses to load; point one of them at an earlier revision`,
+  };
+}
+
+// Kahn's algorithm, parents before children, ties broken by id rank; vertices left on cycles
+// go last, by id.
+function topologicalOrder(n: number, down: Adjacency, deps: Adjacency, rank: Int32Array): number[] {
+  const children = reversed(n, down, deps);
+  const indegree = new Int32Array(n);
+  for (let v = 0; v < n; v++) indegree[v] = down.off[v + 1]! - down.off[v]! + deps.off[v + 1]! - deps.off[v]!;
+  const heap = new MinHeap(rank);
+  for (let v = 0; v < n; v++) if (indegree[v] === 0) heap.push(v);
+  const order: number[] = [];
+  while (heap.size > 0) {
+    const v = heap.pop();
+    order.push(v);
+    for (let e = children.off[v]!; e < children.off[v + 1]!; e++) {
+      const c = children.to[e]!;
+      if (--indegree[c]! === 0) heap.push(c);
+    }
+  }
+  if (order.length < n) {
+    const left: number[] = [];
+    for (let v = 0; v < n; v++) if (indegree[v]! > 0) left.push(v);
+    left.sort((a, b) => rank[a]! - rank[b]!);
+    order.push(...left);
+  }
+  return order;
+}
+
+class MinHeap {
+  private readonly a: number[] = [];
+  constructor(private readonly key: Int32Array) {}
+  get size(): number {
+    return this.a.length;
+  }
+  push(v: number): void {
+    const a = this.a;
+    const k = this.key;
+    let i = a.length;
+    a.push(v);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (k[a[p]!]! <= k[v]!) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = v;
+  }
+  pop(): number {
+    const a = this.a;
+    const k = this.key;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && k[a[r]!]! < k[a[l]!]! ? r : l;
+        if (k[a[c]!]! >= k[last]!) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+// The common ancestors of all heads along down_revision form an ancestor-closed set; the
+// nearest ones are its members with no child inside it. One bit per head, propagated from
+// children to parents in reverse topological order. null when the bit table would be too big.
+function nearestCommonAncestors(heads: number[], order: number[], down: Adjacency): number[] | null {
+  const n = down.off.length - 1;
+  const words = Math.ceil(heads.length / 32);
+  if (n * words > MAX_ANCESTOR_WORDS) return null;
+  const bits = new Uint32Array(n * words);
+  heads.forEach((v, i) => (bits[v * words + (i >>> 5)]! |= 1 << (i & 31)));
+  for (let o = order.length - 1; o >= 0; o--) {
+    const v = order[o]!;
+    for (let e = down.off[v]!; e < down.off[v + 1]!; e++) {
+      const p = down.to[e]!;
+      for (let w = 0; w < words; w++) bits[p * words + w]! |= bits[v * words + w]!;
+    }
+  }
+  const tail = heads.length % 32;
+  const full = (v: number): boolean => {
+    for (let w = 0; w < words; w++) {
+      const want = w === words - 1 && tail !== 0 ? ((1 << tail) - 1) >>> 0 : 0xffffffff;
+      if (bits[v * words + w]! !== want) return false;
+    }
+    return true;
+  };
+  const common = new Uint8Array(n);
+  for (let v = 0; v < n; v++) if (full(v)) common[v] = 1;
+  const nearest = Uint8Array.from(common);
+  for (let v = 0; v < n; v++) {
+    if (!common[v]) continue;
+    for (let e = down.off[v]!; e < down.off[v + 1]!; e++) nearest[down.to[e]!] = 0;
+  }
+  const out: number[] = [];
+  for (let v = 0; v < n; v++) if (nearest[v]) out.push(v);
+  return out;
+}

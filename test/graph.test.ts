@@ -1,0 +1,395 @@
+import { describe, expect, it } from 'vitest';
+import { buildGraph, type GraphProblem, type RevisionGraph } from '../src/alembic/graph.js';
+import { parseScript, type ParsedScript } from '../src/alembic/script.js';
+
+const V = 'backend/alembic/versions';
+
+function s(file: string, revision: string | null, down: string[] = [], more: Partial<ParsedScript> = {}): ParsedScript {
+  return { path: `${V}/${file}`, revision, downRevisions: down, dependsOn: [], branchLabels: [], warnings: [], ...more };
+}
+
+const kinds = (g: RevisionGraph): string[] => g.problems.map((p) => p.kind);
+const only = (g: RevisionGraph, kind: GraphProblem['kind']): GraphProblem[] => g.problems.filter((p) => p.kind === kind);
+
+describe('buildGraph: heads, bases and order', () => {
+  it('reads a linear history', () => {
+    const g = buildGraph([s('002_b.py', 'b', ['a']), s('003_c.py', 'c', ['b']), s('001_a.py', 'a')]);
+    expect(g.revisions.map((r) => r.revision)).toEqual(['a', 'b', 'c']);
+    expect(g.heads).toEqual(['c']);
+    expect(g.bases).toEqual(['a']);
+    expect(g.problems).toEqual([]);
+    expect(g.revisions[1]).toEqual({ revision: 'b', downRevisions: ['a'], dependsOn: [], branchLabels: [], path: `${V}/002_b.py` });
+  });
+
+  it('handles an empty environment', () => {
+    expect(buildGraph([])).toEqual({ revisions: [], heads: [], bases: [], problems: [], warnings: [] });
+  });
+
+  it('orders topologically, bases first, ties by id, whatever the input order', () => {
+    const scripts = [
+      s('m.py', 'm', ['x', 'y']),
+      s('y.py', 'y', ['a']),
+      s('x.py', 'x', ['a']),
+      s('b2.py', 'b2'),
+      s('a.py', 'a'),
+      s('z.py', 'z', ['b2']),
+    ];
+    const expected = ['a', 'b2', 'x', 'y', 'm', 'z'];
+    expect(buildGraph(scripts, { allowMultipleHeads: true }).revisions.map((r) => r.revision)).toEqual(expected);
+    expect(buildGraph([...scripts].reverse(), { allowMultipleHeads: true }).revisions.map((r) => r.revision)).toEqual(expected);
+  });
+
+  it('puts a depends_on target before its dependant', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b'), s('c.py', 'c', ['b'], { dependsOn: ['z'] }), s('z.py', 'z', ['a'])], { allowMultipleHeads: true });
+    const order = g.revisions.map((r) => r.revision);
+    expect(order.indexOf('z')).toBeLessThan(order.indexOf('c'));
+  });
+
+  // RevisionMap: heads look at down_revision only; bases are down_revision None even with
+  // depends_on (Revision.is_base).
+  it('counts depends_on neither for heads nor for bases, as Alembic does', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['lab'] }), s('b.py', 'b', ['a']), s('c.py', 'c', [], { dependsOn: ['lab'] }), s('d.py', 'd', ['c'], { dependsOn: ['b'] })], {
+      allowMultipleHeads: true,
+    });
+    expect(g.heads).toEqual(['b', 'd']);
+    expect(g.bases).toEqual(['a', 'c']);
+    expect(g.problems).toEqual([]);
+  });
+
+  it('does not report a merged history', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b', ['a']), s('c.py', 'c', ['a']), s('m.py', 'm', ['b', 'c'])]);
+    expect(g.heads).toEqual(['m']);
+    expect(g.problems).toEqual([]);
+  });
+});
+
+describe('buildGraph: multiple heads', () => {
+  const branched = [s('001_a.py', 'a'), s('002_b.py', 'b', ['a']), s('003_c.py', 'c', ['b']), s('004_d.py', 'd', ['b']), s('005_e.py', 'e', ['d'])];
+
+  it('reports the heads, their files and their nearest common ancestor', () => {
+    const g = buildGraph(branched);
+    expect(g.heads).toEqual(['c', 'e']);
+    expect(g.problems).toEqual([
+      {
+        kind: 'multiple-heads',
+        severity: 'error',
+        paths: [`${V}/003_c.py`, `${V}/005_e.py`],
+        revisions: ['c', 'e'],
+        message: `the migrations have 2 heads, "c" (${V}/003_c.py), "e" (${V}/005_e.py), and their nearest common ancestor is "b" (${V}/002_b.py); run "alembic merge heads" to join them into one`,
+      },
+    ]);
+  });
+
+  it('is absent when multiple heads are allowed, and the heads stay listed', () => {
+    const g = buildGraph(branched, { allowMultipleHeads: true });
+    expect(g.problems).toEqual([]);
+    expect(g.heads).toEqual(['c', 'e']);
+  });
+
+  it('says when the heads share no ancestor', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b'), s('c.py', 'c', ['b'])]);
+    expect(only(g, 'multiple-heads')[0]!.message).toContain('their nearest common ancestor is none: they share no ancestor;');
+  });
+
+  it('finds the ancestor shared by all of three heads', () => {
+    const g = buildGraph([s('r.py', 'r'), s('a.py', 'a', ['r']), s('x.py', 'x', ['a']), s('y.py', 'y', ['a']), s('z.py', 'z', ['r'])]);
+    expect(g.heads).toEqual(['x', 'y', 'z']);
+    expect(only(g, 'multiple-heads')[0]!.message).toContain('nearest common ancestor is "r" (');
+  });
+
+  it('lists both nearest ancestors of a criss-cross merge', () => {
+    const g = buildGraph([s('r.py', 'r'), s('p.py', 'p', ['r']), s('q.py', 'q', ['r']), s('m1.py', 'm1', ['p', 'q']), s('m2.py', 'm2', ['p', 'q'])]);
+    expect(only(g, 'multiple-heads')[0]!.message).toContain(`nearest common ancestor is "p" (${V}/p.py), "q" (${V}/q.py);`);
+  });
+
+  it('shortens the message for many heads but lists every file', () => {
+    const scripts = [s('root.py', 'root'), ...Array.from({ length: 25 }, (_, i) => s(`h${i}.py`, `h${String(i).padStart(2, '0')}`, ['root']))];
+    const p = only(buildGraph(scripts), 'multiple-heads')[0]!;
+    expect(p.paths).toHaveLength(25);
+    expect(p.message).toContain('and 15 more, and their nearest common ancestor is "root"');
+  });
+});
+
+describe('buildGraph: duplicate revisions', () => {
+  it('names both files', () => {
+    const g = buildGraph([s('001_a.py', 'a'), s('002_b.py', 'b', ['a']), s('002_b_copy.py', 'b', ['a'])]);
+    expect(only(g, 'duplicate-revision')).toEqual([
+      {
+        kind: 'duplicate-revision',
+        severity: 'error',
+        paths: [`${V}/002_b.py`, `${V}/002_b_copy.py`],
+        revisions: ['b'],
+        message: `revision "b" is defined in 2 files (${V}/002_b.py, ${V}/002_b_copy.py); Alembic keeps only one of them, so give each file its own id`,
+      },
+    ]);
+    expect(g.revisions.map((r) => r.path)).toEqual([`${V}/001_a.py`, `${V}/002_b.py`, `${V}/002_b_copy.py`]);
+    expect(g.heads).toEqual(['b']);
+  });
+});
+
+describe('buildGraph: unknown references', () => {
+  it('names the referring file', () => {
+    const g = buildGraph([s('001_a.py', 'a'), s('010_x.py', 'x', ['abc123'])]);
+    expect(only(g, 'missing-parent')).toEqual([
+      {
+        kind: 'missing-parent',
+        severity: 'error',
+        paths: [`${V}/010_x.py`],
+        revisions: ['x'],
+        message: `down_revision "abc123" of ${V}/010_x.py names no revision in this environment`,
+      },
+    ]);
+  });
+
+  it('explains a down_revision that is a file name prefix', () => {
+    const g = buildGraph([s('009_create_pins.py', 'e4f5a6b7c8d9'), s('010_x.py', 'x', ['009'])]);
+    expect(only(g, 'missing-parent')[0]!.message).toBe(
+      `down_revision "009" of ${V}/010_x.py names no revision in this environment; it matches the file name ${V}/009_create_pins.py, not a revision id; use its revision id "e4f5a6b7c8d9"`,
+    );
+  });
+
+  it('explains a down_revision that is a whole file name stem', () => {
+    const g = buildGraph([s('009_create_pins.py', 'e4f5'), s('010_x.py', 'x', ['009_create_pins'])]);
+    expect(only(g, 'missing-parent')[0]!.message).toContain(`it matches the file name ${V}/009_create_pins.py, not a revision id`);
+  });
+
+  it('does not guess between two files sharing a prefix', () => {
+    const g = buildGraph([s('add_pins.py', 'p1'), s('add_users.py', 'u1', ['p1']), s('x.py', 'x', ['add'])], { allowMultipleHeads: true });
+    expect(only(g, 'missing-parent')[0]!.message).toBe(`down_revision "add" of ${V}/x.py names no revision in this environment`);
+  });
+
+  it('suggests the full id for an abbreviated one', () => {
+    const g = buildGraph([s('a.py', '1975ea83b712'), s('b.py', 'b', ['1975ea'])]);
+    expect(only(g, 'missing-parent')[0]!.message).toContain('down_revision must be the full id, perhaps "1975ea83b712"');
+  });
+
+  it('explains a down_revision that names a branch label', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['expand'] }), s('b.py', 'b', ['expand'])]);
+    expect(only(g, 'missing-parent')[0]!.message).toBe(
+      `down_revision "expand" of ${V}/b.py is a branch label, but down_revision must be a revision id; write "a" (${V}/a.py) or name the label in depends_on`,
+    );
+  });
+
+  it('accepts a depends_on naming a branch label or an id, and reports an unknown one', () => {
+    const ok = buildGraph([s('a.py', 'a', [], { branchLabels: ['expand'] }), s('b.py', 'b', ['a'], { dependsOn: ['expand', 'a'] })]);
+    expect(ok.problems).toEqual([]);
+    const bad = buildGraph([s('a.py', 'a'), s('b.py', 'b', ['a'], { dependsOn: ['contract'] })]);
+    expect(bad.problems).toEqual([
+      {
+        kind: 'missing-dependency',
+        severity: 'error',
+        paths: [`${V}/b.py`],
+        revisions: ['b'],
+        message: `depends_on "contract" of ${V}/b.py names no revision or branch label in this environment`,
+      },
+    ]);
+  });
+
+  it('keeps a revision with a dangling parent out of the bases', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b', ['gone'])], { allowMultipleHeads: true });
+    expect(g.bases).toEqual(['a']);
+    expect(g.heads).toEqual(['a', 'b']);
+  });
+});
+
+describe('buildGraph: cycles', () => {
+  it('reports a down_revision cycle with its revisions and files', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b', ['a', 'd']), s('c.py', 'c', ['b']), s('d.py', 'd', ['c']), s('e.py', 'e', ['d'])]);
+    const [cycle] = only(g, 'cycle');
+    expect(cycle).toEqual({
+      kind: 'cycle',
+      severity: 'error',
+      paths: [`${V}/b.py`, `${V}/c.py`, `${V}/d.py`],
+      revisions: ['b', 'c', 'd'],
+      message: `revisions "b" -> "d" -> "c" -> "b" form a down_revision cycle in ${V}/b.py, ${V}/d.py, ${V}/c.py, which Alembic refuses to load; point one of them at an earlier revision`,
+    });
+    expect(g.heads).toEqual(['e']);
+  });
+
+  it('reports a cycle with no base at all', () => {
+    const g = buildGraph([s('a.py', 'a', ['b']), s('b.py', 'b', ['a'])]);
+    expect(kinds(g)).toContain('cycle');
+    expect(g.heads).toEqual([]);
+    expect(g.bases).toEqual([]);
+    expect(g.revisions.map((r) => r.revision)).toEqual(['a', 'b']);
+  });
+
+  it('reports self-loops through down_revision and depends_on', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b', ['a', 'b']), s('c.py', 'c', ['b'], { dependsOn: ['c'] })]);
+    expect(only(g, 'cycle').map((p) => p.message)).toEqual([
+      `down_revision of ${V}/b.py names its own revision "b", a loop Alembic refuses to load; point it at the previous revision`,
+      `depends_on of ${V}/c.py names its own revision "c", a loop Alembic refuses to load; point it at the previous revision`,
+    ]);
+  });
+
+  it('reports a self-loop through the revision\'s own branch label', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['lab'], dependsOn: ['lab'] })]);
+    expect(kinds(g)).toEqual(['cycle']);
+  });
+
+  it('reports a cycle through depends_on', () => {
+    const g = buildGraph([s('a.py', 'a'), s('b.py', 'b', ['a'], { dependsOn: ['c'] }), s('c.py', 'c', ['b']), s('d.py', 'd', ['c'])]);
+    expect(only(g, 'cycle')[0]!.message).toContain('form a cycle through down_revision and depends_on');
+  });
+
+  it('survives a long chain without recursion limits', () => {
+    const n = 50_000;
+    const scripts = Array.from({ length: n }, (_, i) => s(`${i}.py`, `r${i}`, i === 0 ? [`r${n - 1}`] : [`r${i - 1}`]));
+    const g = buildGraph(scripts);
+    expect(only(g, 'cycle')[0]!.revisions).toHaveLength(n);
+  });
+});
+
+describe('buildGraph: identifiers and labels', () => {
+  it.each(['a@b', 'a-b', 'a+b'])('refuses %s as a revision id', (id) => {
+    const p = only(buildGraph([s('a.py', id)]), 'illegal-id')[0]!;
+    expect(p.severity).toBe('error');
+    expect(p.paths).toEqual([`${V}/a.py`]);
+    expect(p.message).toContain(`revision id "${id}" in ${V}/a.py contains "${id[1]}", which Alembic refuses`);
+  });
+
+  it('warns about ":" in a revision id, which Alembic loads but cannot name in a range', () => {
+    const p = only(buildGraph([s('a.py', 'a:b')]), 'illegal-id')[0]!;
+    expect(p.severity).toBe('warning');
+  });
+
+  it('refuses an empty revision id', () => {
+    expect(only(buildGraph([s('a.py', '')]), 'illegal-id')[0]!.severity).toBe('error');
+  });
+
+  it('reports a branch label used by two revisions', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['expand'] }), s('b.py', 'b', ['a'], { branchLabels: ['expand'] })]);
+    expect(only(g, 'duplicate-label')).toEqual([
+      {
+        kind: 'duplicate-label',
+        severity: 'error',
+        paths: [`${V}/a.py`, `${V}/b.py`],
+        revisions: ['a', 'b'],
+        message: `branch label "expand" is used by both ${V}/a.py and ${V}/b.py, which Alembic refuses; rename one of them`,
+      },
+    ]);
+  });
+
+  it('reports a branch label listed twice in one file', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['x', 'x'] })]);
+    expect(only(g, 'duplicate-label')[0]!.message).toContain('is listed twice in');
+  });
+
+  it('reports a branch label equal to a revision id', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['b'] }), s('b.py', 'b', ['a'])]);
+    expect(only(g, 'duplicate-label')[0]!.message).toBe(`branch label "b" of ${V}/a.py is also the revision id of ${V}/b.py, which Alembic refuses; rename the label`);
+  });
+
+  it('warns about labels that commands cannot name', () => {
+    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['v@2', 'feature-1', ''] })]);
+    expect(only(g, 'illegal-id').map((p) => p.severity)).toEqual(['warning', 'warning', 'warning']);
+  });
+});
+
+describe('buildGraph: scripts that are not migrations', () => {
+  it('reports a file without revision and an unreadable file', () => {
+    const scripts = [
+      s('001_a.py', 'a'),
+      parseScript(`${V}/helpers.py`, 'def helper():\n    return 1\n'),
+      parseScript(`${V}/002_b.py`, Buffer.from([0x72, 0xff, 0x0a])),
+      parseScript(`${V}/003_c.py`, 'revision = "c"\ndown_revision = ("a",\n'),
+    ];
+    const g = buildGraph(scripts);
+    expect(g.problems).toEqual([
+      {
+        kind: 'unreadable-script',
+        severity: 'error',
+        paths: [`${V}/002_b.py`],
+        revisions: [],
+        message: `${V}/002_b.py cannot be read as a migration: the file is not valid UTF-8 (and declares no encoding that decodes it), so Python cannot import it`,
+      },
+      {
+        kind: 'unreadable-script',
+        severity: 'error',
+        paths: [`${V}/003_c.py`],
+        revisions: [],
+        message: `${V}/003_c.py cannot be read as a migration (line 2): Python cannot parse this file: a bracket opened here is never closed`,
+      },
+      {
+        kind: 'not-a-migration',
+        severity: 'error',
+        paths: [`${V}/helpers.py`],
+        revisions: [],
+        message: `${V}/helpers.py has no module-level revision, so Alembic refuses to load the versions directory while it is there; move the file out or give it revision = "<id>"`,
+      },
+    ]);
+    expect(g.heads).toEqual(['a']);
+  });
+
+  it('keeps a script with a known id but an error in the graph', () => {
+    const g = buildGraph([s('a.py', 'a'), parseScript(`${V}/b.py`, 'revision = "b"\n'), s('c.py', 'c', ['b'])]);
+    expect(kinds(g)).toEqual(['unreadable-script', 'multiple-heads']);
+    expect(only(g, 'unreadable-script')[0]!.revisions).toEqual(['b']);
+  });
+
+  it('ignores files Alembic skips by name', () => {
+    const g = buildGraph([s('a.py', 'a'), parseScript(`${V}/__init__.py`, ''), parseScript(`${V}/README.md`, '# hi')]);
+    expect(g.problems).toEqual([]);
+    expect(g.revisions).toHaveLength(1);
+  });
+
+  it('passes parser warnings on with their file and line', () => {
+    const g = buildGraph([parseScript(`${V}/a.py`, 'revision = "a"\ndown_revision = None\nbranch_labels = (cli.EXPAND,)\n')]);
+    expect(g.warnings).toEqual([{ path: `${V}/a.py`, line: 3, message: expect.stringContaining('branch_labels = (cli.EXPAND,)') }]);
+  });
+});
+
+describe('buildGraph: robustness and speed', () => {
+  it('never throws on hostile input', () => {
+    const g = buildGraph([
+      s('a.py', 'a', ['a', 'a', '', 'b']),
+      s('b.py', 'b', ['a'], { dependsOn: ['', 'a', 'b', 'nope'], branchLabels: ['a', '', 'b'] }),
+      s('c.py', 'constructor', ['__proto__'], { dependsOn: ['toString'] }),
+      s('d.py', '__proto__', ['constructor']),
+    ]);
+    expect(g.problems.length).toBeGreaterThan(0);
+  });
+
+  function history(n: number): ParsedScript[] {
+    // a main line with a branch every 50 revisions merged 10 later, a label every 500 and a
+    // depends_on every 100
+    const scripts: ParsedScript[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `${(i * 2654435761) % 4294967296}`.padStart(10, '0') + i;
+      const down: string[] = i === 0 ? [] : [scripts[i - 1]!.revision!];
+      if (i % 50 === 10 && i > 20) down.push(scripts[i - 15]!.revision!);
+      scripts.push(
+        s(`${String(i).padStart(5, '0')}_m.py`, id, down, {
+          branchLabels: i % 500 === 0 ? [`label${i}`] : [],
+          dependsOn: i % 100 === 99 ? [`label${Math.floor(i / 500) * 500}`] : [],
+        }),
+      );
+    }
+    return scripts;
+  }
+
+  // Speed is measured by `npm run bench`, never asserted here: these tests prove that large
+  // inputs come out right (no recursion limits, no quadratic blow-up that hangs the suite).
+  it('builds a graph of 10,000 revisions', () => {
+    const g = buildGraph(history(10_000));
+    expect(g.revisions).toHaveLength(10_000);
+    expect(g.problems).toEqual([]);
+  });
+
+  it('handles 10,000 heads with a common ancestor', () => {
+    const scripts = [s('root.py', 'root'), ...Array.from({ length: 10_000 }, (_, i) => s(`h${i}.py`, `h${i}`, ['root']))];
+    const g = buildGraph(scripts);
+    expect(only(g, 'multiple-heads')[0]!.message).toContain('nearest common ancestor is "root"');
+  });
+
+  it('parses and builds 10,000 revision files', () => {
+    const files = history(10_000).map((x) =>
+      Buffer.from(
+        `"""m\n\nRevision ID: ${x.revision}\n"""\nfrom alembic import op\n\nrevision = "${x.revision}"\ndown_revision = ${x.downRevisions.length === 0 ? 'None' : `(${x.downRevisions.map((d) => `"${d}"`).join(', ')},)`}\nbranch_labels = ${x.branchLabels.length ? `"${x.branchLabels[0]}"` : 'None'}\ndepends_on = ${x.dependsOn.length ? `"${x.dependsOn[0]}"` : 'None'}\n\n\ndef upgrade():\n    op.add_column("t", sa.Column("c", sa.Integer()))\n\n\ndef downgrade():\n    op.drop_column("t", "c")\n`,
+      ),
+    );
+    const g = buildGraph(files.map((f, i) => parseScript(`${V}/${String(i).padStart(5, '0')}_m.py`, f)));
+    expect(g.problems).toEqual([]);
+    expect(g.heads).toHaveLength(1);
+  });
+});
