@@ -92,7 +92,9 @@ class Context {
     const sections = parseIni(text);
     const iniDir = dirname(join(this.repo.root, file));
     const here = { here: iniDir };
-    const named = sectionsWithScriptLocation(sections);
+    // [alembic] first: with script_location in [DEFAULT], every section (logging ones included)
+    // inherits it and the twins merge into the first one seen, which must be the one Alembic reads.
+    const named = sectionsWithScriptLocation(sections).sort((a, b) => Number(b === 'alembic') - Number(a === 'alembic'));
     if (named.length === 0) {
       // Flask-Migrate: migrations/alembic.ini has no script_location; the app passes the
       // ini's own directory in code.
@@ -195,7 +197,10 @@ class Context {
   private resolveLocation(location: string, baseDir: string, source: string): string | null {
     const pkg = /^([A-Za-z_][\w.]*):(.*)$/.exec(location);
     if (pkg && !isAbsolute(location)) {
-      const sub = join(...pkg[1].split('.'), pkg[2]);
+      // Alembic splits on every colon: the first token is the package, the rest are path parts
+      // (prefect: "prefect:server:database:_migrations"; alembic/util/pyfiles.py,
+      // coerce_resource_to_filename).
+      const sub = join(...pkg[1].split('.'), ...pkg[2].split(':'));
       for (const base of [baseDir, join(baseDir, 'src'), this.repo.root, join(this.repo.root, 'src')]) {
         if (isDirectory(join(base, sub))) return join(base, sub);
       }
