@@ -1,0 +1,279 @@
+/**
+ * The hooks alembic-guard installs, and the marks by which install, uninstall and doctor find
+ * them again: the plain git hooks (templates in hooks/), the block added to husky's files, where
+ * git looks for hooks, and the words about hooks shown to people. One place for all of it.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Repo } from './git/repo.js';
+import { gitRaw } from './git/run.js';
+import { shellQuote } from './report/messages.js';
+
+export const HOOK_NAMES = ['pre-commit', 'pre-push'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+/** The alembic-guard command each hook runs. */
+export const HOOK_COMMANDS: Record<HookName, string> = { 'pre-commit': 'check', 'pre-push': 'pre-push' };
+
+/** What git is doing when each hook runs, for messages. */
+export const HOOK_VERBS: Record<HookName, string> = { 'pre-commit': 'commit', 'pre-push': 'push' };
+
+// ---------------------------------------------------------------------------------------------
+// Plain git hooks: hooks/<name> with the node and CLI that installed them filled in.
+
+/** The line that marks a plain hook as ours (the second line of each template). */
+export const PLAIN_MARKER = '# alembic-guard: plain git hook';
+
+/** A hook that was in place before install is kept beside ours under this suffix, and run by it. */
+export const USER_HOOK_SUFFIX = '.alembic-guard-user';
+
+export interface Runner {
+  /** Absolute path of the node executable. */
+  node: string;
+  /** Absolute path of dist/cli.js. */
+  cli: string;
+}
+
+/** The node running this process and the CLI next to this module (dist/cli.js once built). */
+export function thisRunner(): Runner {
+  return { node: process.execPath, cli: fileURLToPath(new URL('./cli.js', import.meta.url)) };
+}
+
+/** The template as shipped in the package's hooks/ folder (placeholders @NODE@ and @CLI@). */
+export function plainTemplate(name: HookName): string {
+  return readFileSync(new URL(`../hooks/${name}`, import.meta.url), 'utf8');
+}
+
+/** The plain hook with this runner's paths quoted for sh (spaces, `$`, quotes, newlines). */
+export function renderPlainHook(name: HookName, runner: Runner): string {
+  return plainTemplate(name)
+    .replace(/^alembic_guard_node=@NODE@$/m, () => `alembic_guard_node=${shellQuote(runner.node)}`)
+    .replace(/^alembic_guard_cli=@CLI@$/m, () => `alembic_guard_cli=${shellQuote(runner.cli)}`);
+}
+
+export function isPlainHook(text: string): boolean {
+  return text.includes(PLAIN_MARKER);
+}
+
+/** The node and CLI paths written into a plain hook, or null where a value is missing. */
+export function embeddedRunner(text: string): { node: string | null; cli: string | null } {
+  const value = (name: string): string | null => {
+    const match = new RegExp(`^${name}=((?:'[^']*'|\\\\.|[^\\s'\\\\])*)`, 'm').exec(text);
+    if (!match) return null;
+    const word = shellUnquote(match[1]);
+    return word === '' || word.startsWith('@') ? null : word;
+  };
+  return { node: value('alembic_guard_node'), cli: value('alembic_guard_cli') };
+}
+
+/** Undo shellQuote (and plain backslash escapes): enough to read back what install wrote. */
+export function shellUnquote(word: string): string {
+  let out = '';
+  for (let i = 0; i < word.length; ) {
+    if (word[i] === "'") {
+      const end = word.indexOf("'", i + 1);
+      if (end < 0) return out + word.slice(i + 1);
+      out += word.slice(i + 1, end);
+      i = end + 1;
+    } else if (word[i] === '\\' && i + 1 < word.length) {
+      out += word[i + 1];
+      i += 2;
+    } else {
+      out += word[i];
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** Where git looks for a hook kept beside ours. */
+export function userHookPath(hookFile: string): string {
+  return `${hookFile}${USER_HOOK_SUFFIX}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// husky: a marked block in .husky/pre-commit and .husky/pre-push.
+
+export const BLOCK_BEGIN = '# alembic-guard: begin';
+export const BLOCK_END = '# alembic-guard: end';
+const BEGIN_LINE = `${BLOCK_BEGIN} (added by \`alembic-guard install\`; \`alembic-guard uninstall\` removes it)`;
+
+/**
+ * The block for a husky hook. `bin` is how the hook reaches the CLI: `alembic-guard` where husky's
+ * PATH (node_modules/.bin, relative to the top of the working tree) finds it, else a path
+ * relative to the top, such as frontend/node_modules/.bin/alembic-guard.
+ */
+export function huskyBlock(name: HookName, bin: string): string {
+  if (name === 'pre-commit') return [BEGIN_LINE, `${bin} check`, BLOCK_END, ''].join('\n');
+  return [
+    BEGIN_LINE,
+    '# The guard reads the ref lines git writes on stdin; they are handed back to the lines below',
+    '# (git lfs pre-push, for one, reads them too).',
+    'alembic_guard_refs=$(cat)',
+    `{ [ -z "$alembic_guard_refs" ] || printf '%s\\n' "$alembic_guard_refs"; } | ${bin} pre-push "$@" || exit $?`,
+    'exec <<alembic_guard_refs',
+    '$alembic_guard_refs',
+    'alembic_guard_refs',
+    BLOCK_END,
+    '',
+  ].join('\n');
+}
+
+function blockRange(lines: string[]): [number, number] | null {
+  const begin = lines.findIndex((line) => line.startsWith(BLOCK_BEGIN));
+  if (begin < 0) return null;
+  for (let end = begin + 1; end < lines.length; end += 1) {
+    if (lines[end].trimEnd() === BLOCK_END) return [begin, end];
+  }
+  return null;
+}
+
+export function hasBlock(content: string): boolean {
+  return blockRange(content.split('\n')) !== null;
+}
+
+/**
+ * The file with our block: the block already there is replaced in place; otherwise it becomes the
+ * first command (after a `#!` line), so it runs before lint-staged or anything else touches the
+ * index or the working tree.
+ */
+export function withBlock(content: string, block: string): string {
+  const blockLines = block.replace(/\n$/, '').split('\n');
+  if (content === '') return `${blockLines.join('\n')}\n`;
+  const lines = content.split('\n');
+  const range = blockRange(lines);
+  if (range) lines.splice(range[0], range[1] - range[0] + 1, ...blockLines);
+  else lines.splice(lines[0].startsWith('#!') ? 1 : 0, 0, ...blockLines);
+  return lines.join('\n');
+}
+
+/** The file without our block, byte for byte what it was before withBlock added it. */
+export function withoutBlock(content: string): string {
+  const lines = content.split('\n');
+  const range = blockRange(lines);
+  if (!range) return content;
+  lines.splice(range[0], range[1] - range[0] + 1);
+  return lines.join('\n');
+}
+
+/** A hook that runs the guard some other way (written by hand, or our block). */
+export function mentionsGuard(content: string, name: HookName): boolean {
+  return hasBlock(content) || new RegExp(`alembic-guard\\S*[ \\t]+(?:\\S+[ \\t]+)*${HOOK_COMMANDS[name]}\\b`).test(content);
+}
+
+/** husky 9's generated `_/<hook>`: two lines that run `h`, which runs `.husky/<hook>`. */
+export function isHuskyStub(content: string): boolean {
+  return /dirname[^\n]*\/h"\s*$/.test(content.trim());
+}
+
+/** The pre-commit framework's generated hook (`pre-commit install`). */
+export function isPreCommitFrameworkHook(content: string): boolean {
+  return content.includes('File generated by pre-commit') || /\bpre-commit\.com\b/.test(content);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where git looks for hooks, and where a package.json (so husky) lives.
+
+export interface HooksPathSetting {
+  /** core.hooksPath as configured, or null. */
+  value: string | null;
+  /** The configuration scope it comes from: local, worktree, global, system, command. */
+  scope: string | null;
+}
+
+export async function hooksPathSetting(repo: Repo): Promise<HooksPathSetting> {
+  const result = await gitRaw(['config', '--show-scope', '--get', 'core.hooksPath'], { cwd: repo.root, okCodes: [1] });
+  if (result.code !== 0) return { value: null, scope: null };
+  const line = result.stdout.toString('utf8').replace(/\n$/, '');
+  const tab = line.indexOf('\t');
+  return { scope: line.slice(0, tab), value: line.slice(tab + 1) };
+}
+
+/**
+ * The directory git runs hooks from in this worktree: core.hooksPath (relative to the top of the
+ * working tree, `~` expanded), else <git dir>/hooks of the common dir. `rev-parse --git-path
+ * hooks` applies both rules (git's path.c adjusts "hooks" to core.hooksPath).
+ */
+export async function activeHooksDir(repo: Repo): Promise<string> {
+  const out = (await gitRaw(['rev-parse', '--git-path', 'hooks'], { cwd: repo.root })).stdout.toString('utf8');
+  return resolve(repo.root, out.replace(/\n$/, ''));
+}
+
+/** The nearest folder holding a package.json, from cwd up to the top of the working tree. */
+export function findPackageDir(cwd: string, root: string): string | null {
+  const top = safeRealpath(root);
+  let dir = safeRealpath(resolve(cwd));
+  if (!isInside(dir, top)) dir = top;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dir === top) return null;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+export interface HuskyLayout {
+  /** Absolute folder of the package.json. */
+  packageDir: string;
+  /** The package folder relative to the top of the working tree ('' at the top). */
+  packageRel: string;
+  /** The husky folder relative to the top, as husky(dir) and the prepare script name it. */
+  huskyRel: string;
+  /** core.hooksPath husky sets: `<huskyRel>/_`. */
+  hooksPath: string;
+  /** How a hook line reaches the CLI from the top of the working tree. */
+  bin: string;
+  /** The prepare command that runs husky from the package folder. */
+  prepare: string;
+}
+
+export function huskyLayout(root: string, packageDir: string): HuskyLayout {
+  const packageRel = toPosix(relative(safeRealpath(root), safeRealpath(packageDir)));
+  const huskyRel = packageRel ? `${packageRel}/.husky` : '.husky';
+  // husky's hook runner puts node_modules/.bin (relative to the top of the working tree, where
+  // git runs hooks) on PATH; a package in a sub-folder has its bin folder elsewhere.
+  const bin = packageRel ? shellQuote(`${packageRel}/node_modules/.bin/alembic-guard`) : 'alembic-guard';
+  // husky's documented sub-folder setup: "prepare": "cd .. && husky frontend/.husky".
+  const up = packageRel.split('/').map(() => '..').join('/');
+  const prepare = packageRel ? `cd ${up} && husky ${shellQuote(huskyRel)}` : 'husky';
+  return { packageDir, packageRel, huskyRel, hooksPath: `${huskyRel}/_`, bin, prepare };
+}
+
+/** Does a prepare script already run husky (husky, npx husky, husky install, cd .. && husky x)? */
+export function runsHusky(script: string | undefined): boolean {
+  return script !== undefined && /(^|[\s;&|(])husky($|[\s;&|)])/.test(script);
+}
+
+/** Is this core.hooksPath husky's generated folder (husky 9: `<dir>/_`)? */
+export function isHuskyHooksPath(value: string | null): boolean {
+  return value !== null && /(^|\/)_\/?$/.test(value.replace(/\\/g, '/'));
+}
+
+export function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+export function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join(posix.sep);
+}
+
+/** A path for people: relative to the top of the working tree when inside it. */
+export function display(root: string, path: string): string {
+  return isInside(path, root) ? toPosix(relative(root, path)) || '.' : path;
+}
+
+/** The record install leaves for uninstall: <git common dir>/alembic-guard/install.json. */
+export function recordFile(repo: Repo): string {
+  return join(repo.commonDir, 'alembic-guard', 'install.json');
+}
