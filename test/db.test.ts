@@ -453,15 +453,13 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
     expectNoSecret(e.message, [APP_PASSWORD]);
   });
 
-  it('nothing listening -> refused, quickly', async () => {
+  it('nothing listening -> refused', async () => {
     const port = await closedPort();
-    const started = Date.now();
     const e = await failure(readAppliedRevisions(`postgresql://app:${enc(APP_PASSWORD)}@127.0.0.1:${port}/app`));
     expect(e.reason).toBe('refused');
     expect(e.message).toBe(
       `cannot connect to postgresql://app:***@127.0.0.1:${port}/app: connection refused (is the server running and the port right?)`,
     );
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('a database that does not exist -> no-database', async () => {
@@ -489,10 +487,8 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const { port } = silent.address() as net.AddressInfo;
     try {
-      const started = Date.now();
       const e = await failure(readAppliedRevisions(`postgresql://app:pw@127.0.0.1:${port}/app`, { timeoutMs: 700 }));
       expect(e.reason).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
@@ -505,10 +501,8 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE');
-      const started = Date.now();
       const e = await failure(readAppliedRevisions(appUrl, { timeoutMs: 1000 }));
       expect(e.reason).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(4000);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();

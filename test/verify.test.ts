@@ -150,12 +150,10 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
 });
 
 describe('verify without a server', () => {
-  it('nothing listening exits 2 quickly with one redacted line', () => {
+  it('nothing listening exits 2 with one redacted line', () => {
     const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
-    const started = Date.now();
     const result = repo.cli(['verify', '--db-url', `postgresql://app:${PASSWORD}@127.0.0.1:1/app`]);
     expect(result.code).toBe(2);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.stderr).toContain('refused');
     expect(result.stderr).not.toContain(PASSWORD);
   });
