@@ -431,7 +431,7 @@ describe('parseScript: what Alembic refuses or skips', () => {
 
 describe('parseScript: speed', () => {
   it('parses thousands of files, each to its own revision (speed: npm run bench)', () => {
-    const files = Array.from({ length: 2000 }, (_, i) => Buffer.from(GENERIC.replace('3f2a1b4c5d6e', `rev${i}`)));
+    const files = Array.from({ length: 2000 }, (_, i) => Buffer.from(GENERIC.replaceAll('3f2a1b4c5d6e', `rev${i}`)));
     const revisions = files.map((f) => parseScript(P, f).revision);
     expect(new Set(revisions).size).toBe(2000);
     expect(revisions[1999]).toBe('rev1999');
