@@ -4,8 +4,8 @@ import { GuardError } from './errors.js';
 const cache = new Map<string, Record<string, unknown> | null>();
 
 /**
- * The `[tool.<name>]` table of a pyproject.toml, or null. smol-toml (~10 ms to load) is imported
- * only when the file's text mentions the table, so most hooks never pay for it.
+ * The `[tool.<name>]` table of a pyproject.toml, or null. smol-toml (nine modules to load) is
+ * imported only when the text may define the table, so most hooks never pay for it.
  */
 export async function pyprojectTool(file: string, name: string): Promise<Record<string, unknown> | null> {
   let text: string;
@@ -14,7 +14,7 @@ export async function pyprojectTool(file: string, name: string): Promise<Record<
   } catch {
     return null;
   }
-  if (!text.includes(`tool.${name}`) && !text.includes(`"${name}"`)) return null;
+  if (!mayDefine(text, name)) return null;
   let doc = cache.get(file);
   if (doc === undefined) {
     const { parse } = await import('smol-toml');
@@ -28,4 +28,24 @@ export async function pyprojectTool(file: string, name: string): Promise<Record<
   const tool = doc?.tool as Record<string, unknown> | undefined;
   const table = tool?.[name];
   return table && typeof table === 'object' && !Array.isArray(table) ? (table as Record<string, unknown>) : null;
+}
+
+/**
+ * Whether TOML text may define `tool.<name>`: a `[tool.<name>…]` header, a `tool.<name>` dotted
+ * key, a `<name>` key under `[tool]`, or an inline `tool = {…}`. A false "yes" costs a parse; a
+ * false "no" would lose configuration, so anything unusual counts as "yes".
+ */
+export function mayDefine(text: string, name: string): boolean {
+  const quoted = (word: string) => {
+    const escaped = word.replace(/[-.]/g, '\\$&');
+    return `(?:${escaped}|"${escaped}"|'${escaped}')`;
+  };
+  const [tool, key, ws] = [quoted('tool'), quoted(name), '[ \\t]*'];
+  const line = (pattern: string) => new RegExp(`^${ws}${pattern}`, 'm').test(text);
+  return (
+    line(`\\[\\[?${ws}${tool}${ws}\\.${ws}${key}${ws}[.\\]]`) ||
+    line(`${tool}${ws}\\.${ws}${key}${ws}[.=]`) ||
+    (line(`\\[${ws}${tool}${ws}\\]`) && line(`${key}${ws}[.=]`)) ||
+    line(`${tool}${ws}=`)
+  );
 }
