@@ -562,6 +562,31 @@ describe('files git does not track yet', () => {
     repo.add();
     expect(check(repo).code).toBe(0);
   });
+
+  it('right after `alembic init` in a top-level folder (backend/) or `flask db init`: found where those commands put them', () => {
+    const repo = makeRepo({ 'README.md': '# app\n', 'frontend/package.json': '{}\n' }, { commit: true });
+    for (const [path, content] of Object.entries(alembicEnv('backend', 0))) repo.write(path, content);
+    repo.write('backend/alembic/versions/001_initial.py', migration('001_initial', null));
+    repo.write('api/migrations/alembic.ini', '[alembic]\n');
+    repo.write('api/migrations/env.py', ENV_PY);
+    repo.write('api/migrations/versions/001_api.py', migration('001_api', null));
+    const { code, json } = check(repo);
+    expect(code).toBe(1);
+    expect(json.environments.map((e) => e.name).sort()).toEqual(['api/migrations', 'backend/alembic']);
+    expect(fileFindings(json).filter((f) => f.path?.includes('/versions/'))).toEqual([
+      { kind: 'untracked', path: 'api/migrations/versions/001_api.py', environment: 'api/migrations' },
+      { kind: 'untracked', path: 'backend/alembic/versions/001_initial.py', environment: 'backend/alembic' },
+    ]);
+  });
+
+  it('an untracked copy that git ignores (a build output) is not an environment', () => {
+    const repo = makeRepo({ 'README.md': '# app\n', '.gitignore': 'out/\n' }, { commit: true });
+    repo.write('out/alembic/env.py', ENV_PY);
+    repo.write('out/alembic/versions/001_initial.py', migration('001_initial', null));
+    const { code, json } = check(repo);
+    expect(json.environments).toEqual([]);
+    expect(code).toBe(0);
+  });
 });
 
 describe('what counts as a migration in a versions directory', () => {

@@ -1,14 +1,16 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { GuardConfig } from '../config.js';
 import { listFiles, type Repo } from '../git/repo.js';
+import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
 import type { Discovery, Environment, Unresolved } from './environment.js';
 import { iniValue, parseIni, sectionsWithScriptLocation } from './ini.js';
 
 /**
- * Finds every Alembic environment of the repository without walking the working tree: git lists
- * the candidate files (tracked, plus untracked ones that are not ignored), and only those are read.
+ * Finds every Alembic environment of the repository without walking the working tree: the index
+ * lists the tracked candidate files, a few stat calls find untracked ones where `alembic init`
+ * and Flask-Migrate put them, and only those files are read.
  */
 export async function discover(repo: Repo, config: GuardConfig): Promise<Discovery> {
   const ctx = new Context(repo, config);
@@ -16,27 +18,74 @@ export async function discover(repo: Repo, config: GuardConfig): Promise<Discove
     ctx.fromConfig();
     return ctx.result(config.source ?? 'configuration');
   }
-  const candidates = await listFiles(
-    repo,
-    [':(glob)**/alembic.ini', ':(glob)**/pyproject.toml', ':(glob)**/env.py'],
-    true,
-  );
-  // An ignored alembic.ini (it often holds a database URL) is not listed by git; look for it
-  // where Alembic and Flask-Migrate put it.
-  const probes = ['alembic.ini', 'migrations/alembic.ini'];
-  for (const file of candidates) {
-    if (!file.endsWith('env.py')) continue;
-    const scriptDir = posix.dirname(file);
-    probes.push(posix.join(scriptDir, 'alembic.ini'), posix.join(posix.dirname(scriptDir), 'alembic.ini'));
-  }
-  for (const probe of probes.map((p) => p.replace(/^\.\//, ''))) {
-    if (!candidates.includes(probe) && existsSync(join(repo.root, probe))) candidates.push(probe);
-  }
+  const candidates = await candidateFiles(repo);
   candidates.sort();
   for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
   for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
   for (const file of candidates) if (file.endsWith('env.py')) ctx.fromEnvPy(file);
   return ctx.result('discovered');
+}
+
+const CANDIDATE_NAMES = ['alembic.ini', 'pyproject.toml', 'env.py'];
+
+function isCandidate(path: string): boolean {
+  return CANDIDATE_NAMES.some((name) => path === name || path.endsWith(`/${name}`));
+}
+
+// Where an environment lives before its first commit: `alembic init alembic`, `alembic init
+// migrations`, `flask db init`, each at the root or in a top-level folder such as backend/.
+const CONVENTIONAL = ['alembic.ini', 'pyproject.toml', 'migrations/alembic.ini', 'alembic/env.py', 'migrations/env.py'];
+const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'site-packages', 'dist', 'build']);
+
+/**
+ * Candidate files: tracked ones from the index (a pathspec without magic, so git need not expand
+ * a glob against 100,000 paths), then stat probes for untracked ones. `git ls-files --others`
+ * would walk the whole working tree: the cost of a full `git status` on every commit.
+ */
+async function candidateFiles(repo: Repo): Promise<string[]> {
+  const tracked = (await listFiles(repo, CANDIDATE_NAMES.map((name) => `*${name}`))).filter(isCandidate);
+  const known = new Set(tracked);
+  const probes: string[] = [...CONVENTIONAL];
+  for (const top of topLevelDirs(repo.root)) probes.push(...CONVENTIONAL.map((p) => `${top}/${p}`));
+  // An ignored alembic.ini (it often holds a database URL) is not tracked either; look for it
+  // where Alembic and Flask-Migrate put it: beside the script directory or in it.
+  for (const file of tracked) {
+    if (!file.endsWith('env.py')) continue;
+    const scriptDir = posix.dirname(file);
+    probes.push(posix.join(scriptDir, 'alembic.ini'), posix.join(posix.dirname(scriptDir), 'alembic.ini'));
+  }
+  const found: string[] = [];
+  for (const probe of probes.map((p) => p.replace(/^\.\//, ''))) {
+    if (known.has(probe) || !isFile(join(repo.root, probe))) continue;
+    known.add(probe);
+    found.push(probe);
+  }
+  // An untracked env.py or pyproject.toml that git ignores (a build copy) is not an environment;
+  // an ignored alembic.ini is, since teams ignore it for the credentials it holds.
+  const askGit = found.filter((p) => !p.endsWith('alembic.ini'));
+  if (askGit.length === 0) return [...tracked, ...found];
+  // git refuses paths inside a submodule or nested repository: those are not ours to judge.
+  const ignored = await ignoreSources(repo, askGit, true).catch(() => null);
+  return [...tracked, ...found.filter((p) => p.endsWith('alembic.ini') || (ignored !== null && !ignored.has(p)))];
+}
+
+function topLevelDirs(root: string): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !NOT_PROJECTS.has(d.name))
+      .filter((d) => !existsSync(join(root, d.name, '.git'))) // a submodule or nested repository
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 class Context {

@@ -69,16 +69,9 @@ export async function configValue(repo: Repo, key: string): Promise<string | nul
   return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
 }
 
-/**
- * Files git knows or would add, matching pathspecs: tracked (in the index in use) plus untracked
- * files that are not ignored. Used for discovery, so it never walks ignored trees such as
- * node_modules or .venv.
- */
-export async function listFiles(repo: Repo, pathspecs: string[], untracked: boolean): Promise<string[]> {
-  const args = ['ls-files', '-z', '--cached'];
-  if (untracked) args.push('--others', '--exclude-standard');
-  args.push('--', ...pathspecs);
-  return [...new Set(splitZ(await git(args, { cwd: repo.root })))];
+/** Tracked files (in the index in use) matching pathspecs. */
+export async function listFiles(repo: Repo, pathspecs: string[]): Promise<string[]> {
+  return [...new Set(splitZ(await git(['ls-files', '-z', '--cached', '--', ...pathspecs], { cwd: repo.root })))];
 }
 
 export { splitZ };

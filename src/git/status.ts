@@ -79,11 +79,12 @@ export interface IgnoreSource {
 }
 
 /** Which pattern in which file ignores each path, as `git check-ignore -v` reports it. */
-export async function ignoreSources(repo: Repo, paths: string[]): Promise<Map<string, IgnoreSource>> {
+export async function ignoreSources(repo: Repo, paths: string[], untrackedOnly = false): Promise<Map<string, IgnoreSource>> {
   const result = new Map<string, IgnoreSource>();
   if (paths.length === 0) return result;
   // --no-index: a path may be tracked and still match a pattern; we ask about the pattern.
-  const { stdout } = await gitRaw(['check-ignore', '-v', '-z', '--no-index', '--stdin'], {
+  const args = ['check-ignore', '-v', '-z', ...(untrackedOnly ? [] : ['--no-index']), '--stdin'];
+  const { stdout } = await gitRaw(args, {
     cwd: repo.root,
     input: paths.join('\0') + '\0',
     okCodes: [1],
