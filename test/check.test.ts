@@ -74,6 +74,16 @@ describe('what counts as left behind', () => {
     expect(repo.cli(['check']).code).toBe(0);
   });
 
+  it('reports a migration added with `git add -N` as unstaged, and does not judge its empty placeholder', () => {
+    const repo = committed();
+    repo.write(file(INCIDENT[8]), migration(INCIDENT[8], INCIDENT[7]));
+    repo.git(['add', '-N', file(INCIDENT[8])]);
+    const { code, report } = json(repo);
+    expect(code).toBe(1);
+    expect(report.findings.map((f) => [f.kind, f.path, f.fix])).toEqual([['unstaged', file(INCIDENT[8]), `git add ${file(INCIDENT[8])}`]]);
+    expect(repo.cli(['check']).stdout).toContain('git add -N');
+  });
+
   it('accepts staged new migrations', () => {
     const repo = committed();
     repo.write(file(INCIDENT[8]), migration(INCIDENT[8], INCIDENT[7])).add(file(INCIDENT[8]));

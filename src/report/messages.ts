@@ -72,7 +72,7 @@ export function describe(f: Finding): string {
         ? `ignored ${ROLE[f.role]}: ${f.path} (by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})`
         : `ignored ${ROLE[f.role]}: ${f.path}`;
     case 'unstaged': {
-      const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
+      const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
       return `${ROLE[f.role]} ${what}: ${f.path}`;
     }
     case 'unmerged':
@@ -118,7 +118,7 @@ export function listLine(f: Finding): string {
     case 'ignored':
       return f.ignoredBy ? `${f.path}  (ignored by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})` : f.path;
     case 'unstaged': {
-      const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
+      const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
       return `${f.path}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
     }
     default:
@@ -137,6 +137,7 @@ export function fix(f: Finding): string | null {
         : gitCommand('add -f', [f.path]);
     case 'unstaged':
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
+      if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
       return `${gitCommand('add', [f.path])}   (or drop the edits: ${gitCommand('restore', [f.path])})`;
     case 'unmerged':
       return `resolve the conflict, then ${gitCommand('add', [f.path])}`;
