@@ -10,8 +10,10 @@ export interface Workspace {
   discovery: Discovery;
 }
 
-export async function openWorkspace(cwd: string): Promise<Workspace> {
+/** `onRepo` runs as soon as the repository is known, to start work that does not need the rest. */
+export async function openWorkspace(cwd: string, onRepo?: (repo: Repo) => void): Promise<Workspace> {
   const repo = await openRepo(cwd);
+  onRepo?.(repo);
   const config = await loadConfig(repo.root);
   const discovery = await discover(repo, config);
   return { repo, config, discovery };

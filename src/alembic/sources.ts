@@ -4,6 +4,7 @@ import { type BlobEntry, indexEntries, readBlobs, treeEntries } from '../git/obj
 import type { Repo } from '../git/repo.js';
 import { type Environment, isMigrationPath } from './environment.js';
 import { buildGraph, type RevisionGraph } from './graph.js';
+import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
 import { type ParsedScript, parseScript } from './script.js';
 
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
@@ -25,55 +26,106 @@ export function describeSource(source: Source): string {
 
 export async function loadGraphs(repo: Repo, environments: Environment[], source: Source): Promise<EnvironmentGraph[]> {
   const dirs = environments.flatMap((env) => env.versions);
-  const files = await readSource(repo, dirs, source);
+  const scripts =
+    source.kind === 'worktree'
+      ? [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content))
+      : await parseEntries(repo, await sourceEntries(repo, dirs, source), source);
   return environments.map((environment) => {
-    const scripts: ParsedScript[] = [];
-    for (const [path, content] of files) {
-      if (environment.versions.some((dir) => dir === '' || path.startsWith(`${dir}/`))) {
-        scripts.push(parseScript(path, content));
-      }
-    }
-    return { environment, scripts, graph: buildGraph(scripts, { allowMultipleHeads: environment.allowMultipleHeads }) };
+    const mine = scripts.filter((script) => inEnvironment(environment, script.path));
+    return { environment, scripts: mine, graph: buildGraph(mine, { allowMultipleHeads: environment.allowMultipleHeads }) };
   });
 }
 
-/** Migration files of a source, path → content. */
-export async function readSource(repo: Repo, dirs: string[], source: Source): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  if (dirs.length === 0) return files;
-  if (source.kind === 'worktree') {
-    // fast-glob is loaded only here: the hooks never read the working tree this way.
-    const { default: fg } = await import('fast-glob');
-    const found = await fg(
-      dirs.map((dir) => `${fg.escapePath(dir === '' ? '.' : dir)}/**/*.py`),
-      { cwd: repo.root, dot: true, onlyFiles: true, followSymbolicLinks: true, ignore: ['**/__pycache__/**'] },
-    );
-    for (const path of found.map((p) => p.replace(/^\.\//, '')).filter(isMigrationPath)) {
-      const content = readOrNull(join(repo.root, path));
-      if (content) files.set(path, content);
+/**
+ * What the hooks need of each environment's graph (its problems, warnings and heads), from the
+ * graph cache when the environment's scripts are the same blobs as in an earlier run: a commit
+ * that touches no migration parses and builds nothing.
+ */
+export async function loadSummaries(
+  repo: Repo,
+  environments: Environment[],
+  source: Exclude<Source, { kind: 'worktree' }>,
+): Promise<{ environment: Environment; graph: GraphSummary }[]> {
+  const entries = await sourceEntries(repo, environments.flatMap((env) => env.versions), source);
+  const cache = new GraphCache(repo.commonDir);
+  const result = [];
+  for (const environment of environments) {
+    const mine = entries.filter((entry) => inEnvironment(environment, entry.path));
+    const key = GraphCache.key(mine, environment.allowMultipleHeads);
+    let graph = cache.get(key);
+    if (graph === undefined) {
+      graph = buildGraph(await parseEntries(repo, mine, source), { allowMultipleHeads: environment.allowMultipleHeads });
+      cache.set(key, graph);
     }
-    return files;
+    result.push({ environment, graph });
   }
+  cache.save();
+  return result;
+}
+
+function inEnvironment(environment: Environment, path: string): boolean {
+  return environment.versions.some((dir) => dir === '' || path.startsWith(`${dir}/`));
+}
+
+/** The migration scripts a commit or the index records: path, mode and blob id, in path order. */
+async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source, { kind: 'worktree' }>): Promise<BlobEntry[]> {
+  if (dirs.length === 0) return [];
   const entries =
     source.kind === 'commit'
       ? await treeEntries(repo, source.commit, dirs)
       : (source.entries ?? (await indexEntries(repo, dirs)));
+  // Submodules (160000) hold no script.
+  return entries.filter((entry) => isMigrationPath(entry.path) && entry.mode !== '160000');
+}
+
+/** Parsed scripts of blob entries; a script parsed once under its blob id is never parsed again. */
+async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): Promise<ParsedScript[]> {
+  if (entries.length === 0) return [];
+  const cache = new ParseCache(repo.commonDir);
+  const parsed = new Map<string, ParsedScript>();
   const fromObjects: BlobEntry[] = [];
   for (const entry of entries) {
-    if (!isMigrationPath(entry.path) || entry.mode === '160000') continue;
+    const hit = cache.get(entry.oid, entry.path);
+    if (hit) {
+      parsed.set(entry.path, hit);
+      continue;
+    }
     // The index source reads files whose working copy git reports as unchanged from disk: the
     // same bytes (up to line-ending filters the parser ignores) without inflating objects.
     const clean = source.kind === 'index' && source.dirty && !source.dirty.has(entry.path) && entry.mode !== '120000';
     const content = clean ? readOrNull(join(repo.root, entry.path)) : null;
-    if (content) files.set(entry.path, content);
+    if (content) parsed.set(entry.path, remember(cache, entry, content));
     else fromObjects.push(entry);
   }
   if (fromObjects.length > 0) {
     const blobs = await readBlobs(repo, fromObjects.map((e) => e.oid));
     for (const entry of fromObjects) {
       const blob = blobs.get(entry.oid);
-      if (blob) files.set(entry.path, blob);
+      if (blob) parsed.set(entry.path, remember(cache, entry, blob));
     }
+  }
+  cache.save();
+  return entries.flatMap((entry) => parsed.get(entry.path) ?? []);
+}
+
+function remember(cache: ParseCache, entry: BlobEntry, content: Buffer): ParsedScript {
+  const script = parseScript(entry.path, content);
+  cache.set(entry.oid, script);
+  return script;
+}
+
+/** Migration files of the working tree, path → content. */
+async function readWorktree(repo: Repo, dirs: string[]): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  // fast-glob is loaded only here: the hooks never read the working tree this way.
+  const { default: fg } = await import('fast-glob');
+  const found = await fg(
+    dirs.map((dir) => `${fg.escapePath(dir === '' ? '.' : dir)}/**/*.py`),
+    { cwd: repo.root, dot: true, onlyFiles: true, followSymbolicLinks: true, ignore: ['**/__pycache__/**'] },
+  );
+  for (const path of found.map((p) => p.replace(/^\.\//, '')).filter(isMigrationPath)) {
+    const content = readOrNull(join(repo.root, path));
+    if (content) files.set(path, content);
   }
   return files;
 }

@@ -1,6 +1,7 @@
 import type { Environment } from '../alembic/environment.js';
 import { classify } from '../alembic/environment.js';
-import { loadGraphs, type Source } from '../alembic/sources.js';
+import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
+import { loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import { type BlobEntry, indexEntries } from '../git/objects.js';
 import { ignoreSources, status, type StatusEntry } from '../git/status.js';
@@ -13,19 +14,36 @@ import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
  * the commit will contain (the index in use, GIT_INDEX_FILE included) must hold together.
  */
 export async function check(cwd: string): Promise<Report> {
-  const ws = await openWorkspace(cwd);
+  // `git status` is most of a check's time and discovery the next largest: start status on what
+  // this working tree watched last time while discovery runs, and keep it if nothing moved.
+  let early: (WatchHint & { answer: Promise<[StatusEntry[], BlobEntry[]]> }) | undefined;
+  let hints: WatchHints | undefined;
+  const ws = await openWorkspace(cwd, (repo) => {
+    hints = new WatchHints(repo.commonDir);
+    const hint = hints.get(repo.root);
+    if (!hint) return;
+    const answer = Promise.all([status(repo, hint.paths), indexEntries(repo, hint.versions)]);
+    answer.catch(() => undefined); // asked again below if the guess is discarded
+    early = { ...hint, answer };
+  });
   const findings: Finding[] = setupFindings(ws);
   const environments = ws.discovery.environments;
   const paths = watchedPaths(ws.discovery);
-  const [entries, index] = await Promise.all([
-    status(ws.repo, paths),
-    indexEntries(ws.repo, environments.flatMap((env) => env.versions)),
-  ]);
+  const versions = environments.flatMap((env) => env.versions);
+  const [entries, staged] =
+    early && sameList(early.paths, paths) && sameList(early.versions, versions)
+      ? await early.answer
+      : await Promise.all([status(ws.repo, paths), indexEntries(ws.repo, versions)]);
+  hints?.update(ws.repo.root, { paths, versions });
+  // `git add -N` puts an empty placeholder in the index: the file is reported as unstaged, and
+  // the placeholder is not a script of the commit.
+  const intentToAdd = new Set(entries.filter((e) => e.kind === 'changed' && e.x === '.' && e.y === 'A').map((e) => e.path));
+  const index = staged.filter((e) => !intentToAdd.has(e.path));
   const keep = await ignoreFilter(ws.config);
   findings.push(...(await worktreeFindings(ws, environments, entries, index, keep)));
   const dirty = new Set(entries.filter((e) => e.kind !== 'changed' || e.y !== '.').map((e) => e.path));
   const source: Source = { kind: 'index', entries: index, dirty };
-  findings.push(...graphFindings(await loadGraphs(ws.repo, environments, source), source, keep));
+  findings.push(...graphFindings(await loadSummaries(ws.repo, environments, source), source, keep));
   return { command: 'check', workspace: ws, findings };
 }
 
@@ -69,7 +87,7 @@ export async function worktreeFindings(
         findings.push({
           kind: 'unstaged',
           ...base,
-          change: entry.y === 'D' ? 'deleted' : entry.y === 'T' ? 'type-changed' : 'modified',
+          change: entry.y === 'D' ? 'deleted' : entry.y === 'T' ? 'type-changed' : entry.y === 'A' ? 'intent-to-add' : 'modified',
           staged: entry.x !== '.',
         });
         break;

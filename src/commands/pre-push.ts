@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { loadGraphs, type Source } from '../alembic/sources.js';
+import { loadSummaries, type Source } from '../alembic/sources.js';
 import { classify } from '../alembic/environment.js';
 import { GuardError } from '../errors.js';
 import type { Finding } from '../findings.js';
@@ -59,7 +59,7 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
     if (!checkedTrees.has(commit)) {
       checkedTrees.add(commit);
       const source: Source = { kind: 'commit', commit };
-      findings.push(...graphFindings(await loadGraphs(ws.repo, ws.discovery.environments, source), source, keep));
+      findings.push(...graphFindings(await loadSummaries(ws.repo, ws.discovery.environments, source), source, keep));
     }
     if (ws.config.changedMigrations !== 'off') {
       findings.push(...(await changedPushed(ws, ref, commit, remote, keep)));

@@ -1,4 +1,6 @@
-import { describeSource, type EnvironmentGraph, type Source } from '../alembic/sources.js';
+import type { GraphSummary } from '../alembic/cache.js';
+import type { Environment } from '../alembic/environment.js';
+import { describeSource, type Source } from '../alembic/sources.js';
 import type { GuardConfig } from '../config.js';
 import type { Finding } from '../findings.js';
 import type { Workspace } from '../workspace.js';
@@ -18,7 +20,10 @@ export function setupFindings(ws: Workspace): Finding[] {
 }
 
 /** Graph problems and parser warnings of each environment, as findings. */
-export function graphFindings(graphs: EnvironmentGraph[], source: Source, keep: (path: string) => boolean): Finding[] {
+export function graphFindings(
+  graphs: { environment: Environment; graph: GraphSummary }[],
+  source: Source,
+  keep: (path: string) => boolean): Finding[] {
   const findings: Finding[] = [];
   const label = describeSource(source);
   for (const { environment, graph } of graphs) {

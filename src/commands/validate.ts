@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { classify } from '../alembic/environment.js';
-import { loadGraphs, type Source } from '../alembic/sources.js';
+import { loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import type { Report } from '../report/report.js';
 import { openWorkspace } from '../workspace.js';
@@ -24,7 +24,7 @@ export async function validate(cwd: string, files: string[]): Promise<Report> {
   );
   const keep = await ignoreFilter(ws.config);
   const source: Source = { kind: 'index' };
-  const findings: Finding[] = graphFindings(await loadGraphs(ws.repo, environments, source), source, keep).filter(
+  const findings: Finding[] = graphFindings(await loadSummaries(ws.repo, environments, source), source, keep).filter(
     (f) =>
       (f.kind === 'graph' && (f.problem.paths.some((p) => named.has(p)) || f.problem.kind === 'multiple-heads')) ||
       (f.kind === 'parse-warning' && named.has(f.path)),

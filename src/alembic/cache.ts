@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { BlobEntry } from '../git/objects.js';
+import type { RevisionGraph } from './graph.js';
+import type { ParsedScript } from './script.js';
+import { CODE_STAMP } from './stamp.js';
+
+// What the hooks remember between runs, in <git common dir>/alembic-guard/cache/ (beside the
+// bypass log): never in the working tree, the index or refs. Everything is keyed by git blob ids,
+// which name exact bytes, so an entry cannot go stale; only new code can change an answer, and
+// each file records a hash of the modules that computed it (./stamp.js, written by the build).
+// ALEMBIC_GUARD_CACHE=0 turns it off; trouble reading or writing it only costs time.
+//
+// - parse cache: blob id + file name → the parsed header of one script (names matter for legacy
+//   `<hex>.py` scripts and for names Alembic skips);
+// - graph cache: every (path, blob id) of one environment → its graph's problems and warnings,
+//   so a commit that touches no migration rebuilds nothing.
+
+/** What the commit hooks need of a graph. */
+export type GraphSummary = Pick<RevisionGraph, 'problems' | 'warnings' | 'heads'>;
+
+type ParseEntry = [
+  revision: string | null,
+  downRevisions: string[],
+  dependsOn: string[],
+  branchLabels: string[],
+  warnings: ParsedScript['warnings'],
+  error?: ParsedScript['error'],
+];
+
+const MAX_PARSED = 50_000;
+const MAX_GRAPHS = 16;
+
+export function cacheEnabled(): boolean {
+  return process.env.ALEMBIC_GUARD_CACHE !== '0';
+}
+
+/** A store of key → value in one JSON file, written atomically and only when changed. */
+class Store<T> {
+  readonly entries: Map<string, T>;
+  private changed = false;
+
+  constructor(
+    private readonly file: string | null,
+    private readonly stamp: string,
+  ) {
+    this.entries = new Map();
+    if (file === null) return;
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string; entries: Record<string, T> };
+      if (data.stamp === stamp && data.entries && typeof data.entries === 'object') this.entries = new Map(Object.entries(data.entries));
+    } catch {
+      // missing or damaged: start over
+    }
+  }
+
+  get enabled(): boolean {
+    return this.file !== null;
+  }
+
+  set(key: string, value: T): void {
+    if (this.file === null) return;
+    this.entries.set(key, value);
+    this.changed = true;
+  }
+
+  save(keep: (entries: Map<string, T>) => Iterable<[string, T]> = (e) => e): void {
+    if (this.file === null || !this.changed) return;
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(join(this.file, '..'), { recursive: true });
+      writeFileSync(tmp, JSON.stringify({ stamp: this.stamp, entries: Object.fromEntries(keep(this.entries)) }));
+      renameSync(tmp, this.file);
+    } catch {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing was written
+      }
+    }
+  }
+}
+
+function storeFile(commonDir: string, name: string): string | null {
+  return cacheEnabled() && CODE_STAMP !== null ? join(commonDir, 'alembic-guard', 'cache', name) : null;
+}
+
+export class ParseCache {
+  private readonly store: Store<ParseEntry>;
+  private readonly used = new Set<string>();
+
+  constructor(commonDir: string) {
+    this.store = new Store(storeFile(commonDir, 'parse-cache.json'), CODE_STAMP ?? '');
+  }
+
+  get(oid: string, path: string): ParsedScript | undefined {
+    if (!this.store.enabled) return undefined;
+    const key = `${oid}:${basename(path)}`;
+    const entry = this.store.entries.get(key);
+    if (entry === undefined) return undefined;
+    this.used.add(key);
+    const [revision, downRevisions, dependsOn, branchLabels, warnings, error] = entry;
+    const parsed: ParsedScript = { path, revision, downRevisions, dependsOn, branchLabels, warnings };
+    if (error) parsed.error = error;
+    return parsed;
+  }
+
+  set(oid: string, parsed: ParsedScript): void {
+    const key = `${oid}:${basename(parsed.path)}`;
+    const { revision, downRevisions, dependsOn, branchLabels, warnings, error } = parsed;
+    this.store.set(key, error ? [revision, downRevisions, dependsOn, branchLabels, warnings, error] : [revision, downRevisions, dependsOn, branchLabels, warnings]);
+    this.used.add(key);
+  }
+
+  save(): void {
+    // Past the limit, keep what this run used: the scripts of the trees being committed.
+    this.store.save((entries) => (entries.size > MAX_PARSED ? [...entries].filter(([key]) => this.used.has(key)) : entries));
+  }
+}
+
+export class GraphCache {
+  private readonly store: Store<GraphSummary>;
+
+  constructor(commonDir: string) {
+    this.store = new Store(storeFile(commonDir, 'graph-cache.json'), CODE_STAMP ?? '');
+  }
+
+  /** The key of an environment's scripts: every path and blob id, and the options. */
+  static key(entries: BlobEntry[], allowMultipleHeads: boolean): string {
+    let text = allowMultipleHeads ? 'heads:any\n' : 'heads:one\n';
+    for (const entry of entries) text += `${entry.oid} ${entry.path}\0`;
+    return createHash('sha1').update(text).digest('hex');
+  }
+
+  get(key: string): GraphSummary | undefined {
+    return this.store.entries.get(key);
+  }
+
+  set(key: string, summary: GraphSummary): void {
+    this.store.entries.delete(key); // re-inserted last: the newest survives the limit
+    this.store.set(key, { problems: summary.problems, warnings: summary.warnings, heads: summary.heads });
+  }
+
+  save(): void {
+    this.store.save((entries) => [...entries].slice(-MAX_GRAPHS));
+  }
+}
+
+/**
+ * What `check` asked git about last time in this working tree (watched paths and versions
+ * directories), so it can start `git status` while discovery runs. Only a guess: check compares
+ * it with what discovery finds and asks again when they differ.
+ */
+export interface WatchHint {
+  paths: string[];
+  versions: string[];
+}
+
+export class WatchHints {
+  private readonly store: Store<WatchHint>;
+
+  constructor(commonDir: string) {
+    this.store = new Store(storeFile(commonDir, 'watch.json'), CODE_STAMP ?? '');
+  }
+
+  get(root: string): WatchHint | undefined {
+    return this.store.entries.get(root);
+  }
+
+  /** Records the hint for this working tree when it differs from the stored one. */
+  update(root: string, hint: WatchHint): void {
+    const old = this.store.entries.get(root);
+    if (old && sameList(old.paths, hint.paths) && sameList(old.versions, hint.versions)) return;
+    this.store.set(root, hint);
+    this.store.save();
+  }
+}
+
+export function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
