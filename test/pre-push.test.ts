@@ -178,3 +178,26 @@ describe('pre-push with crafted stdin', () => {
 it('testEnv isolates the global git config', () => {
   expect(testEnv().GIT_CONFIG_GLOBAL).toContain('ag-home-');
 });
+
+describe('pre-push under the pre-commit framework (refs in PRE_COMMIT_* variables, nothing on stdin)', () => {
+  it('judges the pushed commit the framework names, and the working tree when it is HEAD', () => {
+    const { repo } = withRemote(incidentRepo());
+    const remoteSha = sha(repo, 'HEAD');
+    repo.write('app.py', 'print(1)\n').add('app.py').commit('app');
+    const env = {
+      PRE_COMMIT_FROM_REF: remoteSha,
+      PRE_COMMIT_TO_REF: sha(repo, 'HEAD'),
+      PRE_COMMIT_REMOTE_NAME: 'origin',
+      PRE_COMMIT_REMOTE_URL: 'file:///remote',
+      PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/main',
+      PRE_COMMIT_REMOTE_BRANCH: 'refs/heads/main',
+    };
+    const blocked = repo.cli(['pre-push', '--format', 'json'], { env, input: '' });
+    expect(blocked.code).toBe(1);
+    const paths = JSON.parse(blocked.stdout).findings.map((f: { path: string }) => f.path);
+    expect(paths).toEqual(INCIDENT.slice(8).map(file));
+    repo.add(V).commit('migrations');
+    const passed = repo.cli(['pre-push', '--format', 'json'], { env: { ...env, PRE_COMMIT_TO_REF: sha(repo, 'HEAD') }, input: '' });
+    expect(passed.code, passed.stderr).toBe(0);
+  });
+});

@@ -39,8 +39,16 @@ export function parsePushLines(text: string): PushedRef[] {
  */
 export async function prePush(cwd: string, args: string[], stdin: Readable): Promise<Report> {
   if (args.length > 2) throw new GuardError('pre-push takes <remote> <url> and reads the refs on stdin');
-  const remote = args[0] ?? 'origin';
-  const refs = parsePushLines(await readAll(stdin));
+  let remote = args[0] ?? 'origin';
+  let refs = parsePushLines(await readAll(stdin));
+  if (refs.length === 0 && process.env.PRE_COMMIT_TO_REF) {
+    // The pre-commit framework reads git's stdin itself and passes the push on in variables.
+    const framework = frameworkRef(process.env);
+    remote = framework.remote ?? remote;
+    refs = [framework.ref];
+  } else if (refs.length === 0 && (stdin as NodeJS.ReadStream).isTTY) {
+    throw new GuardError('pre-push reads the pushed refs on stdin, as git passes them; to check a commit by hand run `alembic-guard graph --rev <commit>`');
+  }
   const ws = await openWorkspace(cwd);
   const findings: Finding[] = setupFindings(ws);
   const keep = await ignoreFilter(ws.config);
@@ -132,6 +140,20 @@ async function changedPushed(
     }
   }
   return findings;
+}
+
+/** The push as the pre-commit framework describes it (PRE_COMMIT_FROM_REF, _TO_REF, …). */
+export function frameworkRef(env: NodeJS.ProcessEnv): { ref: PushedRef; remote: string | undefined } {
+  return {
+    remote: env.PRE_COMMIT_REMOTE_NAME || undefined,
+    ref: {
+      localRef: env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD',
+      localSha: env.PRE_COMMIT_TO_REF!,
+      remoteRef: env.PRE_COMMIT_REMOTE_BRANCH || env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD',
+      // FROM_REF is the remote's commit, or for a new branch the parent of its first new commit.
+      remoteSha: env.PRE_COMMIT_FROM_REF || '0'.repeat(40),
+    },
+  };
 }
 
 function shortRef(ref: string): string {
