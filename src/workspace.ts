@@ -10,12 +10,17 @@ export interface Workspace {
   discovery: Discovery;
 }
 
-/** `onRepo` runs as soon as the repository is known, to start work that does not need the rest. */
-export async function openWorkspace(cwd: string, onRepo?: (repo: Repo) => void): Promise<Workspace> {
+/** Work a command starts as soon as the repository is known, before configuration and discovery. */
+export interface EarlyStart {
+  /** Discovery's tracked candidate files, when the command lists them along with other paths. */
+  tracked?: Promise<string[]>;
+}
+
+export async function openWorkspace(cwd: string, start?: (repo: Repo) => EarlyStart): Promise<Workspace> {
   const repo = await openRepo(cwd);
-  onRepo?.(repo);
+  const early = start?.(repo);
   const config = await loadConfig(repo.root);
-  const discovery = await discover(repo, config);
+  const discovery = await discover(repo, config, early?.tracked);
   return { repo, config, discovery };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BlobEntry } from '../git/objects.js';
 import type { RevisionGraph } from './graph.js';
@@ -31,6 +31,7 @@ type ParseEntry = [
 
 const MAX_PARSED = 50_000;
 const MAX_GRAPHS = 16;
+const MAX_HINTS = 16;
 
 export function cacheEnabled(): boolean {
   return process.env.ALEMBIC_GUARD_CACHE !== '0';
@@ -165,16 +166,31 @@ export class WatchHints {
   }
 
   get(root: string): WatchHint | undefined {
-    return this.store.entries.get(root);
+    return this.store.entries.get(hintKey(root));
   }
 
   /** Records the hint for this working tree when it differs from the stored one. */
   update(root: string, hint: WatchHint): void {
-    const old = this.store.entries.get(root);
+    const key = hintKey(root);
+    const old = this.store.entries.get(key);
     if (old && sameList(old.paths, hint.paths) && sameList(old.versions, hint.versions)) return;
-    this.store.set(root, hint);
-    this.store.save();
+    this.store.entries.delete(key);
+    this.store.set(key, hint);
+    this.store.save((entries) => [...entries].slice(-MAX_HINTS));
   }
+}
+
+/**
+ * A working tree, and the state of the files that can configure the guard at its top: editing
+ * the configuration makes another guess, and switching back finds the old one.
+ */
+function hintKey(root: string): string {
+  const parts = [root];
+  for (const name of ['.alembic-guard.json', 'package.json', 'pyproject.toml']) {
+    const st = statSync(join(root, name), { throwIfNoEntry: false });
+    parts.push(st ? `${st.size}:${st.mtimeMs}` : '-');
+  }
+  return parts.join('\0');
 }
 
 export function sameList(a: string[], b: string[]): boolean {

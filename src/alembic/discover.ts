@@ -12,13 +12,13 @@ import { iniValue, parseIni, sectionsWithScriptLocation } from './ini.js';
  * lists the tracked candidate files, a few stat calls find untracked ones where `alembic init`
  * and Flask-Migrate put them, and only those files are read.
  */
-export async function discover(repo: Repo, config: GuardConfig): Promise<Discovery> {
+export async function discover(repo: Repo, config: GuardConfig, tracked?: Promise<string[]>): Promise<Discovery> {
   const ctx = new Context(repo, config);
   if (config.environments || config.locations) {
     ctx.fromConfig();
     return ctx.result(config.source ?? 'configuration');
   }
-  const candidates = await candidateFiles(repo);
+  const candidates = await candidateFiles(repo, await (tracked ?? listFiles(repo, CANDIDATE_PATHSPECS)));
   candidates.sort();
   for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
   for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
@@ -27,8 +27,13 @@ export async function discover(repo: Repo, config: GuardConfig): Promise<Discove
 }
 
 const CANDIDATE_NAMES = ['alembic.ini', 'pyproject.toml', 'env.py'];
+/**
+ * What discovery asks the index for: a pathspec without magic, so git need not expand a glob
+ * against 100,000 paths (`*` also matches `/`; isCandidate keeps the exact names).
+ */
+export const CANDIDATE_PATHSPECS = CANDIDATE_NAMES.map((name) => `*${name}`);
 
-function isCandidate(path: string): boolean {
+export function isCandidate(path: string): boolean {
   return CANDIDATE_NAMES.some((name) => path === name || path.endsWith(`/${name}`));
 }
 
@@ -42,8 +47,8 @@ const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'sit
  * a glob against 100,000 paths), then stat probes for untracked ones. `git ls-files --others`
  * would walk the whole working tree: the cost of a full `git status` on every commit.
  */
-async function candidateFiles(repo: Repo): Promise<string[]> {
-  const tracked = (await listFiles(repo, CANDIDATE_NAMES.map((name) => `*${name}`))).filter(isCandidate);
+async function candidateFiles(repo: Repo, listed: string[]): Promise<string[]> {
+  const tracked = listed.filter(isCandidate);
   const known = new Set(tracked);
   const probes: string[] = [...CONVENTIONAL];
   for (const top of topLevelDirs(repo.root)) probes.push(...CONVENTIONAL.map((p) => `${top}/${p}`));

@@ -32,10 +32,9 @@ export interface Discovery {
 /** What Alembic loads as a migration: *.py, not __init__*, not emacs lock files, not __pycache__. */
 export function isMigrationPath(path: string): boolean {
   if (!path.endsWith('.py')) return false;
-  const parts = path.split('/');
-  const base = parts[parts.length - 1];
-  if (base.startsWith('__init__') || base.startsWith('.#')) return false;
-  return !parts.includes('__pycache__');
+  const base = path.lastIndexOf('/') + 1; // runs for every file of every commit: no split
+  if (path.startsWith('__init__', base) || path.startsWith('.#', base)) return false;
+  return !path.startsWith('__pycache__/') && !path.includes('/__pycache__/');
 }
 
 /** The environment a path belongs to, and whether it is a migration or an environment file. */

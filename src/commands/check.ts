@@ -3,8 +3,10 @@ import { classify } from '../alembic/environment.js';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
-import { type BlobEntry, indexEntries } from '../git/objects.js';
-import { ignoreSources, status, type StatusEntry } from '../git/status.js';
+import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
+import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
+import type { Repo } from '../git/repo.js';
+import { ignoreSources, literal, status, type StatusEntry } from '../git/status.js';
 import type { Report } from '../report/report.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
@@ -14,25 +16,30 @@ import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
  * the commit will contain (the index in use, GIT_INDEX_FILE included) must hold together.
  */
 export async function check(cwd: string): Promise<Report> {
-  // `git status` is most of a check's time and discovery the next largest: start status on what
-  // this working tree watched last time while discovery runs, and keep it if nothing moved.
-  let early: (WatchHint & { answer: Promise<[StatusEntry[], BlobEntry[]]> }) | undefined;
+  // `git status` is most of a check's time, and discovery reads the whole index. Both start as
+  // soon as the repository is known, on what this working tree watched last time: one
+  // `git ls-files -s` for discovery's candidates and those versions directories, one status.
+  // The guess is kept only if discovery finds exactly the same paths.
+  let early: { hint: WatchHint; listing: Promise<StagedListing>; status: Promise<StatusEntry[]> } | undefined;
   let hints: WatchHints | undefined;
   const ws = await openWorkspace(cwd, (repo) => {
     hints = new WatchHints(repo.commonDir);
     const hint = hints.get(repo.root);
-    if (!hint) return;
-    const answer = Promise.all([status(repo, hint.paths), indexEntries(repo, hint.versions)]);
-    answer.catch(() => undefined); // asked again below if the guess is discarded
-    early = { ...hint, answer };
+    const listing = stagedListing(repo, hint?.versions ?? []);
+    listing.catch(() => undefined); // with configured locations, discovery never asks
+    if (hint) {
+      early = { hint, listing, status: status(repo, hint.paths) };
+      early.status.catch(() => undefined); // asked again below if the guess is discarded
+    }
+    return { tracked: listing.then((l) => l.candidates) };
   });
   const findings: Finding[] = setupFindings(ws);
   const environments = ws.discovery.environments;
   const paths = watchedPaths(ws.discovery);
   const versions = environments.flatMap((env) => env.versions);
   const [entries, staged] =
-    early && sameList(early.paths, paths) && sameList(early.versions, versions)
-      ? await early.answer
+    early && sameList(early.hint.paths, paths) && sameList(early.hint.versions, versions)
+      ? await Promise.all([early.status, early.listing.then((l) => l.versions)])
       : await Promise.all([status(ws.repo, paths), indexEntries(ws.repo, versions)]);
   hints?.update(ws.repo.root, { paths, versions });
   // `git add -N` puts an empty placeholder in the index: the file is reported as unstaged, and
@@ -98,6 +105,22 @@ export async function worktreeFindings(
     for (const finding of ignored) finding.ignoredBy = sources.get(finding.path) ?? null;
   }
   return findings;
+}
+
+interface StagedListing {
+  /** Tracked files named like discovery's candidates (any conflict stage). */
+  candidates: string[];
+  /** Stage-0 entries under the given versions directories. */
+  versions: BlobEntry[];
+}
+
+async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
+  const all = await allStages(repo, [...CANDIDATE_PATHSPECS, ...versions.map(literal)]);
+  const under = (path: string) => versions.some((dir) => dir === '' || path.startsWith(`${dir}/`));
+  return {
+    candidates: [...new Set(all.filter((e) => isCandidate(e.path)).map((e) => e.path))],
+    versions: all.filter((e) => e.stage === '0' && under(e.path)),
+  };
 }
 
 async function leftOutOfCommit(ws: Workspace, environments: Environment[], index: BlobEntry[]): Promise<Set<string>> {

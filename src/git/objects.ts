@@ -12,17 +12,27 @@ export interface BlobEntry {
 /** Entries of the index in use under the given directories (`git ls-files -s`). */
 export async function indexEntries(repo: Repo, dirs: string[], indexFile?: string): Promise<BlobEntry[]> {
   if (dirs.length === 0) return [];
-  const out = await git(['ls-files', '-z', '--stage', '--', ...dirs.map(literal)], {
+  return stagedEntries(repo, dirs.map(literal), indexFile);
+}
+
+/** Entries of the index in use matching pathspecs (`git ls-files -s`); conflicted ones are left to status. */
+export async function stagedEntries(repo: Repo, pathspecs: string[], indexFile?: string): Promise<BlobEntry[]> {
+  return (await allStages(repo, pathspecs, indexFile)).filter((e) => e.stage === '0');
+}
+
+/** Every entry of the index in use matching pathspecs, conflict stages 1–3 included. */
+export async function allStages(repo: Repo, pathspecs: string[], indexFile?: string): Promise<(BlobEntry & { stage: string })[]> {
+  const out = await git(['ls-files', '-z', '--stage', '--', ...pathspecs], {
     cwd: repo.root,
     env: indexFile ? { GIT_INDEX_FILE: indexFile } : undefined,
   });
-  const entries: BlobEntry[] = [];
+  const entries: (BlobEntry & { stage: string })[] = [];
   for (const record of splitZ(out)) {
     // <mode> SP <object> SP <stage> TAB <path>
     const tab = record.indexOf('\t');
-    const [mode, oid, stage] = record.slice(0, tab).split(' ');
-    if (stage !== '0') continue; // conflicted entries are reported by status
-    entries.push({ path: record.slice(tab + 1), mode, oid });
+    const a = record.indexOf(' ');
+    const b = record.indexOf(' ', a + 1);
+    entries.push({ path: record.slice(tab + 1), mode: record.slice(0, a), oid: record.slice(a + 1, b), stage: record.slice(b + 1, tab) });
   }
   return entries;
 }
