@@ -164,6 +164,14 @@ async function fail(error: unknown): Promise<number> {
   return 2;
 }
 
+// A reader that stops early (`graph --json | head`) closes the pipe. Like other Unix tools, stop
+// writing and say nothing; the exit code is still the command's own.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

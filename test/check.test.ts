@@ -375,3 +375,19 @@ describe('read-only', () => {
     }
   });
 });
+
+describe('output into a pipe that closes early', () => {
+  it('graph --json | head: no EPIPE crash, and the exit code is still the command\'s own', async () => {
+    const { spawn } = await import('node:child_process');
+    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+    for (let i = 8; i < 1500; i += 1) repo.write(`${V}/${String(i).padStart(4, '0')}_m.py`, migration(`r${i}`, i === 8 ? INCIDENT[7] : `r${i - 1}`));
+    repo.add(V);
+    const child = spawn(process.execPath, [CLI, 'graph', '--json'], { cwd: repo.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy()); // read one chunk, then hang up
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
