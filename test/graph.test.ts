@@ -141,6 +141,12 @@ describe('buildGraph: unknown references', () => {
     ]);
   });
 
+  it('a parent that was never pushed is the problem, not the second head it leaves behind', () => {
+    const g = buildGraph([s('001_a.py', 'a'), s('002_b.py', 'b', ['a']), s('004_d.py', 'd', ['c'])]);
+    expect(kinds(g)).toEqual(['missing-parent']);
+    expect(g.heads).toEqual(['b', 'd']); // the graph still says what it sees
+  });
+
   it('explains a down_revision that is a file name prefix', () => {
     const g = buildGraph([s('009_create_pins.py', 'e4f5a6b7c8d9'), s('010_x.py', 'x', ['009'])]);
     expect(only(g, 'missing-parent')[0]!.message).toBe(
@@ -323,7 +329,7 @@ describe('buildGraph: scripts that are not migrations', () => {
 
   it('keeps a script with a known id but an error in the graph', () => {
     const g = buildGraph([s('a.py', 'a'), parseScript(`${V}/b.py`, 'revision = "b"\n'), s('c.py', 'c', ['b'])]);
-    expect(kinds(g)).toEqual(['unreadable-script', 'multiple-heads']);
+    expect(kinds(g)).toEqual(['unreadable-script']); // the cut chain's second head is no advice to merge
     expect(only(g, 'unreadable-script')[0]!.revisions).toEqual(['b']);
   });
 

@@ -291,7 +291,11 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
   }
   const heads = headV.map((v) => ids[v]!);
 
-  if (heads.length > 1 && options.allowMultipleHeads !== true) {
+  // With a parent missing or a script unreadable, the chain is cut where the file is broken: the
+  // extra "head" is an artefact, and "alembic merge heads" the wrong advice. The heads are
+  // judged once the graph is whole again.
+  const incomplete = problems.some((p) => p.kind === 'missing-parent' || p.kind === 'unreadable-script');
+  if (heads.length > 1 && options.allowMultipleHeads !== true && !incomplete) {
     const ancestors = nearestCommonAncestors(headV, order, down);
     const listed = headV.slice(0, MAX_LISTED).map((v) => `"${ids[v]}" (${pathOf(v)})`);
     const more = headV.length > MAX_LISTED ? ` and ${headV.length - MAX_LISTED} more` : '';
