@@ -192,16 +192,11 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       labelOwner.set(label, node);
       const awkward = AWKWARD_LABEL_CHARS.filter((c) => label.includes(c));
       if (label === '' || awkward.length > 0) {
-        problems.push({
-          kind: 'illegal-id',
-          severity: 'warning',
-          paths: [node.path],
-          revisions: [node.revision],
-          message:
-            label === ''
-              ? `${node.path} has an empty branch label, which no command can name; remove it`
-              : `branch label "${label}" in ${node.path} contains ${quoteList(awkward)}, which Alembic commands read as label@revision, relative (+1/-1) or range (a:b) syntax; rename the label`,
-        });
+        const message =
+          label === ''
+            ? `${node.path} has an empty branch label, which no command can name; remove it`
+            : `branch label "${label}" in ${node.path} contains ${quoteList(awkward)}, which Alembic commands read as label@revision, relative (+1/-1) or range (a:b) syntax; rename the label`;
+        problems.push(ofNode('illegal-id', 'warning', node, message));
       }
     }
   }
@@ -231,16 +226,11 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
         isParent[p] = 1;
       } else {
         const labelled = labelOwner.get(ref);
-        problems.push({
-          kind: 'missing-parent',
-          severity: 'error',
-          paths: [node.path],
-          revisions: [node.revision],
-          message:
-            labelled !== undefined
-              ? `down_revision "${ref}" of ${node.path} is a branch label, but down_revision must be a revision id; write "${labelled.revision}" (${labelled.path}) or name the label in depends_on`
-              : `down_revision "${ref}" of ${node.path} names no revision in this environment${hints.explain(ref, 'down_revision')}`,
-        });
+        const message =
+          labelled !== undefined
+            ? `down_revision "${ref}" of ${node.path} is a branch label, but down_revision must be a revision id; write "${labelled.revision}" (${labelled.path}) or name the label in depends_on`
+            : `down_revision "${ref}" of ${node.path} names no revision in this environment${hints.explain(ref, 'down_revision')}`;
+        problems.push(ofNode('missing-parent', 'error', node, message));
       }
     }
     for (const ref of node.dependsOn) {
@@ -255,13 +245,8 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
         depFrom.push(v);
         depTo.push(d);
       } else {
-        problems.push({
-          kind: 'missing-dependency',
-          severity: 'error',
-          paths: [node.path],
-          revisions: [node.revision],
-          message: `depends_on "${ref}" of ${node.path} names no revision or branch label in this environment${hints.explain(ref, 'depends_on')}`,
-        });
+        const message = `depends_on "${ref}" of ${node.path} names no revision or branch label in this environment${hints.explain(ref, 'depends_on')}`;
+        problems.push(ofNode('missing-dependency', 'error', node, message));
       }
     }
   }
@@ -350,13 +335,13 @@ function scriptProblem(s: ParsedScript): GraphProblem {
 }
 
 function selfLoop(node: RevisionNode, field: 'down_revision' | 'depends_on'): GraphProblem {
-  return {
-    kind: 'cycle',
-    severity: 'error',
-    paths: [node.path],
-    revisions: [node.revision],
-    message: `${field} of ${node.path} names its own revision "${node.revision}", a loop Alembic refuses to load; point it at the previous revision`,
-  };
+  const message = `${field} of ${node.path} names its own revision "${node.revision}", a loop Alembic refuses to load; point it at the previous revision`;
+  return ofNode('cycle', 'error', node, message);
+}
+
+/** A problem of one script: its file and its revision. */
+function ofNode(kind: GraphProblemKind, severity: GraphProblem['severity'], node: RevisionNode, message: string): GraphProblem {
+  return { kind, severity, paths: [node.path], revisions: [node.revision], message };
 }
 
 function quoteList(chars: string[]): string {

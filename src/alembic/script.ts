@@ -271,22 +271,29 @@ const KEYWORDS = new Set([
 ]);
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '>>=', '<<=', '&=', '|=', '^=', '@=']);
 
-function applyStatement(toks: Tok[], src: string, fields: Map<Field, Assigned>): void {
-  const first = toks[0]!;
-  if (first.k === K.Op && first.v === '@') return;
-  if (first.k === K.Name && COMPOUND.has(first.v)) return;
+/** Calls `visit` with each operator outside brackets and its index; `false` from it stops. */
+function topLevelOps(toks: Tok[], visit: (t: Tok, j: number) => boolean | void): void {
   let depth = 0;
-  let start = 0;
   for (let j = 0; j < toks.length; j++) {
     const t = toks[j]!;
     if (t.k !== K.Op) continue;
     if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
     else if (t.v === ')' || t.v === ']' || t.v === '}') depth--;
-    else if (t.v === ';' && depth === 0) {
+    else if (depth === 0 && visit(t, j) === false) return;
+  }
+}
+
+function applyStatement(toks: Tok[], src: string, fields: Map<Field, Assigned>): void {
+  const first = toks[0]!;
+  if (first.k === K.Op && first.v === '@') return;
+  if (first.k === K.Name && COMPOUND.has(first.v)) return;
+  let start = 0;
+  topLevelOps(toks, (t, j) => {
+    if (t.v === ';') {
       if (j > start) applySimple(toks.slice(start, j), src, fields);
       start = j + 1;
     }
-  }
+  });
   if (start < toks.length) applySimple(start === 0 ? toks : toks.slice(start), src, fields);
 }
 
@@ -303,24 +310,22 @@ function applySimple(toks: Tok[], src: string, fields: Map<Field, Assigned>): vo
 
   // Split on `=` at bracket depth 0.
   const segs: Tok[][] = [];
-  let depth = 0;
   let start = 0;
-  for (let j = 0; j < toks.length; j++) {
-    const t = toks[j]!;
-    if (t.k !== K.Op) continue;
-    if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
-    else if (t.v === ')' || t.v === ']' || t.v === '}') depth--;
-    else if (depth === 0 && t.v === '=') {
+  let augmented = false;
+  topLevelOps(toks, (t, j) => {
+    if (t.v === '=') {
       segs.push(toks.slice(start, j));
       start = j + 1;
-    } else if (depth === 0 && AUGMENTED.has(t.v) && segs.length === 0) {
+    } else if (AUGMENTED.has(t.v) && segs.length === 0) {
       const name = toks[0]!;
       if (j === 1 && name.k === K.Name && FIELDS.has(name.v)) {
         bind(fields, name.v as Field, UNKNOWN, name.line, () => `${t.v} ${sourceOf(src, toks.slice(2))}`, 'is changed by an augmented assignment that cannot be evaluated without running Python');
       }
-      return;
+      augmented = true;
     }
-  }
+    return !augmented;
+  });
+  if (augmented) return;
   if (segs.length === 0) return; // an expression or a bare annotation: binds nothing
   segs.push(toks.slice(start));
 

@@ -19,7 +19,7 @@ import { GuardError } from '../errors.js';
 // ---------------------------------------------------------------------------------------------
 // The fixture: the names a real project gave its migrations (the same as the tests' INCIDENT).
 
-const INCIDENT = [
+export const INCIDENT = [
   '001_initial',
   '002_users',
   '003_sessions',

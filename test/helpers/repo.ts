@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INCIDENT } from '../../src/commands/demo.js';
 
 export const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(PROJECT, 'dist/cli.js');
@@ -208,23 +209,8 @@ export function migration(revision: string, down: string | string[] | null, opti
 export const ENV_PY = 'from alembic import context\n\n# env.py (never executed by alembic-guard)\n';
 export const MAKO = '"""${message}"""\nrevision = ${repr(up_revision)}\n';
 
-/** The incident's names: 001–014, as a real project named them. */
-export const INCIDENT = [
-  '001_initial',
-  '002_users',
-  '003_sessions',
-  '004_projects',
-  '005_tasks',
-  '006_comments',
-  '007_audit_log',
-  '008_search_index',
-  '009_create_memory_pins',
-  '010_add_pin_owner',
-  '011_pin_indexes',
-  '012_traces',
-  '013_trace_links',
-  '014_trace_mismatches',
-];
+/** The incident's names: 001–014, as a real project named them (shared with `alembic-guard demo`). */
+export { INCIDENT };
 
 /** Files of a standard `alembic init` environment under `base` (e.g. "backend"). */
 export function alembicEnv(base = '', upTo = 8, options: { typed?: boolean } = {}): Record<string, string> {
