@@ -311,6 +311,22 @@ down_revision = None
   });
 });
 
+describe('parseScript: function bodies', () => {
+  it('reads past strings in function bodies that span lines or nest quotes', () => {
+    const body = [
+      'def upgrade():',
+      '    x = fr"{d["k"]}" + rb"\\"" + f\'{a}\'',
+      '    s = """',
+      'revision = "inside"',
+      '"""',
+      '    return (1,',
+      '  2)  # ) not a bracket',
+      '',
+    ].join('\n');
+    expect(parseScript(P, `${body}revision = "r"\ndown_revision = "q"\n`)).toMatchObject({ revision: 'r', downRevisions: ['q'], warnings: [] });
+  });
+});
+
 describe('parseScript: encodings and line endings', () => {
   const body = `"""doc\r\nrevision = "decoy"\r\n"""\r\nrevision = "r"\r\ndown_revision = (\r\n    "a",\r\n    "b",\r\n)\r\nbranch_labels = X\r\n`;
 
