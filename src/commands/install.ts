@@ -27,7 +27,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
 import { openRepo, type Repo } from '../git/repo.js';
@@ -345,6 +345,12 @@ export async function uninstall(options: CliOptions): Promise<CommandResult> {
     await removeHusky(repo, huskyLayout(repo.root, packageDir), record?.mode === 'husky' ? record : null, actions, notes);
   }
 
+  // The hooks' cache goes too; the bypass log stays, it is an audit trail.
+  const cache = join(dirname(recordFile(repo)), 'cache');
+  if (existsSync(cache)) {
+    rmSync(cache, { recursive: true, force: true });
+    actions.push({ path: relative(repo.root, cache) || cache, did: 'removed (the hooks\' cache)', changed: false });
+  }
   const file = recordFile(repo);
   if (existsSync(file)) {
     unlinkSync(file);
