@@ -1,3 +1,4 @@
+import type { AlembicRunner } from './alembic/environment.js';
 import type { GraphProblem } from './alembic/graph.js';
 import type { IgnoreSource } from './git/status.js';
 
@@ -21,7 +22,7 @@ export type Finding =
   /** pre-push / verify: differs from the pushed commit and is not staged. */
   | FileFinding<'modified-uncommitted'>
   /** A broken revision graph in the named source (index, a commit, the working tree). */
-  | { kind: 'graph'; severity: Severity; environment: string; source: string; problem: GraphProblem }
+  | { kind: 'graph'; severity: Severity; environment: string; source: string; problem: GraphProblem; runner?: AlembicRunner }
   /** A value the static parser could not evaluate (the script may still be fine). */
   | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string }
   /** A versions directory outside the repository: no commit can carry its files. */

@@ -217,9 +217,36 @@ describe('the staged revision graph', () => {
     const heads = report.findings.find((f) => f.kind === 'graph');
     expect(heads?.problem).toBe('multiple-heads');
     expect(heads?.paths.sort()).toEqual([`${V}/009_a.py`, `${V}/009_b.py`]);
-    expect(heads?.fix).toContain('alembic merge heads');
+    expect(heads?.fix).toBe("cd backend && alembic merge -m 'merge heads' heads   (then git add the new migration)");
     repo.write('.alembic-guard.json', JSON.stringify({ allowMultipleHeads: true }));
     expect(repo.cli(['check']).code).toBe(0);
+  });
+
+  it('gives the merge command as each kind of environment runs it', () => {
+    const twoHeads = (dir: string) => ({
+      [`${dir}/versions/001_a.py`]: migration('001_a', null),
+      [`${dir}/versions/002_b.py`]: migration('002_b', '001_a'),
+      [`${dir}/versions/002_c.py`]: migration('002_c', '001_a'),
+      [`${dir}/env.py`]: 'from alembic import context\n',
+    });
+    const repo = makeRepo({
+      'alembic.ini': '[alembic]\nscript_location = alembic\n',
+      ...twoHeads('alembic'),
+      'services/billing/alembic.ini': '[DEFAULT]\n[billing]\nscript_location = %(here)s/db\n',
+      ...twoHeads('services/billing/db'),
+      'api/migrations/alembic.ini': '[alembic]\n# Flask-Migrate\n',
+      ...twoHeads('api/migrations'),
+      'worker/db_migrations/alembic.ini': '[alembic]\n',
+      ...twoHeads('worker/db_migrations'),
+    });
+    repo.add();
+    const fixes = json(repo).report.findings.filter((f) => f.problem === 'multiple-heads').map((f) => f.fix!.split('   ')[0]).sort();
+    expect(fixes).toEqual([
+      "alembic merge -m 'merge heads' heads",
+      "cd api && flask db merge -m 'merge heads' heads",
+      "cd services/billing && alembic -n billing merge -m 'merge heads' heads",
+      "cd worker && flask db merge -d db_migrations -m 'merge heads' heads",
+    ]);
   });
 
   it('judges the staged content, not the working tree', () => {

@@ -4,7 +4,7 @@ import type { GuardConfig } from '../config.js';
 import { listFiles, type Repo } from '../git/repo.js';
 import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
-import type { Discovery, Environment, Unresolved } from './environment.js';
+import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
 import { iniValue, parseIni, sectionsWithScriptLocation } from './ini.js';
 
 /**
@@ -154,7 +154,10 @@ class Context {
       // ini's own directory in code.
       if (existsSync(join(iniDir, 'env.py'))) {
         const scriptDir = normal(posix.dirname(file));
-        this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, []);
+        // `flask db` runs from the app's folder and looks for ./migrations unless told otherwise.
+        const dir = posix.basename(scriptDir);
+        const runner = { cwd: normal(posix.dirname(scriptDir)), command: 'flask db', options: dir === 'migrations' ? [] : ['-d', dir] };
+        this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, [], undefined, runner);
       }
       return;
     }
@@ -173,7 +176,10 @@ class Context {
         continue;
       }
       const versions = locations ?? [join(scriptAbs, 'versions')];
-      this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section);
+      // Alembic reads ./alembic.ini and resolves a script_location without %(here)s from the
+      // working directory: run it where the ini is.
+      const runner = { cwd: normal(posix.dirname(file)), command: section === 'alembic' ? 'alembic' : `alembic -n ${section}`, options: [] };
+      this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section, runner);
     }
   }
 
@@ -197,7 +203,7 @@ class Context {
         ? splitVersionLocations(table.version_locations, undefined)
         : null;
     const versions = (list ?? [join(scriptAbs, 'versions')]).map((v) => resolve(dir, here(v)));
-    this.addScriptDir(scriptDir, versions, file, source, []);
+    this.addScriptDir(scriptDir, versions, file, source, [], undefined, { cwd: normal(posix.dirname(file)), command: 'alembic', options: [] });
   }
 
   fromEnvPy(file: string): void {
@@ -216,6 +222,7 @@ class Context {
     source: string,
     outside: string[],
     section?: string,
+    runner?: AlembicRunner,
   ): void {
     const versions: string[] = [];
     for (const path of versionPaths) {
@@ -226,7 +233,7 @@ class Context {
     const envFiles = scriptFiles(scriptDir);
     if (configFile) envFiles.push(configFile);
     const name = section ? `${scriptDir || '.'} [${section}]` : scriptDir || '.';
-    this.add({ name, scriptDir, versions, envFiles, source, allowMultipleHeads: this.allowsHeads(name), outside });
+    this.add({ name, scriptDir, versions, envFiles, source, allowMultipleHeads: this.allowsHeads(name), outside, runner });
   }
 
   private add(environment: Environment): void {

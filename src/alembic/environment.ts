@@ -13,6 +13,18 @@ export interface Environment {
   allowMultipleHeads: boolean;
   /** Configured locations that lie outside the repository (no commit can hold them). */
   outside: string[];
+  /** How a person runs Alembic's commands for this environment, when the config file says. */
+  runner?: AlembicRunner;
+}
+
+/** `cd <cwd> && <command> <subcommand> <options…> <arguments…>`, from the repository root. */
+export interface AlembicRunner {
+  /** Repo-relative directory to run from ('' for the root). */
+  cwd: string;
+  /** The program and its global options: `alembic`, `alembic -n db2`, `flask db`. */
+  command: string;
+  /** Options every subcommand needs (Flask-Migrate's `-d DIR`). */
+  options: string[];
 }
 
 /** A configured location the guard could not map to a directory of the repository. */

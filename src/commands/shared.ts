@@ -29,7 +29,7 @@ export function graphFindings(
   for (const { environment, graph } of graphs) {
     for (const problem of graph.problems) {
       if (problem.paths.length > 0 && problem.paths.every((p) => !keep(p))) continue;
-      findings.push({ kind: 'graph', severity: problem.severity, environment: environment.name, source: label, problem });
+      findings.push({ kind: 'graph', severity: problem.severity, environment: environment.name, source: label, problem, runner: environment.runner });
     }
     for (const warning of graph.warnings) {
       if (!keep(warning.path)) continue;

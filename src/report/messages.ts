@@ -2,6 +2,7 @@
  * Every word alembic-guard shows to people about a finding: what is wrong, why it matters and the
  * command that fixes it. Text, JSON and GitHub renderings all take their words from here.
  */
+import type { AlembicRunner } from '../alembic/environment.js';
 import type { Finding } from '../findings.js';
 import type { CommandName } from './report.js';
 
@@ -148,7 +149,7 @@ export function fix(f: Finding): string | null {
     case 'modified-uncommitted':
       return `${gitCommand('add', [f.path])} && git commit   then push again (or drop the edits: ${gitCommand('restore', [f.path])})`;
     case 'graph':
-      return graphFix(f.problem.kind, f.problem.paths);
+      return graphFix(f.problem.kind, f.problem.paths, f.runner);
     case 'parse-warning':
       return 'use a literal string, tuple or None so tools can read it without running Python';
     case 'outside-repository':
@@ -167,10 +168,10 @@ export function fix(f: Finding): string | null {
   }
 }
 
-function graphFix(kind: string, paths: string[]): string | null {
+function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {
   switch (kind) {
     case 'multiple-heads':
-      return 'alembic merge heads -m "merge heads"   (then git add the new migration)';
+      return `${alembicCommand(runner, 'merge', ['-m', 'merge heads', 'heads'])}   (then git add the new migration)`;
     case 'missing-parent':
     case 'missing-dependency':
       return `commit the migration that defines the missing revision, or correct down_revision/depends_on in ${paths.join(', ')}`;
@@ -187,6 +188,13 @@ function graphFix(kind: string, paths: string[]): string | null {
     default:
       return null;
   }
+}
+
+/** An Alembic command as a person runs it for this environment: from its folder, with its options. */
+export function alembicCommand(runner: AlembicRunner | undefined, subcommand: string, args: string[]): string {
+  const { cwd, command, options } = runner ?? { cwd: '', command: 'alembic', options: [] };
+  const words = [command, subcommand, ...options.map(shellQuote), ...args.map(shellQuote)].join(' ');
+  return cwd ? `cd ${shellQuote(cwd)} && ${words}` : words;
 }
 
 /** The lines that explain how to get past the guard in an emergency. */
