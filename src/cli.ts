@@ -107,7 +107,8 @@ async function run(command: string, args: string[], options: CliOptions): Promis
   switch (command) {
     case 'check':
       noArgs(command, args);
-      return { report: await (await import('./commands/check.js')).check(options.cwd) };
+      // The renderer loads while git works, instead of after.
+      return { report: await (await import('./commands/check.js')).check(options.cwd, () => preloadRenderer(options.format)) };
     case 'pre-push':
       return { report: await (await import('./commands/pre-push.js')).prePush(options.cwd, args, process.stdin) };
     case 'verify':
@@ -131,6 +132,10 @@ async function run(command: string, args: string[], options: CliOptions): Promis
     default:
       throw new GuardError(`unknown command "${command}"`);
   }
+}
+
+function preloadRenderer(format: Format): void {
+  import('./report/report.js').then((m) => m.preload(format), () => undefined);
 }
 
 function noArgs(command: string, args: string[]): void {

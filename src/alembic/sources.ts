@@ -50,7 +50,8 @@ export async function loadSummaries(
   const cache = new GraphCache(repo.commonDir);
   const result = [];
   for (const environment of environments) {
-    const mine = entries.filter((entry) => inEnvironment(environment, entry.path));
+    // One environment (the usual case): git listed only its directories.
+    const mine = environments.length === 1 ? entries : entries.filter((entry) => inEnvironment(environment, entry.path));
     const key = GraphCache.key(mine, environment.allowMultipleHeads);
     let graph = cache.get(key);
     if (graph === undefined) {

@@ -15,7 +15,7 @@ import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
  * pre-commit: nothing Alembic needs may stay behind in the working tree, and the graph of what
  * the commit will contain (the index in use, GIT_INDEX_FILE included) must hold together.
  */
-export async function check(cwd: string): Promise<Report> {
+export async function check(cwd: string, whileGitWorks?: () => void): Promise<Report> {
   // `git status` is most of a check's time, and discovery reads the whole index. Both start as
   // soon as the repository is known, on what this working tree watched last time: one
   // `git ls-files -s` for discovery's candidates and those versions directories, one status.
@@ -33,6 +33,7 @@ export async function check(cwd: string): Promise<Report> {
     }
     return { tracked: listing.then((l) => l.candidates) };
   });
+  whileGitWorks?.(); // status and the index listing are running
   const findings: Finding[] = setupFindings(ws);
   const environments = ws.discovery.environments;
   const paths = watchedPaths(ws.discovery);
