@@ -50,8 +50,7 @@ export async function loadSummaries(
   const cache = new GraphCache(repo.commonDir);
   const result = [];
   for (const environment of environments) {
-    // One environment (the usual case): git listed only its directories.
-    const mine = environments.length === 1 ? entries : entries.filter((entry) => inEnvironment(environment, entry.path));
+    const mine = entriesOf(environments, environment, entries);
     const key = GraphCache.key(mine, environment.allowMultipleHeads);
     let graph = cache.get(key);
     if (graph === undefined) {
@@ -62,6 +61,32 @@ export async function loadSummaries(
   }
   cache.save();
   return result;
+}
+
+/**
+ * The summaries the graph cache holds for exactly these staged entries, or null unless it holds
+ * one for every environment. No git, no parsing: check asks while `git status` still runs.
+ */
+export function cachedSummaries(repo: Repo, environments: Environment[], staged: BlobEntry[]): { environment: Environment; graph: GraphSummary }[] | null {
+  const entries = staged.filter(isScript);
+  const cache = new GraphCache(repo.commonDir);
+  const result = [];
+  for (const environment of environments) {
+    const graph = cache.get(GraphCache.key(entriesOf(environments, environment, entries), environment.allowMultipleHeads));
+    if (graph === undefined) return null;
+    result.push({ environment, graph });
+  }
+  return result;
+}
+
+function entriesOf(environments: Environment[], environment: Environment, entries: BlobEntry[]): BlobEntry[] {
+  // One environment (the usual case): git listed only its directories.
+  return environments.length === 1 ? entries : entries.filter((entry) => inEnvironment(environment, entry.path));
+}
+
+/** A migration script, as Alembic would load it; submodules (160000) hold none. */
+function isScript(entry: BlobEntry): boolean {
+  return isMigrationPath(entry.path) && entry.mode !== '160000';
 }
 
 function inEnvironment(environment: Environment, path: string): boolean {
@@ -75,8 +100,7 @@ async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source,
     source.kind === 'commit'
       ? await treeEntries(repo, source.commit, dirs)
       : (source.entries ?? (await indexEntries(repo, dirs)));
-  // Submodules (160000) hold no script.
-  return entries.filter((entry) => isMigrationPath(entry.path) && entry.mode !== '160000');
+  return entries.filter(isScript);
 }
 
 /** Parsed scripts of blob entries; a script parsed once under its blob id is never parsed again. */

@@ -1,7 +1,7 @@
 import type { Environment } from '../alembic/environment.js';
 import { classify } from '../alembic/environment.js';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
-import { loadSummaries, type Source } from '../alembic/sources.js';
+import { cachedSummaries, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
 import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
@@ -38,10 +38,13 @@ export async function check(cwd: string, whileGitWorks?: () => void): Promise<Re
   const environments = ws.discovery.environments;
   const paths = watchedPaths(ws.discovery);
   const versions = environments.flatMap((env) => env.versions);
-  const [entries, staged] =
-    early && sameList(early.hint.paths, paths) && sameList(early.hint.versions, versions)
-      ? await Promise.all([early.status, early.listing.then((l) => l.versions)])
-      : await Promise.all([status(ws.repo, paths), indexEntries(ws.repo, versions)]);
+  const guessed = early && sameList(early.hint.paths, paths) && sameList(early.hint.versions, versions);
+  const statusDone = guessed ? early!.status : status(ws.repo, paths);
+  statusDone.catch(() => undefined); // awaited below, unless the listing fails first
+  const staged = guessed ? (await early!.listing).versions : await indexEntries(ws.repo, versions);
+  // The listing is done before status: look the graphs up in the cache meanwhile.
+  const cached = cachedSummaries(ws.repo, environments, staged);
+  const entries = await statusDone;
   hints?.update(ws.repo.root, { paths, versions });
   // `git add -N` puts an empty placeholder in the index: the file is reported as unstaged, and
   // the placeholder is not a script of the commit.
@@ -51,7 +54,9 @@ export async function check(cwd: string, whileGitWorks?: () => void): Promise<Re
   findings.push(...(await worktreeFindings(ws, environments, entries, index, keep)));
   const dirty = new Set(entries.filter((e) => e.kind !== 'changed' || e.y !== '.').map((e) => e.path));
   const source: Source = { kind: 'index', entries: index, dirty };
-  findings.push(...graphFindings(await loadSummaries(ws.repo, environments, source), source, keep));
+  // The cached answers were looked up with any `git add -N` placeholders among the scripts.
+  const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
+  findings.push(...graphFindings(summaries, source, keep));
   return { command: 'check', workspace: ws, findings };
 }
 
