@@ -71,6 +71,27 @@ describe('the cache', () => {
     expect(agreed(repo).findings).toEqual([`untracked  ${V}/004_untracked.py`]);
   });
 
+  it('ignores entries of the right stamp but the wrong shape', async () => {
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    check(repo);
+    const { readFileSync } = await import('node:fs');
+    for (const name of readdirSync(join(repo.dir, CACHE))) {
+      const file = join(repo.dir, CACHE, name);
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string; entries: Record<string, unknown> };
+      for (const key of Object.keys(data.entries)) data.entries[key] = 1;
+      writeFileSync(file, JSON.stringify(data));
+    }
+    repo.write(`${V}/004_untracked.py`, migration('004_untracked', '003_sessions'));
+    expect(agreed(repo).findings).toEqual([`untracked  ${V}/004_untracked.py`]);
+    // Parsed scripts with fields of the wrong type, and a graph answer that must be rebuilt.
+    const parse = join(repo.dir, CACHE, 'parse-cache.json');
+    const data = JSON.parse(readFileSync(parse, 'utf8')) as { stamp: string; entries: Record<string, unknown> };
+    for (const key of Object.keys(data.entries)) data.entries[key] = [1, 2, 3, 4, 5];
+    writeFileSync(parse, JSON.stringify(data));
+    writeFileSync(join(repo.dir, CACHE, 'graph-cache.json'), '{}');
+    expect(agreed(repo).findings).toEqual([`untracked  ${V}/004_untracked.py`]);
+  });
+
   it('follows discovery when a new environment appears: what git status looked at last time is only a guess', () => {
     const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
     expect(check(repo).code).toBe(0); // remembers backend/alembic's paths

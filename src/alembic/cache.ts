@@ -33,7 +33,7 @@ const MAX_PARSED = 50_000;
 const MAX_GRAPHS = 16;
 const MAX_HINTS = 16;
 
-export function cacheEnabled(): boolean {
+function cacheEnabled(): boolean {
   return process.env.ALEMBIC_GUARD_CACHE !== '0';
 }
 
@@ -99,7 +99,7 @@ export class ParseCache {
     if (!this.store.enabled) return undefined;
     const key = `${oid}:${basename(path)}`;
     const entry = this.store.entries.get(key);
-    if (entry === undefined) return undefined;
+    if (!validEntry(entry)) return undefined; // absent, or not ours
     this.used.add(key);
     const [revision, downRevisions, dependsOn, branchLabels, warnings, error] = entry;
     const parsed: ParsedScript = { path, revision, downRevisions, dependsOn, branchLabels, warnings };
@@ -135,7 +135,9 @@ export class GraphCache {
   }
 
   get(key: string): GraphSummary | undefined {
-    return this.store.entries.get(key);
+    const summary = this.store.entries.get(key);
+    const valid = summary && Array.isArray(summary.problems) && Array.isArray(summary.warnings) && Array.isArray(summary.heads);
+    return valid ? summary : undefined;
   }
 
   set(key: string, summary: GraphSummary): void {
@@ -166,13 +168,13 @@ export class WatchHints {
   }
 
   get(root: string): WatchHint | undefined {
-    return this.store.entries.get(hintKey(root));
+    return validHint(this.store.entries.get(hintKey(root)));
   }
 
   /** Records the hint for this working tree when it differs from the stored one. */
   update(root: string, hint: WatchHint): void {
     const key = hintKey(root);
-    const old = this.store.entries.get(key);
+    const old = validHint(this.store.entries.get(key));
     if (old && sameList(old.paths, hint.paths) && sameList(old.versions, hint.versions)) return;
     this.store.entries.delete(key);
     this.store.set(key, hint);
@@ -191,6 +193,21 @@ function hintKey(root: string): string {
     parts.push(st ? `${st.size}:${st.mtimeMs}` : '-');
   }
   return parts.join('\0');
+}
+
+function validEntry(entry: ParseEntry | undefined): entry is ParseEntry {
+  return (
+    Array.isArray(entry) &&
+    (entry[0] === null || typeof entry[0] === 'string') &&
+    Array.isArray(entry[1]) &&
+    Array.isArray(entry[2]) &&
+    Array.isArray(entry[3]) &&
+    Array.isArray(entry[4])
+  );
+}
+
+function validHint(hint: WatchHint | undefined): WatchHint | undefined {
+  return hint && Array.isArray(hint.paths) && Array.isArray(hint.versions) ? hint : undefined;
 }
 
 export function sameList(a: string[], b: string[]): boolean {

@@ -1,9 +1,8 @@
-import type { Environment } from '../alembic/environment.js';
-import { classify } from '../alembic/environment.js';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
+import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
+import { classify, type Environment } from '../alembic/environment.js';
 import { cachedSummaries, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
-import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
 import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources, literal, status, type StatusEntry } from '../git/status.js';
@@ -38,10 +37,10 @@ export async function check(cwd: string, whileGitWorks?: () => void): Promise<Re
   const environments = ws.discovery.environments;
   const paths = watchedPaths(ws.discovery);
   const versions = environments.flatMap((env) => env.versions);
-  const guessed = early && sameList(early.hint.paths, paths) && sameList(early.hint.versions, versions);
-  const statusDone = guessed ? early!.status : status(ws.repo, paths);
+  const guess = early && sameList(early.hint.paths, paths) && sameList(early.hint.versions, versions) ? early : undefined;
+  const statusDone = guess ? guess.status : status(ws.repo, paths);
   statusDone.catch(() => undefined); // awaited below, unless the listing fails first
-  const staged = guessed ? (await early!.listing).versions : await indexEntries(ws.repo, versions);
+  const staged = guess ? (await guess.listing).versions : await indexEntries(ws.repo, versions);
   // The listing is done before status: look the graphs up in the cache meanwhile.
   const cached = cachedSummaries(ws.repo, environments, staged);
   const entries = await statusDone;
