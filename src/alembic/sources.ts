@@ -3,9 +3,14 @@ import { join } from 'node:path';
 import { type BlobEntry, indexEntries, readBlobs, treeEntries } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { type Environment, isMigrationPath } from './environment.js';
-import { buildGraph, type RevisionGraph } from './graph.js';
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
-import { type ParsedScript, parseScript } from './script.js';
+import type { RevisionGraph } from './graph.js';
+import type { ParsedScript } from './script.js';
+
+// The parser and the graph builder load only when an answer is not in the cache: a commit that
+// touches no migration never compiles them.
+const parser = () => import('./script.js');
+const grapher = () => import('./graph.js');
 
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
 export type Source =
@@ -26,6 +31,7 @@ export function describeSource(source: Source): string {
 
 export async function loadGraphs(repo: Repo, environments: Environment[], source: Source): Promise<EnvironmentGraph[]> {
   const dirs = environments.flatMap((env) => env.versions);
+  const [{ parseScript }, { buildGraph }] = await Promise.all([parser(), grapher()]);
   const scripts =
     source.kind === 'worktree'
       ? [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content))
@@ -54,6 +60,7 @@ export async function loadSummaries(
     const key = GraphCache.key(mine, environment.allowMultipleHeads);
     let graph = cache.get(key);
     if (graph === undefined) {
+      const { buildGraph } = await grapher();
       graph = buildGraph(await parseEntries(repo, mine, source), { allowMultipleHeads: environment.allowMultipleHeads });
       cache.set(key, graph);
     }
@@ -108,35 +115,37 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): P
   if (entries.length === 0) return [];
   const cache = new ParseCache(repo.commonDir);
   const parsed = new Map<string, ParsedScript>();
-  const fromObjects: BlobEntry[] = [];
-  for (const entry of entries) {
+  const misses = entries.filter((entry) => {
     const hit = cache.get(entry.oid, entry.path);
-    if (hit) {
-      parsed.set(entry.path, hit);
-      continue;
+    if (hit) parsed.set(entry.path, hit);
+    return !hit;
+  });
+  if (misses.length > 0) {
+    const { parseScript } = await parser();
+    const remember = (entry: BlobEntry, content: Buffer) => {
+      const script = parseScript(entry.path, content);
+      cache.set(entry.oid, script);
+      parsed.set(entry.path, script);
+    };
+    const fromObjects: BlobEntry[] = [];
+    for (const entry of misses) {
+      // The index source reads files whose working copy git reports as unchanged from disk: the
+      // same bytes (up to line-ending filters the parser ignores) without inflating objects.
+      const clean = source.kind === 'index' && source.dirty && !source.dirty.has(entry.path) && entry.mode !== '120000';
+      const content = clean ? readOrNull(join(repo.root, entry.path)) : null;
+      if (content) remember(entry, content);
+      else fromObjects.push(entry);
     }
-    // The index source reads files whose working copy git reports as unchanged from disk: the
-    // same bytes (up to line-ending filters the parser ignores) without inflating objects.
-    const clean = source.kind === 'index' && source.dirty && !source.dirty.has(entry.path) && entry.mode !== '120000';
-    const content = clean ? readOrNull(join(repo.root, entry.path)) : null;
-    if (content) parsed.set(entry.path, remember(cache, entry, content));
-    else fromObjects.push(entry);
-  }
-  if (fromObjects.length > 0) {
-    const blobs = await readBlobs(repo, fromObjects.map((e) => e.oid));
-    for (const entry of fromObjects) {
-      const blob = blobs.get(entry.oid);
-      if (blob) parsed.set(entry.path, remember(cache, entry, blob));
+    if (fromObjects.length > 0) {
+      const blobs = await readBlobs(repo, fromObjects.map((e) => e.oid));
+      for (const entry of fromObjects) {
+        const blob = blobs.get(entry.oid);
+        if (blob) remember(entry, blob);
+      }
     }
+    cache.save();
   }
-  cache.save();
   return entries.flatMap((entry) => parsed.get(entry.path) ?? []);
-}
-
-function remember(cache: ParseCache, entry: BlobEntry, content: Buffer): ParsedScript {
-  const script = parseScript(entry.path, content);
-  cache.set(entry.oid, script);
-  return script;
 }
 
 /** Migration files of the working tree, path → content. */
