@@ -30,7 +30,7 @@ type ParseEntry = [
 ];
 
 const MAX_PARSED = 50_000;
-const MAX_GRAPHS = 64; // graph answers are small: a few branches and stashes fit
+const MAX_GRAPHS = 64; // one small answer per set of migrations checked (branches, rebases)
 const MAX_HINTS = 16;
 
 function cacheEnabled(): boolean {
