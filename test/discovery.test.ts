@@ -449,14 +449,31 @@ describe('script_location = package:path', () => {
     ]);
   });
 
-  // TODO(graph/discovery owners): prefect's env.py points Alembic at versions/postgresql OR
-  // versions/sqlite at run time, so the two directories are two independent graphs. Discovery
-  // sees one versions/ directory (recursively) and the graph then reports "multiple-heads", which
-  // blocks every prefect commit until "environments" is configured. Not fixable in discover.ts
-  // alone without guessing (openstack/neutron keeps ONE connected graph across subdirectories).
-  it.fails('prefect: a clean repository with one chain per dialect passes (versions/postgresql and versions/sqlite are separate graphs)', () => {
+  // prefect's env.py points Alembic at versions/postgresql OR versions/sqlite at run time: two
+  // chains that never refer to each other are two graphs, not two heads. Subdirectories that do
+  // refer to each other (openstack/neutron, a folder a year) stay one graph.
+  it('prefect: a clean repository with one chain per dialect passes (versions/postgresql and versions/sqlite are separate graphs)', () => {
     const repo = prefectRepo(['postgresql', 'sqlite']);
     expect(check(repo)).toMatchObject({ code: 0, json: { findings: [] } });
+  });
+
+  it('prefect: each dialect is still judged on its own (two heads in one of them block)', () => {
+    const repo = prefectRepo(['postgresql', 'sqlite']);
+    const v = `${PREFECT}/_migrations/versions/sqlite`;
+    repo.write(`${v}/2022_02_01_a.py`, migration('sqlite_2a', 'sqlite_1')).write(`${v}/2022_02_01_b.py`, migration('sqlite_2b', 'sqlite_1'));
+    repo.add();
+    const { code, json } = check(repo);
+    expect(code).toBe(1);
+    expect(json.findings.map((f) => [f.problem, f.paths])).toEqual([['multiple-heads', [`${v}/2022_02_01_a.py`, `${v}/2022_02_01_b.py`]]]);
+  });
+
+  it('subdirectories that refer to each other stay one graph: a fork across them is two heads', () => {
+    const repo = makeRepo({ ...alembicEnv('', 0), 'alembic/versions/2023/001_a.py': migration('a1', null), 'alembic/versions/2024/002_b.py': migration('b2', 'a1') }, { commit: true });
+    expect(check(repo).code).toBe(0);
+    repo.write('alembic/versions/2024/003_c.py', migration('c3', 'a1')).add();
+    const { code, json } = check(repo);
+    expect(code).toBe(1);
+    expect(json.findings.map((f) => f.problem)).toEqual(['multiple-heads']);
   });
 
   it('a package that is not in the repository is an unresolved-location warning (exit 0)', () => {

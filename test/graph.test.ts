@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, type GraphProblem, type RevisionGraph } from '../src/alembic/graph.js';
+import { buildEnvironmentGraph, buildGraph, type GraphProblem, type RevisionGraph } from '../src/alembic/graph.js';
 import { parseScript, type ParsedScript } from '../src/alembic/script.js';
 
 const V = 'backend/alembic/versions';
@@ -397,5 +397,33 @@ describe('buildGraph: robustness and speed', () => {
     const g = buildGraph(files.map((f, i) => parseScript(`${V}/${String(i).padStart(5, '0')}_m.py`, f)));
     expect(g.problems).toEqual([]);
     expect(g.heads).toHaveLength(1);
+  });
+});
+
+describe('buildEnvironmentGraph: independent subdirectories', () => {
+  const env = (scripts: ParsedScript[]) => buildEnvironmentGraph(scripts, [V]);
+
+  it('judges chains in subdirectories that never refer to each other as separate graphs', () => {
+    const g = env([s('pg/1.py', 'p1'), s('pg/2.py', 'p2', ['p1']), s('lite/1.py', 'l1'), s('lite/2.py', 'l2', ['l1'])]);
+    expect(g.problems).toEqual([]);
+    expect(g.heads).toEqual(['l2', 'p2']);
+    expect(g.bases).toEqual(['l1', 'p1']);
+    expect(g.revisions).toHaveLength(4);
+  });
+
+  it('keeps one graph when a subdirectory refers to another, by down_revision or a depends_on label', () => {
+    expect(kinds(env([s('2023/1.py', 'a'), s('2024/2.py', 'b', ['a']), s('2024/3.py', 'c', ['a'])]))).toEqual(['multiple-heads']);
+    const labelled = [s('x/1.py', 'x1', [], { branchLabels: ['core'] }), s('y/1.py', 'y1', [], { dependsOn: ['core'] })];
+    expect(kinds(env(labelled))).toEqual(['multiple-heads']);
+  });
+
+  it('keeps one graph when a script sits directly in the versions directory, or an id is in two subdirectories', () => {
+    expect(kinds(env([s('1.py', 'a'), s('x/2.py', 'b')]))).toEqual(['multiple-heads']);
+    expect(kinds(env([s('x/1.py', 'a'), s('y/1.py', 'a'), s('y/2.py', 'b')]))).toContain('duplicate-revision');
+  });
+
+  it('still finds two heads inside one subdirectory', () => {
+    const g = env([s('pg/1.py', 'p1'), s('pg/2.py', 'p2', ['p1']), s('pg/3.py', 'p3', ['p1']), s('lite/1.py', 'l1')]);
+    expect(only(g, 'multiple-heads').map((p) => p.revisions)).toEqual([['p2', 'p3']]);
   });
 });

@@ -63,6 +63,64 @@ const MAX_ANCESTOR_WORDS = 32 * 1024 * 1024;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The graph of one environment, as every command judges it. Its versions directories are one
+ * graph, except where their first-level subdirectories hold graphs that never refer to each
+ * other: prefect keeps versions/postgresql and versions/sqlite, and its env.py picks one at run
+ * time. Those are judged as separate graphs (two chains are not two heads). Subdirectories that
+ * refer to each other, like one folder a year, stay one graph.
+ */
+export function buildEnvironmentGraph(scripts: ParsedScript[], versions: string[], options: GraphOptions = {}): RevisionGraph {
+  const whole = buildGraph(scripts, options);
+  if (!whole.problems.some((p) => p.kind === 'multiple-heads')) return whole;
+  const groups = independentSubdirectories(scripts, versions);
+  if (groups === null) return whole;
+  const parts = groups.map((group) => buildGraph(group, options));
+  return {
+    revisions: parts.flatMap((g) => g.revisions),
+    heads: parts.flatMap((g) => g.heads).sort(),
+    bases: parts.flatMap((g) => g.bases).sort(),
+    problems: parts.flatMap((g) => g.problems),
+    warnings: parts.flatMap((g) => g.warnings),
+  };
+}
+
+/** Scripts grouped by first-level subdirectory, when every script is in one and no group refers to another. */
+function independentSubdirectories(scripts: ParsedScript[], versions: string[]): ParsedScript[][] | null {
+  const groups = new Map<string, ParsedScript[]>();
+  for (const script of scripts) {
+    const dir = versions.find((v) => v === '' || script.path.startsWith(`${v}/`));
+    if (dir === undefined) return null;
+    const rest = dir === '' ? script.path : script.path.slice(dir.length + 1);
+    const slash = rest.indexOf('/');
+    if (slash < 0) return null; // a script directly in the versions directory belongs to every chain
+    const key = `${dir}/${rest.slice(0, slash)}`;
+    const group = groups.get(key);
+    if (group) group.push(script);
+    else groups.set(key, [script]);
+  }
+  if (groups.size < 2) return null;
+  const groupOf = new Map<string, string>();
+  for (const [key, group] of groups) {
+    for (const script of group) {
+      for (const name of [script.revision, ...script.branchLabels]) {
+        if (name === null) continue;
+        if (groupOf.has(name) && groupOf.get(name) !== key) return null; // one id or label in two groups
+        groupOf.set(name, key);
+      }
+    }
+  }
+  for (const [key, group] of groups) {
+    for (const script of group) {
+      for (const ref of [...script.downRevisions, ...script.dependsOn]) {
+        const owner = groupOf.get(ref);
+        if (owner !== undefined && owner !== key) return null;
+      }
+    }
+  }
+  return [...groups.values()];
+}
+
 export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}): RevisionGraph {
   const problems: GraphProblem[] = [];
   const warnings: RevisionGraph['warnings'] = [];

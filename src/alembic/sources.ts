@@ -31,14 +31,14 @@ export function describeSource(source: Source): string {
 
 export async function loadGraphs(repo: Repo, environments: Environment[], source: Source): Promise<EnvironmentGraph[]> {
   const dirs = environments.flatMap((env) => env.versions);
-  const [{ parseScript }, { buildGraph }] = await Promise.all([parser(), grapher()]);
+  const [{ parseScript }, { buildEnvironmentGraph }] = await Promise.all([parser(), grapher()]);
   const scripts =
     source.kind === 'worktree'
       ? [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content))
       : await parseEntries(repo, await sourceEntries(repo, dirs, source), source);
   return environments.map((environment) => {
     const mine = scripts.filter((script) => inEnvironment(environment, script.path));
-    return { environment, scripts: mine, graph: buildGraph(mine, { allowMultipleHeads: environment.allowMultipleHeads }) };
+    return { environment, scripts: mine, graph: buildEnvironmentGraph(mine, environment.versions, { allowMultipleHeads: environment.allowMultipleHeads }) };
   });
 }
 
@@ -60,8 +60,9 @@ export async function loadSummaries(
     const key = GraphCache.key(mine, environment.allowMultipleHeads);
     let graph = cache.get(key);
     if (graph === undefined) {
-      const { buildGraph } = await grapher();
-      graph = buildGraph(await parseEntries(repo, mine, source), { allowMultipleHeads: environment.allowMultipleHeads });
+      const { buildEnvironmentGraph } = await grapher();
+      const scripts = await parseEntries(repo, mine, source);
+      graph = buildEnvironmentGraph(scripts, environment.versions, { allowMultipleHeads: environment.allowMultipleHeads });
       cache.set(key, graph);
     }
     result.push({ environment, graph });
