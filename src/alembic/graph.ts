@@ -7,6 +7,7 @@
 // multiple-heads ancestor search: O(references x heads / 32) bit operations.
 // Messages are one sentence each, naming the files, the reason and the fix.
 
+import { isUnder } from './environment.js';
 import { isAlembicScriptName, type ParsedScript } from './script.js';
 
 export type GraphProblemKind =
@@ -89,7 +90,7 @@ export function buildEnvironmentGraph(scripts: ParsedScript[], versions: string[
 function independentSubdirectories(scripts: ParsedScript[], versions: string[]): ParsedScript[][] | null {
   const groups = new Map<string, ParsedScript[]>();
   for (const script of scripts) {
-    const dir = versions.find((v) => v === '' || script.path.startsWith(`${v}/`));
+    const dir = versions.find((v) => isUnder(script.path, v));
     if (dir === undefined) return null;
     const rest = dir === '' ? script.path : script.path.slice(dir.length + 1);
     const slash = rest.indexOf('/');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BlobEntry, indexEntries, readBlobs, treeEntries } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
-import { type Environment, isMigrationPath } from './environment.js';
+import { type Environment, isMigrationPath, isUnder } from './environment.js';
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
 import type { RevisionGraph } from './graph.js';
 import type { ParsedScript } from './script.js';
@@ -98,7 +98,7 @@ function isScript(entry: BlobEntry): boolean {
 }
 
 function inEnvironment(environment: Environment, path: string): boolean {
-  return environment.versions.some((dir) => dir === '' || path.startsWith(`${dir}/`));
+  return environment.versions.some((dir) => isUnder(path, dir));
 }
 
 /** The migration scripts a commit or the index records: path, mode and blob id, in path order. */

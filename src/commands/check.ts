@@ -1,6 +1,6 @@
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
-import { classify, type Environment } from '../alembic/environment.js';
+import { classify, type Environment, isUnder } from '../alembic/environment.js';
 import { cachedSummaries, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
@@ -121,10 +121,9 @@ interface StagedListing {
 
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
   const all = await allStages(repo, [...CANDIDATE_PATHSPECS, ...versions.map(literal)]);
-  const under = (path: string) => versions.some((dir) => dir === '' || path.startsWith(`${dir}/`));
   return {
     candidates: [...new Set(all.filter((e) => isCandidate(e.path)).map((e) => e.path))],
-    versions: all.filter((e) => e.stage === '0' && under(e.path)),
+    versions: all.filter((e) => e.stage === '0' && versions.some((dir) => isUnder(e.path, dir))),
   };
 }
 
