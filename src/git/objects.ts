@@ -12,12 +12,8 @@ export interface BlobEntry {
 /** Entries of the index in use under the given directories (`git ls-files -s`). */
 export async function indexEntries(repo: Repo, dirs: string[], indexFile?: string): Promise<BlobEntry[]> {
   if (dirs.length === 0) return [];
-  return stagedEntries(repo, dirs.map(literal), indexFile);
-}
-
-/** Entries of the index in use matching pathspecs (`git ls-files -s`); conflicted ones are left to status. */
-export async function stagedEntries(repo: Repo, pathspecs: string[], indexFile?: string): Promise<BlobEntry[]> {
-  return (await allStages(repo, pathspecs, indexFile)).filter((e) => e.stage === '0');
+  // Conflicted entries (stages 1–3) are left to status.
+  return (await allStages(repo, dirs.map(literal), indexFile)).filter((e) => e.stage === '0');
 }
 
 /** Every entry of the index in use matching pathspecs, conflict stages 1–3 included. */
