@@ -33,24 +33,21 @@ const MAX_PARSED = 50_000;
 const MAX_GRAPHS = 64; // one small answer per set of migrations checked (branches, rebases)
 const MAX_HINTS = 16;
 
-function cacheEnabled(): boolean {
-  return process.env.ALEMBIC_GUARD_CACHE !== '0';
-}
-
 /** A store of key → value in one JSON file, written atomically and only when changed. */
 class Store<T> {
   readonly entries: Map<string, T>;
   private changed = false;
 
-  constructor(
-    private readonly file: string | null,
-    private readonly stamp: string,
-  ) {
+  private readonly file: string | null;
+
+  /** `<common dir>/alembic-guard/cache/<name>`; none while the cache is off or running from sources. */
+  constructor(commonDir: string, name: string) {
+    this.file = process.env.ALEMBIC_GUARD_CACHE !== '0' && CODE_STAMP !== null ? join(commonDir, 'alembic-guard', 'cache', name) : null;
     this.entries = new Map();
-    if (file === null) return;
+    if (this.file === null) return;
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string; entries: Record<string, T> };
-      if (data.stamp === stamp && data.entries && typeof data.entries === 'object') this.entries = new Map(Object.entries(data.entries));
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { stamp: string; entries: Record<string, T> };
+      if (data.stamp === CODE_STAMP && data.entries && typeof data.entries === 'object') this.entries = new Map(Object.entries(data.entries));
     } catch {
       // missing or damaged: start over
     }
@@ -60,8 +57,10 @@ class Store<T> {
     return this.file !== null;
   }
 
+  /** Sets the value; the key moves last, so that a limit on save keeps the newest. */
   set(key: string, value: T): void {
     if (this.file === null) return;
+    this.entries.delete(key);
     this.entries.set(key, value);
     this.changed = true;
   }
@@ -71,7 +70,7 @@ class Store<T> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      writeFileSync(tmp, JSON.stringify({ stamp: this.stamp, entries: Object.fromEntries(keep(this.entries)) }));
+      writeFileSync(tmp, JSON.stringify({ stamp: CODE_STAMP, entries: Object.fromEntries(keep(this.entries)) }));
       renameSync(tmp, this.file);
     } catch {
       try {
@@ -83,16 +82,12 @@ class Store<T> {
   }
 }
 
-function storeFile(commonDir: string, name: string): string | null {
-  return cacheEnabled() && CODE_STAMP !== null ? join(commonDir, 'alembic-guard', 'cache', name) : null;
-}
-
 export class ParseCache {
   private readonly store: Store<ParseEntry>;
   private readonly used = new Set<string>();
 
   constructor(commonDir: string) {
-    this.store = new Store(storeFile(commonDir, 'parse-cache.json'), CODE_STAMP ?? '');
+    this.store = new Store(commonDir, 'parse-cache.json');
   }
 
   get(oid: string, path: string): ParsedScript | undefined {
@@ -124,7 +119,7 @@ export class GraphCache {
   private readonly store: Store<GraphSummary>;
 
   constructor(commonDir: string) {
-    this.store = new Store(storeFile(commonDir, 'graph-cache.json'), CODE_STAMP ?? '');
+    this.store = new Store(commonDir, 'graph-cache.json');
   }
 
   /** The key of an environment's scripts: every path and blob id, and the options. */
@@ -141,7 +136,6 @@ export class GraphCache {
   }
 
   set(key: string, summary: GraphSummary): void {
-    this.store.entries.delete(key); // re-inserted last: the newest survives the limit
     this.store.set(key, { problems: summary.problems, warnings: summary.warnings, heads: summary.heads });
   }
 
@@ -164,7 +158,7 @@ export class WatchHints {
   private readonly store: Store<WatchHint>;
 
   constructor(commonDir: string) {
-    this.store = new Store(storeFile(commonDir, 'watch.json'), CODE_STAMP ?? '');
+    this.store = new Store(commonDir, 'watch.json');
   }
 
   get(root: string): WatchHint | undefined {
@@ -176,7 +170,6 @@ export class WatchHints {
     const key = hintKey(root);
     const old = validHint(this.store.entries.get(key));
     if (old && sameList(old.paths, hint.paths) && sameList(old.versions, hint.versions)) return;
-    this.store.entries.delete(key);
     this.store.set(key, hint);
     this.store.save((entries) => [...entries].slice(-MAX_HINTS));
   }
