@@ -43,9 +43,9 @@ const CONVENTIONAL = ['alembic.ini', 'pyproject.toml', 'migrations/alembic.ini',
 const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'site-packages', 'dist', 'build']);
 
 /**
- * Candidate files: tracked ones from the index (a pathspec without magic, so git need not expand
- * a glob against 100,000 paths), then stat probes for untracked ones. `git ls-files --others`
- * would walk the whole working tree: the cost of a full `git status` on every commit.
+ * Candidate files: tracked ones (listed with CANDIDATE_PATHSPECS), then stat probes for untracked
+ * ones. `git ls-files --others` would walk the whole working tree: the cost of a full
+ * `git status` on every commit.
  */
 async function candidateFiles(repo: Repo, listed: string[]): Promise<string[]> {
   const tracked = listed.filter(isCandidate);
