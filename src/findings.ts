@@ -23,6 +23,8 @@ export type Finding =
   | FileFinding<'modified-uncommitted'>
   /** A broken revision graph in the named source (index, a commit, the working tree). */
   | { kind: 'graph'; severity: Severity; environment: string; source: string; problem: GraphProblem; runner?: AlembicRunner }
+  /** A migration Python cannot compile (a syntax error, or bytes that are not source text). */
+  | { kind: 'unparsable'; severity: 'error'; environment: string; source: string; path: string; line?: number; message: string }
   /** A value the static parser could not evaluate (the script may still be fine). */
   | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string }
   /** A versions directory outside the repository: no commit can carry its files. */

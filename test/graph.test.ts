@@ -303,18 +303,19 @@ describe('buildGraph: scripts that are not migrations', () => {
     const g = buildGraph(scripts);
     expect(g.problems).toEqual([
       {
-        kind: 'unreadable-script',
+        kind: 'syntax-error',
         severity: 'error',
         paths: [`${V}/002_b.py`],
         revisions: [],
-        message: `${V}/002_b.py cannot be read as a migration: the file is not valid UTF-8 (and declares no encoding that decodes it), so Python cannot import it`,
+        message: `${V}/002_b.py cannot be parsed: the file is not valid UTF-8 (and declares no encoding that decodes it), so Python cannot import it`,
       },
       {
-        kind: 'unreadable-script',
+        kind: 'syntax-error',
         severity: 'error',
         paths: [`${V}/003_c.py`],
         revisions: [],
-        message: `${V}/003_c.py cannot be read as a migration (line 2): Python cannot parse this file: a bracket opened here is never closed`,
+        line: 2,
+        message: `${V}/003_c.py cannot be parsed (line 2): a bracket opened here is never closed`,
       },
       {
         kind: 'not-a-migration',

@@ -96,7 +96,7 @@ describe('parseScript: string literals', () => {
   it('does not evaluate an f-string with a replacement field', () => {
     const r = parse(`down_revision = None\nrevision = f"{PREFIX}abc"\n`);
     expect(r.revision).toBeNull();
-    expect(r.error).toMatchObject({ kind: 'syntax', line: 2 });
+    expect(r.error).toMatchObject({ kind: 'header', line: 2 });
     expect(r.error!.message).toContain('f"{PREFIX}abc"');
   });
 
@@ -249,7 +249,7 @@ depends_on = None
   ])('%s is an error', (line, message) => {
     const r = parse(`"""doc"""\n${line}\ndown_revision = None\n`);
     expect(r.revision).toBeNull();
-    expect(r.error).toMatchObject({ kind: 'syntax', line: 2 });
+    expect(r.error).toMatchObject({ kind: 'header', line: 2 });
     expect(r.error!.message).toContain(message);
   });
 });
@@ -427,7 +427,7 @@ describe('parseScript: what Alembic refuses or skips', () => {
   it('reports a missing down_revision, which Alembic fails on', () => {
     const r = parse('revision = "r"\nbranch_labels = None\n');
     expect(r.revision).toBe('r');
-    expect(r.error?.kind).toBe('syntax');
+    expect(r.error?.kind).toBe('header');
     expect(r.error?.message).toContain('down_revision is never assigned');
   });
 

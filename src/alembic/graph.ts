@@ -19,6 +19,7 @@ export type GraphProblemKind =
   | 'duplicate-label'
   | 'multiple-heads'
   | 'not-a-migration'
+  | 'syntax-error'
   | 'unreadable-script';
 
 export interface GraphProblem {
@@ -27,6 +28,8 @@ export interface GraphProblem {
   paths: string[];
   revisions: string[];
   severity: 'error' | 'warning';
+  /** syntax-error: the line Python would report, when known. */
+  line?: number;
 }
 
 export interface RevisionNode {
@@ -338,7 +341,7 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
   // With a parent missing or a script unreadable, the chain is cut where the file is broken: the
   // extra "head" is an artefact, and "alembic merge heads" the wrong advice. The heads are
   // judged once the graph is whole again.
-  const incomplete = problems.some((p) => p.kind === 'missing-parent' || p.kind === 'unreadable-script');
+  const incomplete = problems.some((p) => p.kind === 'missing-parent' || p.kind === 'unreadable-script' || p.kind === 'syntax-error');
   if (heads.length > 1 && options.allowMultipleHeads !== true && !incomplete) {
     const ancestors = nearestCommonAncestors(headV, order, down);
     const listed = headV.slice(0, MAX_LISTED).map((v) => `"${ids[v]}" (${pathOf(v)})`);
@@ -384,6 +387,19 @@ function scriptProblem(s: ParsedScript): GraphProblem {
     };
   }
   const at = error.line !== undefined ? ` (line ${error.line})` : '';
+  if (error.kind === 'syntax' || error.kind === 'not-utf8') {
+    // Python refuses to compile the file (SyntaxError at import), so Alembic cannot load the
+    // environment: a typo to fix in place, not a graph to repair.
+    const problem: GraphProblem = {
+      kind: 'syntax-error',
+      severity: 'error',
+      paths: [s.path],
+      revisions: s.revision !== null ? [s.revision] : [],
+      message: `${s.path} cannot be parsed${at}: ${error.message}`,
+    };
+    if (error.line !== undefined) problem.line = error.line;
+    return problem;
+  }
   return {
     kind: 'unreadable-script',
     severity: 'error',

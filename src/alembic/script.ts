@@ -18,7 +18,8 @@ export interface ParsedScript {
   branchLabels: string[];
   warnings: ScriptWarning[];
   error?: {
-    kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax';
+    /** syntax and not-utf8: Python itself cannot compile the file; header: it compiles, but Alembic cannot load it. */
+    kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax' | 'header';
     message: string;
     line?: number;
   };
@@ -83,7 +84,7 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
     scanner.run((stmt) => applyStatement(stmt, text, fields));
   } catch (e) {
     if (e instanceof PySyntaxError) {
-      result.error = { kind: 'syntax', message: `Python cannot parse this file: ${e.message}`, line: e.line };
+      result.error = { kind: 'syntax', message: e.message, line: e.line };
       return result;
     }
     throw e;
@@ -104,7 +105,7 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
     // there (None, numbers) or needs Python to compute. Without the id the graph cannot place
     // this file, so it is an error rather than a warning: a silent guess would hide it.
     result.error = {
-      kind: 'syntax',
+      kind: 'header',
       line: rev.line,
       message:
         rev.value.kind === 'unknown'
@@ -118,7 +119,7 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
     if (result.revision !== null) {
       // Script.__init__ reads `module.down_revision` unconditionally: AttributeError.
       result.error = {
-        kind: 'syntax',
+        kind: 'header',
         message: 'down_revision is never assigned at module level, so Alembic fails to load this file (AttributeError); add down_revision = None for a base revision',
       };
     }

@@ -29,6 +29,12 @@ export function graphFindings(
   for (const { environment, graph } of graphs) {
     for (const problem of graph.problems) {
       if (problem.paths.length > 0 && problem.paths.every((p) => !keep(p))) continue;
+      if (problem.kind === 'syntax-error') {
+        const finding: Finding = { kind: 'unparsable', severity: 'error', environment: environment.name, source: label, path: problem.paths[0]!, message: problem.message };
+        if (problem.line !== undefined) finding.line = problem.line;
+        findings.push(finding);
+        continue;
+      }
       findings.push({ kind: 'graph', severity: problem.severity, environment: environment.name, source: label, problem, runner: environment.runner });
     }
     for (const warning of graph.warnings) {

@@ -50,6 +50,7 @@ export const GROUP_TITLES: Record<Finding['kind'], string> = {
   'left-out': 'Left out of this commit: staged, but `git commit <paths>` commits only the paths it names',
   'staged-uncommitted': 'Staged but not committed: the pushed commit does not contain these changes',
   'modified-uncommitted': 'Changed but not committed: the pushed commit has a different version',
+  unparsable: 'Cannot be parsed: Python refuses these files, so Alembic cannot load the environment',
   graph: 'Revision graph problems',
   'parse-warning': 'Values the static parser could not evaluate',
   'outside-repository': 'Versions directories outside the repository: no commit can carry their files',
@@ -86,6 +87,8 @@ export function describe(f: Finding): string {
       return `${ROLE[f.role]} changed since the pushed commit: ${f.path}`;
     case 'graph':
       return `${f.problem.message} (${f.environment}, in ${f.source})`;
+    case 'unparsable':
+      return `${f.message} (${f.environment}, in ${f.source})`;
     case 'parse-warning':
       return `${f.path}:${f.line}: ${f.message}`;
     case 'outside-repository':
@@ -150,6 +153,10 @@ export function fix(f: Finding): string | null {
       return `${gitCommand('add', [f.path])} && git commit   then push again (or drop the edits: ${gitCommand('restore', [f.path])})`;
     case 'graph':
       return graphFix(f.problem.kind, f.problem.paths, f.runner);
+    case 'unparsable':
+      return f.line !== undefined
+        ? `fix the syntax at ${f.path}:${f.line}   (python -m py_compile ${shellQuote(f.path)} shows Python's own message)`
+        : `save ${f.path} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
     case 'parse-warning':
       return 'use a literal string, tuple or None so tools can read it without running Python';
     case 'outside-repository':

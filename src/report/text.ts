@@ -5,7 +5,7 @@ import { blocking, type Report } from './report.js';
 
 const ORDER: Finding['kind'][] = [
   'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
-  'database-ahead', 'graph', 'changed-pushed-migration', 'outside-repository', 'unresolved-location',
+  'database-ahead', 'unparsable', 'graph', 'changed-pushed-migration', 'outside-repository', 'unresolved-location',
   'parse-warning', 'database-untracked', 'database-behind', 'database-current',
 ];
 
