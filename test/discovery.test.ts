@@ -636,3 +636,48 @@ describe('what counts as a migration in a versions directory', () => {
     expectBlockedOn(repo, path, 'alembic');
   });
 });
+
+describe('revision scripts with no environment file in the repository (a plugin repository)', () => {
+  it('indico-plugins layout: each plugin\'s migrations folder is its own environment', () => {
+    const repo = makeRepo(
+      {
+        'citadel/indico_citadel/__init__.py': '',
+        'citadel/indico_citadel/migrations/.no-header': '',
+        'citadel/indico_citadel/migrations/20210330_1742_001_first.py': first,
+        'livesync/indico_livesync/migrations/.no-header': '',
+        'livesync/indico_livesync/migrations/20170630_1557_a1_create.py': migration('a1', null),
+        'livesync/indico_livesync/migrations/20201023_1224_a2_more.py': migration('a2', 'a1'),
+      },
+      { commit: true },
+    );
+    const path = leftBehind(repo, 'citadel/indico_citadel/migrations');
+    const json = expectBlockedOn(repo, path, 'citadel/indico_citadel/migrations');
+    expect(json.environments.map((e) => [e.name, e.scriptDir, e.versions])).toEqual([
+      ['citadel/indico_citadel/migrations', null, ['citadel/indico_citadel/migrations']],
+      ['livesync/indico_livesync/migrations', null, ['livesync/indico_livesync/migrations']],
+    ]);
+    expect(json.environments[0].source).toContain('no alembic.ini or env.py in this repository');
+    repo.git(['add', '--', path]);
+    expect(check(repo).code).toBe(0);
+  });
+
+  it('Django migrations (a class Migration, no revision variables) are not Alembic', () => {
+    const repo = makeRepo(
+      {
+        'shop/migrations/__init__.py': '',
+        'shop/migrations/0001_initial.py': 'from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n',
+      },
+      { commit: true },
+    );
+    repo.write('shop/migrations/0002_more.py', 'from django.db import migrations\n');
+    const { code, json } = check(repo);
+    expect(code).toBe(0);
+    expect(json.environments).toEqual([]);
+  });
+
+  it('is not used when the repository has an environment of its own', () => {
+    const repo = makeRepo({ ...alembicEnv('', 1), 'plugin/migrations/p1_first.py': migration('p1', null) }, { commit: true });
+    const { json } = check(repo);
+    expect(json.environments.map((e) => e.name)).toEqual(['alembic']);
+  });
+});

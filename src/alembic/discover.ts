@@ -6,6 +6,7 @@ import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
 import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
 import { iniValue, parseIni, sectionsWithScriptLocation } from './ini.js';
+import { revisionScriptDirs } from './script-dirs.js';
 
 /**
  * Finds every Alembic environment of the repository without walking the working tree: the index
@@ -23,6 +24,9 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
   for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
   for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
   for (const file of candidates) if (file.endsWith('env.py')) ctx.fromEnvPy(file);
+  if (ctx.environments.length === 0 && ctx.unresolved.length === 0) {
+    for (const dir of await revisionScriptDirs(repo)) ctx.fromRevisionDir(dir);
+  }
   return ctx.result('discovered');
 }
 
@@ -212,6 +216,12 @@ class Context {
     if (this.environments.some((env) => env.scriptDir === scriptDir)) return;
     if (!isDirectory(join(this.repo.root, scriptDir, 'versions'))) return;
     this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], null, `${file} (env.py beside versions/)`, []);
+  }
+
+  /** A folder of revision scripts whose env.py lives in another repository (a plugin's migrations). */
+  fromRevisionDir(dir: string): void {
+    const source = `${dir} (revision scripts; no alembic.ini or env.py in this repository)`;
+    this.add({ name: dir, scriptDir: null, versions: [dir], envFiles: [], source, allowMultipleHeads: this.allowsHeads(dir), outside: [] });
   }
 
   /** Adds an environment rooted at a script directory; versions are absolute or repo-relative. */
