@@ -363,14 +363,14 @@ describe('errors exit 2 with one line', () => {
 
 describe('configuration overrides discovery', () => {
   it('locations replaces discovery; ignore globs silence files', () => {
-    const repo = makeRepo({ 'db/migrations/001_a.py': migration('001_a', null), 'db/other/x.py': '' }, { commit: true });
-    repo.write('db/migrations/002_b.py', migration('002_b', '001_a'));
-    expect(repo.cli(['check']).code).toBe(0); // nothing Alembic-shaped to discover
-    repo.write('.alembic-guard.json', JSON.stringify({ locations: ['db/migrations'] }));
+    const repo = makeRepo({ 'db/revs/001_a.py': migration('001_a', null), 'db/other/x.py': '' }, { commit: true });
+    repo.write('db/revs/002_b.py', migration('002_b', '001_a'));
+    expect(repo.cli(['check']).code).toBe(0); // no env file, and a folder name discovery does not guess
+    repo.write('.alembic-guard.json', JSON.stringify({ locations: ['db/revs'] }));
     const { code, report } = json(repo);
     expect(code).toBe(1);
-    expect(report.findings.map((f) => f.path)).toEqual(['db/migrations/002_b.py']);
-    repo.write('.alembic-guard.json', JSON.stringify({ locations: ['db/migrations'], ignore: ['db/migrations/002_*'] }));
+    expect(report.findings.map((f) => f.path)).toEqual(['db/revs/002_b.py']);
+    repo.write('.alembic-guard.json', JSON.stringify({ locations: ['db/revs'], ignore: ['db/revs/002_*'] }));
     expect(repo.cli(['check']).code).toBe(0);
   });
 
