@@ -10,7 +10,12 @@ export interface GuardConfig {
   /** Versions directories, each its own environment (replaces discovery). */
   locations?: string[];
   /** Environments with several versions directories sharing one graph (replaces discovery). */
-  environments?: { name?: string; versions: string[]; allowMultipleHeads?: boolean }[];
+  environments?: { name?: string; versions: string[]; allowMultipleHeads?: boolean; mergeCommand?: string }[];
+  /**
+   * The command that merges heads, for projects that wrap Alembic in their own CLI (redash's
+   * `python manage.py db merge heads`): one for every environment, or per environment name.
+   */
+  mergeCommand?: string | Record<string, string>;
   /** Globs (repo-relative) of files the guard never reports. */
   ignore: string[];
   /** true for every environment, or the names of environments allowed several heads. */
@@ -27,9 +32,9 @@ const DEFAULTS: Omit<GuardConfig, 'source'> = {
   database: { versionTable: 'alembic_version', requireTable: false },
 };
 
-const KEYS = new Set(['locations', 'environments', 'ignore', 'allowMultipleHeads', 'changedMigrations', 'database']);
+const KEYS = new Set(['locations', 'environments', 'ignore', 'allowMultipleHeads', 'mergeCommand', 'changedMigrations', 'database']);
 const DB_KEYS = new Set(['urlEnv', 'versionTable', 'schema', 'requireTable']);
-const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads']);
+const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads', 'mergeCommand']);
 
 /** Looks in order: .alembic-guard.json, package.json "alembic-guard", pyproject.toml [tool.alembic-guard]. */
 export async function loadConfig(root: string): Promise<GuardConfig> {
@@ -78,10 +83,12 @@ export function validate(raw: unknown, source: string): GuardConfig {
       for (const k of Object.keys(e)) if (!ENV_KEYS.has(k)) fail(`${key}.${k}`, `is not a known key (known: ${[...ENV_KEYS].join(', ')})`);
       if (e.name !== undefined && typeof e.name !== 'string') fail(`${key}.name`, 'must be a string');
       if (e.allowMultipleHeads !== undefined && typeof e.allowMultipleHeads !== 'boolean') fail(`${key}.allowMultipleHeads`, 'must be true or false');
+      if (e.mergeCommand !== undefined) command(e.mergeCommand, `${key}.mergeCommand`, fail);
       return {
         name: e.name as string | undefined,
         versions: stringList(e.versions, `${key}.versions`, fail, true),
         allowMultipleHeads: e.allowMultipleHeads as boolean | undefined,
+        mergeCommand: e.mergeCommand as string | undefined,
       };
     });
   }
@@ -89,6 +96,15 @@ export function validate(raw: unknown, source: string): GuardConfig {
     const v = input.allowMultipleHeads;
     if (typeof v === 'boolean') config.allowMultipleHeads = v;
     else config.allowMultipleHeads = stringList(v, 'allowMultipleHeads', fail, false, 'true, false or a list of environment names');
+  }
+  if (input.mergeCommand !== undefined) {
+    const v = input.mergeCommand;
+    if (isObject(v)) {
+      for (const [name, cmd] of Object.entries(v as Record<string, unknown>)) command(cmd, `mergeCommand.${name}`, fail);
+      config.mergeCommand = v as Record<string, string>;
+    } else {
+      config.mergeCommand = command(v, 'mergeCommand', fail, 'a command (string) or a table of environment name → command');
+    }
   }
   if (input.changedMigrations !== undefined) {
     const v = input.changedMigrations;
@@ -112,6 +128,13 @@ export function validate(raw: unknown, source: string): GuardConfig {
     }
   }
   return config;
+}
+
+/** A command line shown to people as written: one line, not empty. */
+function command(value: unknown, key: string, fail: (key: string, why: string) => never, expected = 'a command (string)'): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(key, `must be ${expected}`);
+  if (/[\r\n]/.test(value as string)) fail(key, 'must be one line');
+  return (value as string).trim();
 }
 
 function isObject(value: unknown): boolean {

@@ -430,7 +430,8 @@ describe('script_location = package:path', () => {
         'file_template = %%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d%%(second).2d_%%(rev)s_%%(slug)s',
         '',
       ].join('\n'),
-      [`${PREFECT}/_migrations/env.py`]: ENV_PY,
+      // prefect's env.py: `context.script.version_locations = [db_interface.orm.versions_dir]`
+      [`${PREFECT}/_migrations/env.py`]: `${ENV_PY}context.script.version_locations = [versions_dir_for(dialect)]\n`,
       [`${PREFECT}/_migrations/script.py.mako`]: MAKO,
     };
     for (const dialect of dialects) {
@@ -468,7 +469,8 @@ describe('script_location = package:path', () => {
   });
 
   it('subdirectories that refer to each other stay one graph: a fork across them is two heads', () => {
-    const repo = makeRepo({ ...alembicEnv('', 0), 'alembic/versions/2023/001_a.py': migration('a1', null), 'alembic/versions/2024/002_b.py': migration('b2', 'a1') }, { commit: true });
+    const ini = { 'alembic.ini': '[alembic]\nscript_location = alembic\nrecursive_version_locations = true\n' };
+    const repo = makeRepo({ ...alembicEnv('', 0), ...ini, 'alembic/versions/2023/001_a.py': migration('a1', null), 'alembic/versions/2024/002_b.py': migration('b2', 'a1') }, { commit: true });
     expect(check(repo).code).toBe(0);
     repo.write('alembic/versions/2024/003_c.py', migration('c3', 'a1')).add();
     const { code, json } = check(repo);
@@ -608,7 +610,7 @@ describe('files git does not track yet', () => {
 
 describe('what counts as a migration in a versions directory', () => {
   it('*.py, in subdirectories too; not __init__*, .#* lock files, __pycache__/ or other extensions', () => {
-    const repo = makeRepo(alembicEnv('', 1), { commit: true });
+    const repo = makeRepo({ ...alembicEnv('', 1), 'alembic.ini': '[alembic]\nscript_location = alembic\nrecursive_version_locations = true\n' }, { commit: true });
     const v = 'alembic/versions';
     repo.write(`${v}/2024/002_users.py`, migration('002_users', '001_initial'));
     repo.write(`${v}/__init__.py`, '');

@@ -53,7 +53,8 @@ describe('buildGraph: heads, bases and order', () => {
     });
     expect(g.heads).toEqual(['b', 'd']);
     expect(g.bases).toEqual(['a', 'c']);
-    expect(g.problems).toEqual([]);
+    // (d lies on no labelled branch, which is a problem of its own: see 'branch labels' below)
+    expect(g.problems.filter((p) => p.kind !== 'multiple-heads')).toEqual([]);
   });
 
   it('does not report a merged history', () => {
@@ -75,7 +76,7 @@ describe('buildGraph: multiple heads', () => {
         severity: 'error',
         paths: [`${V}/003_c.py`, `${V}/005_e.py`],
         revisions: ['c', 'e'],
-        message: `the migrations have 2 heads, "c" (${V}/003_c.py), "e" (${V}/005_e.py), and their nearest common ancestor is "b" (${V}/002_b.py); run "alembic merge heads" to join them into one`,
+        message: `the migrations have 2 heads, "c" (${V}/003_c.py), "e" (${V}/005_e.py), and their nearest common ancestor is "b" (${V}/002_b.py); join them into one with a merge migration`,
       },
     ]);
   });
@@ -426,5 +427,102 @@ describe('buildEnvironmentGraph: independent subdirectories', () => {
   it('still finds two heads inside one subdirectory', () => {
     const g = env([s('pg/1.py', 'p1'), s('pg/2.py', 'p2', ['p1']), s('pg/3.py', 'p3', ['p1']), s('lite/1.py', 'l1')]);
     expect(only(g, 'multiple-heads').map((p) => p.revisions)).toEqual([['p2', 'p3']]);
+  });
+});
+
+describe('buildEnvironmentGraph: alternative version trees (prefect: versions/postgresql and versions/sqlite)', () => {
+  const env = (scripts: ParsedScript[], options = {}) => buildEnvironmentGraph(scripts, [V], options);
+  // The same migrations written per dialect: shared ids, each folder a whole history.
+  const trees = [
+    s('postgresql/1_init.py', 'i1'),
+    s('postgresql/2_block.py', 'b2', ['i1']),
+    s('postgresql/3_pg_only.py', 'pg3', ['b2']),
+    s('sqlite/1_init.py', 'i1'),
+    s('sqlite/2_block.py', 'b2', ['i1']),
+    s('sqlite/3_lite_only.py', 'sl3', ['b2']),
+  ];
+
+  it('judges subdirectories that are each a complete history separately, though they share ids', () => {
+    const g = env(trees);
+    expect(g.problems).toEqual([]);
+    expect(g.heads).toEqual(['pg3', 'sl3']);
+    expect(g.layout).toEqual({ loading: 'recursive', rule: 'alternatives', groups: [`${V}/postgresql`, `${V}/sqlite`] });
+  });
+
+  it('keeps finding problems inside one tree', () => {
+    const forked = [...trees, s('sqlite/4_a.py', 'a4', ['sl3']), s('sqlite/4_b.py', 'b4', ['sl3'])];
+    expect(kinds(env(forked))).toContain('duplicate-revision'); // not a complete single-head history: one graph again
+    const broken = [...trees, s('sqlite/4_a.py', 'a4', ['gone'])];
+    expect(kinds(env(broken))).toContain('missing-parent');
+  });
+
+  it('keeps an id shared by the subdirectories of one graph a duplicate (one folder a year)', () => {
+    const years = [s('2023/1.py', 'a'), s('2023/2.py', 'b', ['a']), s('2024/3.py', 'c', ['b']), s('2024/3_copy.py', 'b', ['a'])];
+    const g = env(years);
+    expect(kinds(g)).toContain('duplicate-revision');
+    expect(g.layout?.rule).toBe('one-graph');
+  });
+
+  it('says which rule applied for independent chains', () => {
+    const g = env([s('pg/1.py', 'p1'), s('lite/1.py', 'l1')]);
+    expect(g.layout).toEqual({ loading: 'recursive', rule: 'independent', groups: [`${V}/lite`, `${V}/pg`] });
+    expect(env([s('1.py', 'a'), s('2.py', 'b', ['a'])]).layout).toEqual({ loading: 'recursive', rule: 'one-graph', groups: [] });
+  });
+});
+
+describe('buildEnvironmentGraph: files Alembic does not load (recursive_version_locations)', () => {
+  const files = [s('1.py', 'a'), s('2.py', 'b', ['a']), s('archive/2_old.py', 'b', ['a']), s('archive/helpers.py', null, [], { error: { kind: 'not-a-migration', message: 'x' } })];
+
+  it('flat: a migration in a subdirectory is a warning that Alembic will not load it, not a duplicate', () => {
+    const g = buildEnvironmentGraph(files, [V], { loading: 'flat' });
+    expect(g.problems.map((p) => [p.kind, p.severity, p.paths])).toEqual([['not-loaded', 'warning', [`${V}/archive/2_old.py`]]]);
+    expect(g.problems[0]!.message).toContain('recursive_version_locations');
+    expect(g.revisions.map((r) => r.path)).toEqual([`${V}/1.py`, `${V}/2.py`]);
+    expect(g.layout?.loading).toBe('flat');
+  });
+
+  it('recursive (or chosen in code): the subdirectory is part of the one graph', () => {
+    for (const loading of ['recursive', 'code'] as const) {
+      const g = buildEnvironmentGraph(files, [V], { loading });
+      expect(kinds(g)).toEqual(['not-a-migration', 'duplicate-revision']);
+    }
+  });
+});
+
+describe('buildGraph: branch labels (neutron: expand and contract)', () => {
+  const lab = (labels: string[]) => ({ branchLabels: labels });
+  const neutron = [
+    s('kilo_initial.py', 'kilo'),
+    s('liberty/expand/1.py', 'e1', ['kilo'], lab(['expand'])),
+    s('liberty/expand/2.py', 'e2', ['e1']),
+    s('liberty/contract/1.py', 'c1', ['kilo'], lab(['contract'])),
+    s('mitaka/contract/2.py', 'c2', ['c1']),
+  ];
+
+  it('passes one head on each labelled branch, with or without allowMultipleHeads', () => {
+    for (const allowMultipleHeads of [false, true]) {
+      const g = buildGraph(neutron, { allowMultipleHeads });
+      expect(g.heads).toEqual(['c2', 'e2']);
+      expect(g.problems).toEqual([]);
+    }
+  });
+
+  it('finds two heads on one labelled branch, with or without allowMultipleHeads', () => {
+    const forked = [...neutron, s('liberty/expand/3.py', 'e3', ['e1'])];
+    for (const allowMultipleHeads of [false, true]) {
+      const heads = only(buildGraph(forked, { allowMultipleHeads }), 'multiple-heads');
+      expect(heads.map((p) => p.revisions)).toEqual([['e2', 'e3']]);
+      expect(heads[0]!.message).toContain('the branch "expand" has 2 heads');
+      expect(heads[0]!.message).toContain('allowMultipleHeads');
+    }
+  });
+
+  it('finds a head on no labelled branch', () => {
+    const stray = [...neutron, s('stray.py', 'x', ['kilo'])];
+    for (const allowMultipleHeads of [false, true]) {
+      const heads = only(buildGraph(stray, { allowMultipleHeads }), 'multiple-heads');
+      expect(heads).toHaveLength(1);
+      expect(heads[0]!.message).toContain('"x" lies on no labelled branch');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BlobEntry } from '../git/objects.js';
-import type { RevisionGraph } from './graph.js';
+import type { GraphOptions, RevisionGraph } from './graph.js';
 import type { ParsedScript } from './script.js';
 import { CODE_STAMP } from './stamp.js';
 
@@ -26,7 +26,8 @@ type ParseEntry = [
   dependsOn: string[],
   branchLabels: string[],
   warnings: ParsedScript['warnings'],
-  error?: ParsedScript['error'],
+  error?: ParsedScript['error'] | null,
+  labelSource?: ParsedScript['labelSource'],
 ];
 
 const MAX_PARSED = 50_000;
@@ -96,16 +97,20 @@ export class ParseCache {
     const entry = this.store.entries.get(key);
     if (!validEntry(entry)) return undefined; // absent, or not ours
     this.used.add(key);
-    const [revision, downRevisions, dependsOn, branchLabels, warnings, error] = entry;
+    const [revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource] = entry;
     const parsed: ParsedScript = { path, revision, downRevisions, dependsOn, branchLabels, warnings };
     if (error) parsed.error = error;
+    if (labelSource) parsed.labelSource = labelSource;
     return parsed;
   }
 
   set(oid: string, parsed: ParsedScript): void {
     const key = `${oid}:${basename(parsed.path)}`;
-    const { revision, downRevisions, dependsOn, branchLabels, warnings, error } = parsed;
-    this.store.set(key, error ? [revision, downRevisions, dependsOn, branchLabels, warnings, error] : [revision, downRevisions, dependsOn, branchLabels, warnings]);
+    const { revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource } = parsed;
+    const entry: ParseEntry = [revision, downRevisions, dependsOn, branchLabels, warnings];
+    if (error || labelSource) entry.push(error ?? null);
+    if (labelSource) entry.push(labelSource);
+    this.store.set(key, entry);
     this.used.add(key);
   }
 
@@ -123,8 +128,8 @@ export class GraphCache {
   }
 
   /** The key of an environment's scripts: every path and blob id, and the options. */
-  static key(entries: BlobEntry[], allowMultipleHeads: boolean): string {
-    let text = allowMultipleHeads ? 'heads:any\n' : 'heads:one\n';
+  static key(entries: BlobEntry[], options: GraphOptions): string {
+    let text = `${options.allowMultipleHeads ? 'heads:any' : 'heads:one'} loading:${options.loading ?? 'recursive'}\n`;
     for (const entry of entries) text += `${entry.oid} ${entry.path}\0`;
     return createHash('sha1').update(text).digest('hex');
   }

@@ -117,7 +117,7 @@ class Context {
     const source = this.config.source ?? 'configuration';
     const groups =
       this.config.environments ?? (this.config.locations ?? []).map((location) => ({ versions: [location] }));
-    for (const group of groups as { name?: string; versions: string[]; allowMultipleHeads?: boolean }[]) {
+    for (const group of groups as { name?: string; versions: string[]; allowMultipleHeads?: boolean; mergeCommand?: string }[]) {
       const versions: string[] = [];
       const outside: string[] = [];
       for (const location of group.versions) {
@@ -136,6 +136,9 @@ class Context {
         source,
         allowMultipleHeads: group.allowMultipleHeads ?? this.allowsHeads(group.name ?? versions[0]),
         outside,
+        // The user named these directories: every file below them counts.
+        loading: 'recursive',
+        runner: group.mergeCommand !== undefined ? { cwd: '', command: 'alembic', options: [], merge: group.mergeCommand } : undefined,
       });
     }
   }
@@ -160,7 +163,10 @@ class Context {
         const scriptDir = normal(posix.dirname(file));
         // `flask db` runs from the app's folder and looks for ./migrations unless told otherwise.
         const dir = posix.basename(scriptDir);
-        const runner = { cwd: normal(posix.dirname(scriptDir)), command: 'flask db', options: dir === 'migrations' ? [] : ['-d', dir] };
+        const cwd = normal(posix.dirname(scriptDir));
+        const runner: AlembicRunner = { cwd, command: 'flask db', options: dir === 'migrations' ? [] : ['-d', dir] };
+        // redash and lemur run Flask-Migrate through their own manage.py (`manage.py db upgrade`).
+        if (isFile(join(this.repo.root, cwd, 'manage.py'))) runner.wrapper = 'python manage.py db';
         this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, [], undefined, runner);
       }
       return;
@@ -183,7 +189,8 @@ class Context {
       // Alembic reads ./alembic.ini and resolves a script_location without %(here)s from the
       // working directory: run it where the ini is.
       const runner = { cwd: normal(posix.dirname(file)), command: section === 'alembic' ? 'alembic' : `alembic -n ${section}`, options: [] };
-      this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section, runner);
+      const recursive = asBool(iniValue(sections, section, 'recursive_version_locations', here));
+      this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section, runner, recursive);
     }
   }
 
@@ -207,7 +214,8 @@ class Context {
         ? splitVersionLocations(table.version_locations, undefined)
         : null;
     const versions = (list ?? [join(scriptAbs, 'versions')]).map((v) => resolve(dir, here(v)));
-    this.addScriptDir(scriptDir, versions, file, source, [], undefined, { cwd: normal(posix.dirname(file)), command: 'alembic', options: [] });
+    const recursive = table.recursive_version_locations === true || asBool(typeof table.recursive_version_locations === 'string' ? table.recursive_version_locations : undefined);
+    this.addScriptDir(scriptDir, versions, file, source, [], undefined, { cwd: normal(posix.dirname(file)), command: 'alembic', options: [] }, recursive);
   }
 
   fromEnvPy(file: string): void {
@@ -233,6 +241,7 @@ class Context {
     outside: string[],
     section?: string,
     runner?: AlembicRunner,
+    recursive = false,
   ): void {
     const versions: string[] = [];
     for (const path of versionPaths) {
@@ -243,11 +252,17 @@ class Context {
     const envFiles = scriptFiles(scriptDir);
     if (configFile) envFiles.push(configFile);
     const name = section ? `${scriptDir || '.'} [${section}]` : scriptDir || '.';
-    this.add({ name, scriptDir, versions, envFiles, source, allowMultipleHeads: this.allowsHeads(name), outside, runner });
+    const environment: Environment = { name, scriptDir, versions, envFiles, source, allowMultipleHeads: this.allowsHeads(name), outside, runner };
+    if (recursive) environment.loading = 'recursive';
+    this.add(environment);
   }
 
   private add(environment: Environment): void {
     environment.versions = [...new Set(environment.versions)];
+    const merge = this.mergeCommand(environment.name);
+    if (merge !== undefined && environment.runner?.merge === undefined) {
+      environment.runner = { ...(environment.runner ?? { cwd: '', command: 'alembic', options: [] }), merge };
+    }
     const key = environment.versions.slice().sort().join('\n');
     const twin = this.environments.find((env) => env.versions.slice().sort().join('\n') === key && key !== '');
     if (twin) {
@@ -257,6 +272,11 @@ class Context {
       return;
     }
     this.environments.push(environment);
+  }
+
+  private mergeCommand(name: string): string | undefined {
+    const merge = this.config.mergeCommand;
+    return typeof merge === 'string' ? merge : merge?.[name];
   }
 
   private allowsHeads(name: string | undefined): boolean {
@@ -317,6 +337,11 @@ export function splitVersionLocations(value: string, separator: string | undefin
   else if (sep === ':' || sep === ';') parts = value.split(sep);
   else parts = value.split(/, *| +|\n/);
   return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/** Alembic's util.asbool, as it reads recursive_version_locations. */
+function asBool(value: string | undefined): boolean {
+  return value !== undefined && ['true', 'yes', 'on', 'y', 't', '1'].includes(value.trim().toLowerCase());
 }
 
 function scriptFiles(scriptDir: string): string[] {

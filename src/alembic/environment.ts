@@ -15,7 +15,25 @@ export interface Environment {
   outside: string[];
   /** How a person runs Alembic's commands for this environment, when the config file says. */
   runner?: AlembicRunner;
+  /**
+   * Which files Alembic loads, when the configuration says: 'recursive' for
+   * recursive_version_locations = true, or for versions directories named in alembic-guard's own
+   * configuration. Unset: only the versions directories themselves, unless the project's code
+   * sets version_locations (sources.ts decides).
+   */
+  loading?: Loading;
 }
+
+/**
+ * Which files Alembic loads from a versions directory. Alembic lists only the directory itself
+ * unless `recursive_version_locations` is true (Alembic >= 1.10, ScriptDirectory._load_revisions
+ * walks the tree then); projects that set version_locations in their own Python code (prefect's
+ * env.py, neutron's cli.py) load subdirectories the configuration does not name.
+ * - flat: only files directly in a versions directory; a migration in a subdirectory is not loaded;
+ * - recursive: every file below a versions directory;
+ * - code: the project's code chooses; every subdirectory is taken to be loaded.
+ */
+export type Loading = 'flat' | 'recursive' | 'code';
 
 /** `cd <cwd> && <command> <subcommand> <options…> <arguments…>`, from the repository root. */
 export interface AlembicRunner {
@@ -25,6 +43,10 @@ export interface AlembicRunner {
   command: string;
   /** Options every subcommand needs (Flask-Migrate's `-d DIR`). */
   options: string[];
+  /** The configured command that merges heads (`mergeCommand`), shown as written. */
+  merge?: string;
+  /** The project's own CLI around Alembic, when it looks wrapped (`python manage.py db`). */
+  wrapper?: string;
 }
 
 /** A configured location the guard could not map to a directory of the repository. */

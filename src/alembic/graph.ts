@@ -7,7 +7,7 @@
 // multiple-heads ancestor search: O(references x heads / 32) bit operations.
 // Messages are one sentence each, naming the files, the reason and the fix.
 
-import { isUnder } from './environment.js';
+import { isUnder, type Loading } from './environment.js';
 import { isAlembicScriptName, type ParsedScript } from './script.js';
 
 export type GraphProblemKind =
@@ -20,6 +20,7 @@ export type GraphProblemKind =
   | 'multiple-heads'
   | 'not-a-migration'
   | 'syntax-error'
+  | 'not-loaded'
   | 'unreadable-script';
 
 export interface GraphProblem {
@@ -46,11 +47,15 @@ export interface RevisionGraph {
   bases: string[];
   problems: GraphProblem[];
   warnings: { path: string; line: number; message: string }[];
+  /** How the environment's files were judged (buildEnvironmentGraph sets it). */
+  layout?: GraphLayout;
 }
 
 export interface GraphOptions {
-  /** Several heads are intended (independent branches): no 'multiple-heads' problem. */
+  /** Several heads are intended (independent branches): no 'multiple-heads' problem, unless branch labels say otherwise. */
   allowMultipleHeads?: boolean;
+  /** Which files of the versions directories Alembic loads (default: recursive). */
+  loading?: Loading;
 }
 
 // Revision.verify_rev_id rejects these; Alembic refuses to load the environment.
@@ -67,30 +72,68 @@ const MAX_ANCESTOR_WORDS = 32 * 1024 * 1024;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+export type { Loading };
+
+/** How an environment's files were judged: one graph, or its subdirectories separately. */
+export interface GraphLayout {
+  loading: Loading;
+  /**
+   * one-graph: every loaded file in one graph; independent: first-level subdirectories whose
+   * chains never refer to each other; alternatives: subdirectories that are each a complete
+   * history on their own and share ids (env.py picks one at run time).
+   */
+  rule: 'one-graph' | 'independent' | 'alternatives';
+  /** The subdirectories judged separately (independent, alternatives), repository-relative. */
+  groups: string[];
+}
+
 /**
  * The graph of one environment, as every command judges it. Its versions directories are one
- * graph, except where their first-level subdirectories hold graphs that never refer to each
- * other: prefect keeps versions/postgresql and versions/sqlite, and its env.py picks one at run
- * time. Those are judged as separate graphs (two chains are not two heads). Subdirectories that
- * refer to each other, like one folder a year, stay one graph.
+ * graph, except where their first-level subdirectories hold graphs judged separately:
+ * - independent: chains that never refer to each other and share no id or label;
+ * - alternatives: prefect keeps versions/postgresql and versions/sqlite, the same migration
+ *   written per dialect under one id, and its env.py picks one folder at run time. Each
+ *   subdirectory that is a complete history on its own (every reference found inside it, one
+ *   head) is judged alone, so a shared id is not a duplicate; an id shared by subdirectories that
+ *   are not each complete (one folder a year) stays a duplicate.
+ * With loading 'flat', files in subdirectories are left out (Alembic does not load them) and a
+ * migration among them is a warning.
  */
 export function buildEnvironmentGraph(scripts: ParsedScript[], versions: string[], options: GraphOptions = {}): RevisionGraph {
-  const whole = buildGraph(scripts, options);
-  if (!whole.problems.some((p) => p.kind === 'multiple-heads')) return whole;
-  const groups = independentSubdirectories(scripts, versions);
-  if (groups === null) return whole;
-  const parts = groups.map((group) => buildGraph(group, options));
+  const loading = options.loading ?? 'recursive';
+  let loaded = scripts;
+  const skipped: GraphProblem[] = [];
+  if (loading === 'flat') {
+    loaded = [];
+    for (const script of scripts) {
+      if (versions.some((dir) => isDirectlyIn(script.path, dir))) loaded.push(script);
+      else if (script.revision !== null) skipped.push(notLoaded(script));
+    }
+  }
+  const whole = buildGraph(loaded, options);
+  const split = whole.problems.some((p) => p.kind === 'multiple-heads' || p.kind === 'duplicate-revision') ? splitSubdirectories(loaded, versions, options) : null;
+  const graph = split ?? whole;
+  graph.layout = { loading, rule: split?.layout?.rule ?? 'one-graph', groups: split?.layout?.groups ?? [] };
+  if (skipped.length > 0) graph.problems = [...graph.problems, ...skipped];
+  return graph;
+}
+
+function isDirectlyIn(path: string, dir: string): boolean {
+  return isUnder(path, dir) && !path.includes('/', dir === '' ? 0 : dir.length + 1);
+}
+
+function notLoaded(script: ParsedScript): GraphProblem {
   return {
-    revisions: parts.flatMap((g) => g.revisions),
-    heads: parts.flatMap((g) => g.heads).sort(),
-    bases: parts.flatMap((g) => g.bases).sort(),
-    problems: parts.flatMap((g) => g.problems),
-    warnings: parts.flatMap((g) => g.warnings),
+    kind: 'not-loaded',
+    severity: 'warning',
+    paths: [script.path],
+    revisions: [script.revision!],
+    message: `${script.path} defines revision "${script.revision}" in a subdirectory of the versions directory, which Alembic does not load without recursive_version_locations = true; if it is a migration, move it up into the versions directory (or set recursive_version_locations), otherwise move it out`,
   };
 }
 
-/** Scripts grouped by first-level subdirectory, when every script is in one and no group refers to another. */
-function independentSubdirectories(scripts: ParsedScript[], versions: string[]): ParsedScript[][] | null {
+/** The graphs of first-level subdirectories, when they are independent or alternatives; else null. */
+function splitSubdirectories(scripts: ParsedScript[], versions: string[], options: GraphOptions): RevisionGraph | null {
   const groups = new Map<string, ParsedScript[]>();
   for (const script of scripts) {
     const dir = versions.find((v) => isUnder(script.path, v));
@@ -98,31 +141,53 @@ function independentSubdirectories(scripts: ParsedScript[], versions: string[]):
     const rest = dir === '' ? script.path : script.path.slice(dir.length + 1);
     const slash = rest.indexOf('/');
     if (slash < 0) return null; // a script directly in the versions directory belongs to every chain
-    const key = `${dir}/${rest.slice(0, slash)}`;
+    const key = dir === '' ? rest.slice(0, slash) : `${dir}/${rest.slice(0, slash)}`;
     const group = groups.get(key);
     if (group) group.push(script);
     else groups.set(key, [script]);
   }
   if (groups.size < 2) return null;
   const groupOf = new Map<string, string>();
+  let shared = false;
   for (const [key, group] of groups) {
     for (const script of group) {
       for (const name of [script.revision, ...script.branchLabels]) {
         if (name === null) continue;
-        if (groupOf.has(name) && groupOf.get(name) !== key) return null; // one id or label in two groups
+        if (groupOf.has(name) && groupOf.get(name) !== key) shared = true;
         groupOf.set(name, key);
       }
     }
   }
-  for (const [key, group] of groups) {
-    for (const script of group) {
-      for (const ref of [...script.downRevisions, ...script.dependsOn]) {
-        const owner = groupOf.get(ref);
-        if (owner !== undefined && owner !== key) return null;
+  let rule: GraphLayout['rule'] = 'alternatives';
+  if (!shared) {
+    rule = 'independent';
+    for (const [key, group] of groups) {
+      for (const script of group) {
+        for (const ref of [...script.downRevisions, ...script.dependsOn]) {
+          const owner = groupOf.get(ref);
+          if (owner !== undefined && owner !== key) return null;
+        }
       }
     }
   }
-  return [...groups.values()];
+  const parts = [...groups.values()].map((group) => buildGraph(group, options));
+  if (rule === 'alternatives' && !parts.every(isCompleteHistory)) return null;
+  return {
+    revisions: parts.flatMap((g) => g.revisions),
+    heads: parts.flatMap((g) => g.heads).sort(),
+    bases: parts.flatMap((g) => g.bases).sort(),
+    problems: parts.flatMap((g) => g.problems),
+    warnings: parts.flatMap((g) => g.warnings),
+    layout: { loading: 'recursive', rule, groups: [...groups.keys()].sort() },
+  };
+}
+
+// A history Alembic could run on its own: every reference found inside it, nothing it refuses,
+// one head.
+const INCOMPLETE: ReadonlySet<GraphProblemKind> = new Set<GraphProblemKind>(['missing-parent', 'missing-dependency', 'cycle', 'duplicate-revision', 'duplicate-label', 'multiple-heads', 'unreadable-script', 'syntax-error', 'not-a-migration']);
+
+function isCompleteHistory(graph: RevisionGraph): boolean {
+  return graph.heads.length === 1 && !graph.problems.some((p) => INCOMPLETE.has(p.kind));
 }
 
 export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}): RevisionGraph {
@@ -342,29 +407,117 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
   // extra "head" is an artefact, and "alembic merge heads" the wrong advice. The heads are
   // judged once the graph is whole again.
   const incomplete = problems.some((p) => p.kind === 'missing-parent' || p.kind === 'unreadable-script' || p.kind === 'syntax-error');
-  if (heads.length > 1 && options.allowMultipleHeads !== true && !incomplete) {
-    const ancestors = nearestCommonAncestors(headV, order, down);
-    const listed = headV.slice(0, MAX_LISTED).map((v) => `"${ids[v]}" (${pathOf(v)})`);
-    const more = headV.length > MAX_LISTED ? ` and ${headV.length - MAX_LISTED} more` : '';
-    const common =
-      ancestors === null
-        ? 'not computed for this many heads'
-        : ancestors.length === 0
-          ? 'none: they share no ancestor'
-          : ancestors
-              .sort((a, b) => rank[a]! - rank[b]!)
-              .map((v) => `"${ids[v]}" (${pathOf(v)})`)
-              .join(', ');
-    problems.push({
+  if (heads.length > 1 && !incomplete) {
+    const describeHeads = (group: number[]): { listed: string; common: string } => {
+      const ancestors = nearestCommonAncestors(group, order, down);
+      const listed = group.slice(0, MAX_LISTED).map((v) => `"${ids[v]}" (${pathOf(v)})`);
+      const more = group.length > MAX_LISTED ? ` and ${group.length - MAX_LISTED} more` : '';
+      const common =
+        ancestors === null
+          ? 'not computed for this many heads'
+          : ancestors.length === 0
+            ? 'none: they share no ancestor'
+            : ancestors
+                .sort((a, b) => rank[a]! - rank[b]!)
+                .map((v) => `"${ids[v]}" (${pathOf(v)})`)
+                .join(', ');
+      return { listed: `${listed.join(', ')}${more}`, common };
+    };
+    const headsProblem = (group: number[], message: string): GraphProblem => ({
       kind: 'multiple-heads',
       severity: 'error',
-      paths: headV.flatMap(pathsOf),
-      revisions: heads,
-      message: `the migrations have ${heads.length} heads, ${listed.join(', ')}${more}, and their nearest common ancestor is ${common}; run "alembic merge heads" to join them into one`,
+      paths: group.flatMap(pathsOf),
+      revisions: group.map((v) => ids[v]!),
+      message,
     });
+    if (labelOwner.size > 0) {
+      // Branch labels name lines of history that are meant to stay apart (neutron's expand and
+      // contract; `alembic upgrade heads` runs them all): one head per labelled line is
+      // Alembic's documented way. Two heads on one line, or two heads no label reaches, are a
+      // fork nobody meant, whatever allowMultipleHeads says.
+      const lines = headLines(headV, nodes, firstNode, down, n);
+      const advice =
+        'join them with a merge migration, or, where a line of history is meant to stay separate, give its first revision its own branch label (heads on distinct labelled branches pass, and `alembic upgrade heads` runs them all; the allowMultipleHeads setting does not let two heads of one line, or an unlabelled head, through)';
+      for (const { label, group } of lines) {
+        if (label === null || group.length < 2) continue;
+        const { listed, common } = describeHeads(group);
+        problems.push(headsProblem(group, `the branch "${label}" has ${group.length} heads, ${listed}, and their nearest common ancestor is ${common}; ${advice}`));
+      }
+      const unlabelled = lines.find((line) => line.label === null)?.group ?? [];
+      if (unlabelled.length > 0) {
+        // "Each head on its own labelled branch": a head no label reaches is a fork nobody named.
+        const { listed, common } = describeHeads(headV);
+        const which = unlabelled.map((v) => `"${ids[v]}"`).join(', ');
+        problems.push(
+          headsProblem(headV, `the migrations have ${heads.length} heads, ${listed}, and ${which} ${unlabelled.length === 1 ? 'lies' : 'lie'} on no labelled branch (their nearest common ancestor is ${common}); ${advice}`),
+        );
+      }
+    } else if (options.allowMultipleHeads !== true) {
+      const { listed, common } = describeHeads(headV);
+      problems.push(
+        headsProblem(headV, `the migrations have ${heads.length} heads, ${listed}, and their nearest common ancestor is ${common}; join them into one with a merge migration`),
+      );
+    }
   }
 
   return { revisions, heads, bases, problems, warnings };
+}
+
+/**
+ * Heads grouped by the line of history they lie on: a head carries every branch label of its
+ * ancestors along down_revision (Alembic hands a label down to all descendants,
+ * RevisionMap._add_branches). Heads whose label sets overlap are one line; heads without a label
+ * are one line too. `label` names the line (the first shared label), or null for unlabelled.
+ */
+function headLines(headV: number[], nodes: RevisionNode[], firstNode: number[], down: Adjacency, n: number): { label: string | null; group: number[] }[] {
+  const labelsOf = (v: number): string[] => nodes[firstNode[v]!]!.branchLabels;
+  const seen = new Int32Array(n).fill(-1);
+  const inherited: string[][] = [];
+  headV.forEach((head, h) => {
+    const found = new Set<string>();
+    const stack = [head];
+    seen[head] = h;
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      for (const label of labelsOf(v)) found.add(label);
+      for (let e = down.off[v]!; e < down.off[v + 1]!; e++) {
+        const p = down.to[e]!;
+        if (seen[p] !== h) {
+          seen[p] = h;
+          stack.push(p);
+        }
+      }
+    }
+    inherited.push([...found].sort());
+  });
+  // Union of heads that share a label; the unlabelled ones form one group.
+  const parent = headV.map((_, h) => h);
+  const find = (h: number): number => (parent[h] === h ? h : (parent[h] = find(parent[h]!)));
+  const byLabel = new Map<string, number>();
+  let unlabelled = -1;
+  inherited.forEach((labels, h) => {
+    if (labels.length === 0) {
+      if (unlabelled < 0) unlabelled = h;
+      else parent[find(h)] = find(unlabelled);
+    }
+    for (const label of labels) {
+      const other = byLabel.get(label);
+      if (other === undefined) byLabel.set(label, h);
+      else parent[find(h)] = find(other);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  headV.forEach((v, h) => {
+    const root = find(h);
+    const group = groups.get(root);
+    if (group) group.push(h);
+    else groups.set(root, [h]);
+  });
+  return [...groups.values()].map((hs) => {
+    const common = hs.map((h) => new Set(inherited[h])).reduce((a, b) => new Set([...a].filter((x) => b.has(x))));
+    const label = inherited[hs[0]!]!.length === 0 ? null : ([...common].sort()[0] ?? inherited[hs[0]!]![0]!);
+    return { label, group: hs.map((h) => headV[h]!) };
+  });
 }
 
 function sortedByPath(scripts: ParsedScript[]): ParsedScript[] {

@@ -17,6 +17,11 @@ export interface ParsedScript {
   dependsOn: string[];
   branchLabels: string[];
   warnings: ScriptWarning[];
+  /**
+   * branch_labels written with names (`(cli.EXPAND_BRANCH,)`), with the module's import
+   * statements: labels.ts resolves them from the imported file, never by running Python.
+   */
+  labelSource?: LabelSource;
   error?: {
     /** syntax and not-utf8: Python itself cannot compile the file; header: it compiles, but Alembic cannot load it. */
     kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax' | 'header';
@@ -24,6 +29,15 @@ export interface ParsedScript {
     line?: number;
   };
 }
+
+export interface LabelSource {
+  line: number;
+  expression: string;
+  imports: string[];
+}
+
+// Module-level import statements (column 0), a parenthesised name list included.
+const IMPORTS = /^(?:from[ \t]+[\w.]+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)/gm;
 
 export const MAX_SCRIPT_BYTES = 5 * 1024 * 1024;
 
@@ -128,6 +142,10 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
   }
   const labels = fields.get('branch_labels');
   if (labels !== undefined) result.branchLabels = toIds(labels, 'branch_labels', result.warnings);
+  if (labels?.value.kind === 'unknown' && labels.warning !== undefined) {
+    // Rare (neutron's `(cli.EXPAND_BRANCH,)`): only then are the module-level imports collected.
+    result.labelSource = { line: labels.line, expression: labels.source(), imports: text.match(IMPORTS) ?? [] };
+  }
   const deps = fields.get('depends_on');
   if (deps !== undefined) result.dependsOn = toIds(deps, 'depends_on', result.warnings);
 

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BlobEntry, indexEntries, readBlobs, treeEntries } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
-import { type Environment, isMigrationPath, isUnder } from './environment.js';
+import { type Environment, isMigrationPath, isUnder, type Loading } from './environment.js';
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
-import type { RevisionGraph } from './graph.js';
+import type { GraphOptions, RevisionGraph } from './graph.js';
+import { setsVersionLocations } from './locations.js';
 import type { ParsedScript } from './script.js';
 
 // The parser and the graph builder load only when an answer is not in the cache: a commit that
@@ -32,13 +33,15 @@ export function describeSource(source: Source): string {
 export async function loadGraphs(repo: Repo, environments: Environment[], source: Source): Promise<EnvironmentGraph[]> {
   const dirs = environments.flatMap((env) => env.versions);
   const [{ parseScript }, { buildEnvironmentGraph }] = await Promise.all([parser(), grapher()]);
-  const scripts =
+  const parsed =
     source.kind === 'worktree'
       ? [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content))
       : await parseEntries(repo, await sourceEntries(repo, dirs, source), source);
+  const scripts = await withLabels(repo, source, parsed);
   return environments.map((environment) => {
     const mine = scripts.filter((script) => inEnvironment(environment, script.path));
-    return { environment, scripts: mine, graph: buildEnvironmentGraph(mine, environment.versions, { allowMultipleHeads: environment.allowMultipleHeads }) };
+    const options = graphOptions(repo, environment, mine.map((script) => script.path));
+    return { environment, scripts: mine, graph: buildEnvironmentGraph(mine, environment.versions, options) };
   });
 }
 
@@ -57,13 +60,17 @@ export async function loadSummaries(
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
-    const key = GraphCache.key(mine, environment.allowMultipleHeads);
+    const options = graphOptions(repo, environment, mine.map((entry) => entry.path));
+    const key = GraphCache.key(mine, options);
     let graph = cache.get(key);
     if (graph === undefined) {
       const { buildEnvironmentGraph } = await grapher();
-      const scripts = await parseEntries(repo, mine, source);
-      graph = buildEnvironmentGraph(scripts, environment.versions, { allowMultipleHeads: environment.allowMultipleHeads });
-      cache.set(key, graph);
+      const parsed = await parseEntries(repo, mine, source);
+      const scripts = await withLabels(repo, source, parsed);
+      graph = buildEnvironmentGraph(scripts, environment.versions, options);
+      // A graph that read another file (a module holding label constants) is not keyed by that
+      // file's blob: it is built again next time rather than remembered.
+      if (!parsed.some((script) => script.labelSource !== undefined)) cache.set(key, graph);
     }
     result.push({ environment, graph });
   }
@@ -80,11 +87,36 @@ export function cachedSummaries(repo: Repo, environments: Environment[], staged:
   const cache = new GraphCache(repo.commonDir);
   const result = [];
   for (const environment of environments) {
-    const graph = cache.get(GraphCache.key(entriesOf(environments, environment, entries), environment.allowMultipleHeads));
+    const mine = entriesOf(environments, environment, entries);
+    const graph = cache.get(GraphCache.key(mine, graphOptions(repo, environment, mine.map((entry) => entry.path))));
     if (graph === undefined) return null;
     result.push({ environment, graph });
   }
   return result;
+}
+
+/** Scripts with branch_labels written through imported constants resolved (labels.ts, loaded only then). */
+async function withLabels(repo: Repo, source: Source, scripts: ParsedScript[]): Promise<ParsedScript[]> {
+  if (!scripts.some((script) => script.labelSource !== undefined)) return scripts;
+  const { resolveLabels } = await import('./labels.js');
+  return resolveLabels(repo, source.kind === 'commit' ? source : { kind: source.kind }, scripts);
+}
+
+/** How an environment's graph is built: its heads setting and which of its files Alembic loads. */
+function graphOptions(repo: Repo, environment: Environment, paths: string[]): GraphOptions {
+  return { allowMultipleHeads: environment.allowMultipleHeads, loading: loadingOf(repo, environment, paths) };
+}
+
+/**
+ * Which files Alembic loads: what the configuration says, else only the versions directories
+ * themselves, unless the project's code sets version_locations. Only an environment with files
+ * in subdirectories needs to know, and only then are its Python files read.
+ */
+function loadingOf(repo: Repo, environment: Environment, paths: string[]): Loading {
+  if (environment.loading !== undefined) return environment.loading;
+  const nested = paths.some((path) => !environment.versions.some((dir) => !path.includes('/', dir === '' ? 0 : dir.length + 1) && isUnder(path, dir)));
+  if (!nested) return 'flat';
+  return setsVersionLocations(repo.root, environment) ? 'code' : 'flat';
 }
 
 function entriesOf(environments: Environment[], environment: Environment, entries: BlobEntry[]): BlobEntry[] {

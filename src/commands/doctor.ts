@@ -33,7 +33,9 @@ import {
   shellUnquote,
   userHookPath,
 } from '../hooks.js';
-import { NO_ENVIRONMENT, shellQuote } from '../report/messages.js';
+import type { GraphLayout } from '../alembic/graph.js';
+import { loadGraphs } from '../alembic/sources.js';
+import { describeLayout, NO_ENVIRONMENT, shellQuote } from '../report/messages.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import { readRecord } from './install.js';
 
@@ -155,6 +157,15 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
   const order: Severity[] = ['error', 'warning', 'info'];
   problems.sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
 
+  // Which rule judges each environment's files (one graph, alternative trees…), from the index.
+  const layouts = new Map<string, GraphLayout>();
+  if (ws && ws.discovery.environments.length > 0) {
+    try {
+      for (const g of await loadGraphs(ws.repo, ws.discovery.environments, { kind: 'index' })) if (g.graph.layout) layouts.set(g.environment.name, g.graph.layout);
+    } catch {
+      // doctor reports the setup; a graph it cannot read is check's to report
+    }
+  }
   const record = readRecord(repo);
   const linked = repo.gitDir !== repo.commonDir;
   const data = {
@@ -172,6 +183,7 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
       versions: env.versions,
       envFiles: env.envFiles,
       outside: env.outside,
+      layout: layouts.get(env.name) ?? null,
     })),
     unresolved: ws?.discovery.unresolved ?? [],
     hooksPath: { value: setting.value, scope: setting.scope, dir: hooksDir, exists: existsSync(hooksDir) },
@@ -389,7 +401,12 @@ function nodeReport(ctx: Context, hooks: HookReport[]): NodeReport {
 function renderDoctor(
   repo: Repo,
   ws: Workspace | null,
-  data: { hooksPath: { value: string | null; scope: string | null; dir: string; exists: boolean }; node: NodeReport; installed: { mode: string } | null },
+  data: {
+    hooksPath: { value: string | null; scope: string | null; dir: string; exists: boolean };
+    node: NodeReport;
+    installed: { mode: string } | null;
+    environments: { name: string; layout: GraphLayout | null }[];
+  },
   hooks: HookReport[],
   problems: Problem[],
   willRun: boolean,
@@ -409,6 +426,8 @@ function renderDoctor(
       lines.push(`    versions: ${env.versions.length ? env.versions.join(', ') : '(none in the repository)'}`);
       if (env.envFiles.length) lines.push(`    files: ${env.envFiles.join(', ')}`);
       if (env.outside.length) lines.push(`    outside the repository: ${env.outside.join(', ')}`);
+      const layout = data.environments.find((e) => e.name === env.name)?.layout;
+      if (layout) lines.push(`    layout: ${describeLayout(layout)}`);
     }
   }
   lines.push('', pc.bold('Hooks'));

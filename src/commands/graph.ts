@@ -3,6 +3,7 @@ import { describeSource, type EnvironmentGraph, loadGraphs, type Source } from '
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
 import { resolveCommit } from '../git/repo.js';
+import { describeLayout, graphFix } from '../report/messages.js';
 import { openWorkspace } from '../workspace.js';
 
 /**
@@ -30,6 +31,7 @@ export function graphJson(graphs: EnvironmentGraph[]): string {
   const environments = graphs.map(({ environment, graph }) => ({
     name: environment.name,
     versions: environment.versions,
+    layout: graph.layout ?? null,
     heads: graph.heads,
     bases: graph.bases,
     revisions: graph.revisions.map((r) => ({
@@ -51,6 +53,7 @@ function graphText(graphs: EnvironmentGraph[], source: Source): string {
   for (const { environment, graph } of graphs) {
     const pathOf = new Map(graph.revisions.map((r) => [r.revision, r.path]));
     lines.push(pc.bold(`${environment.name}`) + pc.dim(`  (${environment.source}; ${describeSource(source)})`));
+    if (graph.layout) lines.push(`  layout: ${describeLayout(graph.layout)}`);
     lines.push(`  heads: ${graph.heads.map((h) => `${pc.green(h)} ${pc.dim(pathOf.get(h) ?? '')}`).join(', ') || '(none)'}`);
     lines.push(`  bases: ${graph.bases.join(', ') || '(none)'}`);
     lines.push(`  revisions (${graph.revisions.length}):`);
@@ -62,6 +65,8 @@ function graphText(graphs: EnvironmentGraph[], source: Source): string {
     }
     for (const p of graph.problems) {
       lines.push(`  ${p.severity === 'error' ? pc.red('✖') : pc.yellow('⚠')} ${p.message}`);
+      const fix = graphFix(p.kind, p.paths, environment.runner);
+      if (fix !== null && p.kind === 'multiple-heads') lines.push(`    ${pc.cyan('→')} ${fix}`);
     }
     for (const w of graph.warnings) lines.push(`  ${pc.yellow('⚠')} ${w.path}:${w.line}: ${w.message}`);
     lines.push('');

@@ -3,6 +3,7 @@
  * command that fixes it. Text, JSON and GitHub renderings all take their words from here.
  */
 import type { AlembicRunner } from '../alembic/environment.js';
+import type { GraphLayout } from '../alembic/graph.js';
 import type { Finding } from '../findings.js';
 import type { CommandName } from './report.js';
 
@@ -175,10 +176,16 @@ export function fix(f: Finding): string | null {
   }
 }
 
-function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {
+export function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {
   switch (kind) {
-    case 'multiple-heads':
-      return `${alembicCommand(runner, 'merge', ['-m', 'merge heads', 'heads'])}   (then git add the new migration)`;
+    case 'multiple-heads': {
+      if (runner?.merge !== undefined) return `${runner.merge}   (then git add the new migration)`;
+      const args = ['-m', 'merge heads', 'heads'];
+      const direct = alembicCommand(runner, 'merge', args);
+      if (runner?.wrapper === undefined) return `${direct}   (then git add the new migration)`;
+      const wrapped = alembicCommand({ ...runner, command: runner.wrapper }, 'merge', args);
+      return `${direct}   or, through the project's own CLI: ${wrapped}   (then git add the new migration; "mergeCommand" in the alembic-guard configuration names the one to show)`;
+    }
     case 'missing-parent':
     case 'missing-dependency':
       return `commit the migration that defines the missing revision, or correct down_revision/depends_on in ${paths.join(', ')}`;
@@ -190,6 +197,8 @@ function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefin
       return 'use only letters, digits and underscores in revision ids and branch labels';
     case 'duplicate-label':
       return 'give each branch a distinct branch_labels value';
+    case 'not-loaded':
+      return `if ${paths.join(', ')} is a migration, move it into the versions directory (or set recursive_version_locations = true); if it is an old copy, move it out of the versions directory`;
     case 'not-a-migration':
       return `add revision/down_revision to ${paths.join(', ')}, or move it out of the versions directory`;
     default:
@@ -202,6 +211,24 @@ export function alembicCommand(runner: AlembicRunner | undefined, subcommand: st
   const { cwd, command, options } = runner ?? { cwd: '', command: 'alembic', options: [] };
   const words = [command, subcommand, ...options.map(shellQuote), ...args.map(shellQuote)].join(' ');
   return cwd ? `cd ${shellQuote(cwd)} && ${words}` : words;
+}
+
+/** Which rule judged an environment's files, in one sentence (graph and doctor). */
+export function describeLayout(layout: GraphLayout): string {
+  const loading =
+    layout.loading === 'flat'
+      ? 'Alembic loads only the files directly in the versions directories (recursive_version_locations is not set)'
+      : layout.loading === 'code'
+        ? "subdirectories of the versions directories are taken as loaded: the project's Python code sets version_locations"
+        : 'every file below the versions directories is loaded';
+  const groups = layout.groups.join(', ');
+  const rule =
+    layout.rule === 'alternatives'
+      ? `${groups} are alternative version trees, each a complete history of its own (env.py picks one at run time), so each is judged as a separate graph and shared ids are not duplicates`
+      : layout.rule === 'independent'
+        ? `${groups} hold chains that never refer to each other, so each is judged as a separate graph`
+        : 'one revision graph';
+  return `${rule}; ${loading}`;
 }
 
 /** The lines that explain how to get past the guard in an emergency. */
