@@ -70,7 +70,7 @@ describe('pre-push through a real git push', () => {
     expect(pushed.code).not.toBe(0);
     expect(pushed.stdout + pushed.stderr).toContain('009_a');
     expect(pushed.stdout + pushed.stderr).toContain('009_b');
-    expect(pushed.stdout + pushed.stderr).toContain('alembic merge heads');
+    expect(pushed.stdout + pushed.stderr).toContain("alembic merge -m 'merge heads' heads");
   });
 
   it('pushes a tag and HEAD:other through the hook', () => {

@@ -1,8 +1,9 @@
 """Load Alembic environments with the real Alembic and print what it sees, as JSON.
 
-Usage: python3 alembic_dump.py ENV_DIR [ENV_DIR ...]
+Usage: python3 alembic_dump.py ENV_DIR[::LOCATION::LOCATION...] [ENV_DIR ...]
 
-Each ENV_DIR holds a versions/ directory. ScriptDirectory(ENV_DIR) needs no alembic.ini
+Each ENV_DIR holds a versions/ directory, or names its version_locations after "::" (as
+neutron's cli.py and prefect's env.py set them: alembic.ini cannot say "pick one folder"). ScriptDirectory(ENV_DIR) needs no alembic.ini
 and no script.py.mako to read revisions (alembic/script/base.py: versions = ENV_DIR/versions).
 Output: one JSON object mapping ENV_DIR to either
   {"revisions": [...], "heads": [...], "bases": [...], "warnings": [...]}
@@ -21,11 +22,12 @@ def as_list(value):
     return list(util.to_tuple(value, default=()))
 
 
-def dump(env_dir):
+def dump(arg):
+    env_dir, *locations = arg.split("::")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            script_dir = ScriptDirectory(env_dir)
+            script_dir = ScriptDirectory(env_dir, version_locations=locations or None)
             revisions = []
             seen = set()
             # the map also holds branch labels and None/() keys; one entry per revision
