@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactText } from './db/url.js';
 import { findingPaths } from './report/json.js';
 import { configValue } from './git/repo.js';
 import { blocking, type Report } from './report/report.js';
@@ -16,7 +17,9 @@ export function skipReason(env: NodeJS.ProcessEnv = process.env): string | null 
  * <git common dir>/alembic-guard/bypass.log (shared by all worktrees of the clone).
  * The only write the hooks make, and never to the working tree, index or refs.
  */
-export async function applyBypass(report: Report, reason: string): Promise<void> {
+export async function applyBypass(report: Report, given: string): Promise<void> {
+  // A reason may quote a database URL or a token; the log and the screen keep it secret.
+  const reason = redactText(given);
   const blockers = blocking(report);
   if (blockers.length === 0 || !report.workspace) return;
   const { repo } = report.workspace;

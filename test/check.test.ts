@@ -279,6 +279,19 @@ describe('bypass', () => {
     expect(committedAnyway.code).toBe(0);
   });
 
+  it('a database URL in the reason is redacted in the log and on screen', () => {
+    const repo = incidentRepo();
+    const reason = 'db was postgresql://app:p@ss:w/rd-SECRET@db.internal:5432/app password=hunter22';
+    for (const format of ['text', 'json', 'github']) {
+      const result = repo.cli(['check', '--format', format], { env: { ALEMBIC_GUARD_SKIP: reason } });
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toMatch(/SECRET|p@ss|rd-|hunter22/);
+    }
+    const log = readFileSync(join(repo.dir, '.git/alembic-guard/bypass.log'), 'utf8');
+    expect(log).not.toMatch(/SECRET|p@ss|rd-|hunter22/);
+    expect(JSON.parse(log.split('\n')[0]).reason).toBe('db was postgresql://***@db.internal:5432/app password=***');
+  });
+
   it('ALEMBIC_GUARD_SKIP=0 or empty does not bypass', () => {
     const repo = incidentRepo();
     expect(repo.cli(['check'], { env: { ALEMBIC_GUARD_SKIP: '0' } }).code).toBe(1);

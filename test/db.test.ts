@@ -26,7 +26,7 @@ if (!PG_AVAILABLE && !process.env.CI) {
 const APP_PASSWORD = 'S3cr3t-p4ss!word';
 // `@` and a literal `%40`: the URL must carry them as %40 and %2540.
 const AT_PASSWORD = 'Sp3c!al@p%40ss:/?#';
-// An unencoded `@` in a URL is read the way node-pg and WHATWG URL read it: up to the last `@`.
+// An unencoded `@` in a password makes the URL ambiguous: it is refused, and hidden up to the last `@`.
 const RAW_AT_PASSWORD = 'raw@pass-w0rd';
 
 const enc = encodeURIComponent;
@@ -105,13 +105,11 @@ describe('parseDbUrl', () => {
       url: `postgresql://us%40er:${enc(AT_PASSWORD)}@h/db`,
       expect: { user: 'us@er', password: AT_PASSWORD, host: 'h' },
     },
-    { url: `postgresql://app:${RAW_AT_PASSWORD}@h/db`, expect: { user: 'app', password: RAW_AT_PASSWORD, host: 'h' } },
-    { url: 'postgresql://app:a/b?c@h:5432/db', expect: { user: 'app', password: 'a/b?c', host: 'h', port: 5432, database: 'db' } },
+    { url: 'postgresql://app:a/b%3Fc@h:5432/db', expect: { user: 'app', password: 'a/b?c', host: 'h', port: 5432, database: 'db' } },
     { url: 'postgresql://app:123/45@h/db', expect: { user: 'app', password: '123/45', host: 'h', database: 'db' } },
-    // SQLAlchemy reads `h:5432/db?application_name=me@x` as user h, password `5432/db?…`; so do
-    // we (it keeps redaction on the safe side), so an `@` in a query value is written %40.
+    // SQLAlchemy reads `h:5432/db?application_name=me@x` as user h, password `5432/db?…`, so an
+    // `@` in a query value is written %40 (unencoded, it is refused below).
     { url: 'postgresql://h:5432/db?application_name=me%40x', expect: { host: 'h', port: 5432, applicationName: 'me@x' } },
-    { url: 'postgresql://u:p@h:5432/db?application_name=me@x', expect: { host: 'h', password: 'p', applicationName: 'me@x' } },
     {
       url: 'postgresql://h/db?user=app&password=pw&port=6000&dbname=other',
       expect: { host: 'h', user: 'app', password: 'pw', port: 6000, database: 'other' },
@@ -150,6 +148,10 @@ describe('parseDbUrl', () => {
     ['postgresql://::1/db', 'malformed'],
     ['host=localhost dbname=app password=pw', 'malformed'],
     ['just some text', 'malformed'],
+    [`postgresql://app:${RAW_AT_PASSWORD}@h/db`, 'malformed'],
+    ['postgresql://u:p@h:5432/db?application_name=me@x', 'malformed'],
+    ['postgresql://h/db?password=pw@evil.example', 'malformed'],
+    ['postgresql://app:a/b?c@h:5432/db', 'malformed'],
     ['', 'malformed'],
   ];
 
@@ -195,7 +197,7 @@ describe('redaction', () => {
     ['postgresql://app:pw@/appdb?host=/var/run/postgresql', 'postgresql://app:***@/appdb?host=/var/run/postgresql'],
     ['postgresql://app:pw@[::1]:5432/appdb', 'postgresql://app:***@[::1]:5432/appdb'],
     [`postgresql://us%40er:${enc(AT_PASSWORD)}@h/db`, 'postgresql://us%40er:***@h/db'],
-    [`postgresql://app:${RAW_AT_PASSWORD}@h/db`, 'postgresql://app:***@h/db'],
+    [`postgresql://app:${RAW_AT_PASSWORD}@h/db`, 'postgresql://***@h/db'],
     ['postgresql://app:a/b?c@h/db', 'postgresql://app:***@h/db'],
     // Digits and a slash look like host:port/path; SQLAlchemy reads a password, and so do we.
     ['postgresql://app:123/45@h/db', 'postgresql://app:***@h/db'],
@@ -244,6 +246,95 @@ function parseDbUrlRedacted(url: string): string | undefined {
     return undefined;
   }
 }
+
+// -------------------------------------------------------------------------------------------
+// An unencoded `@` (issue 13): hidden up to the last `@`, refused, never resolved or connected to
+
+/** A loopback listener that counts the connections it is offered. */
+async function listener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const sockets: net.Socket[] = [];
+  const srv = net.createServer((socket) => {
+    count += 1;
+    sockets.push(socket);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (srv.address() as net.AddressInfo).port,
+    connections: () => count,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+  };
+}
+
+describe('an unencoded @ in a URL', () => {
+  // Every character parsers split URLs on, in every position of a password.
+  const pieces = ['@', '/', '?', '#', ':', 'SECRET', '127.0.0.1', 'x'];
+  const passwords: string[] = [];
+  for (const a of pieces) for (const b of pieces) for (const c of ['@', '/', '?', '#', ':']) passwords.push(`${a}${c}${b}`, `${c}${a}${b}${c}`);
+  passwords.push('p@ss:w/rd-SECRET', 'Zq@127.0.0.1:1/SECRETtail', 'a@b@c', '@@', 'pa?ss#wo/rd', 'a:b:c');
+
+  it('hides everything up to the last @, whatever the password holds', () => {
+    for (const password of passwords) {
+      const url = `postgresql://app:${password}@db.example.com:5432/appdb?sslmode=require`;
+      const shown = redactUrl(url);
+      expect(['postgresql://app:***@db.example.com:5432/appdb?sslmode=require', 'postgresql://***@db.example.com:5432/appdb?sslmode=require'], password).toContain(shown);
+      expect(redactText(`cannot connect to ${url}: refused`)).toBe(`cannot connect to ${shown}: refused`);
+    }
+  });
+
+  it('parses a password with / and : and one @, and refuses more than one @ (or a ? or # before it) with a redacted message', () => {
+    for (const password of passwords) {
+      const url = `postgresql://app:${password}@db.example.com:5432/appdb`;
+      if (!/[@?#]/.test(password)) {
+        expect(parseDbUrl(url).postgres, password).toMatchObject({ user: 'app', password, host: 'db.example.com', port: 5432, database: 'appdb' });
+        continue;
+      }
+      let caught: unknown;
+      try {
+        parseDbUrl(url);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, password).toBeInstanceOf(DbError);
+      expect((caught as DbError).reason).toBe('malformed');
+      expect((caught as DbError).message).toMatch(/^malformed database URL postgresql:\/\/(app:)?\*\*\*@db\.example\.com:5432\/appdb: .*%40/);
+    }
+  });
+
+  it('refuses a user name that parsers read differently (no host is taken from a password)', () => {
+    for (const url of ['postgresql://h/db?password=pw@evil.invalid', 'postgresql:///db?password=pw@evil.invalid', 'postgresql://a/b:pw@h/db', 'postgresql://a#b:pw@h/db']) {
+      expect(() => parseDbUrl(url), url).toThrow(/malformed database URL postgresql:\/\/\*\*\*@/);
+    }
+    // An @ inside a SQLite path is part of the path (no authority), and still hidden in output.
+    expect(parseDbUrl('sqlite:////srv/a@b/app.db').sqlite?.path).toBe('/srv/a@b/app.db');
+  });
+
+  it('connects to no host named in the password', async () => {
+    const server = await listener();
+    try {
+      const urls = [
+        `postgresql://app:Zq@127.0.0.1:${server.port}/SECRETtail@127.0.0.1:5432/appdb`,
+        `postgresql://app:p@ss@127.0.0.1:${server.port}/appdb`,
+        `postgresql://app:x@127.0.0.1:${server.port}@nonexistent.invalid/appdb`,
+        `postgresql+asyncpg://127.0.0.1:${server.port}/appdb?password=a@b`,
+        `postgresql://127.0.0.1:${server.port}/appdb?password=x@127.0.0.1`,
+      ];
+      for (const url of urls) {
+        const e = await failure(readAppliedRevisions(url, { timeoutMs: 2000 }));
+        expect(e.reason, url).toBe('malformed');
+        expect(e.message).not.toMatch(/SECRET|Zq|ss@|p@|a@b|x@/);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(server.connections()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 // -------------------------------------------------------------------------------------------
 // SQLite
@@ -432,11 +523,17 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
     expect(await readAppliedRevisions(`${appUrl}?options=${enc('-c search_path=nothing')}`)).toMatchObject({ state: 'no-table' });
   });
 
-  it('decodes percent-encoded passwords with @ and %40, and takes an unencoded @', async () => {
+  it('decodes percent-encoded passwords with @ and %40, and refuses an unencoded @', async () => {
     expect(await readAppliedRevisions(server.url('app', 'atuser', AT_PASSWORD))).toMatchObject({ state: 'ok' });
-    const raw = `postgresql://rawat:${RAW_AT_PASSWORD}@127.0.0.1:${server.port}/app`;
-    const r = await readAppliedRevisions(raw);
-    expect(r).toEqual({ state: 'ok', revisions: ['ae1027a6acf'], target: `postgresql://rawat:***@127.0.0.1:${server.port}/app` });
+    const encoded = `postgresql://rawat:${enc(RAW_AT_PASSWORD)}@127.0.0.1:${server.port}/app`;
+    expect(await readAppliedRevisions(encoded)).toEqual({
+      state: 'ok',
+      revisions: ['ae1027a6acf'],
+      target: `postgresql://rawat:***@127.0.0.1:${server.port}/app`,
+    });
+    const e = await failure(readAppliedRevisions(`postgresql://rawat:${RAW_AT_PASSWORD}@127.0.0.1:${server.port}/app`));
+    expect(e.reason).toBe('malformed');
+    expect(e.message).toContain(`postgresql://***@127.0.0.1:${server.port}/app`);
   });
 
   it('reads over the unix socket given as ?host=', async () => {

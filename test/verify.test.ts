@@ -220,3 +220,60 @@ describe('verify against real SQLite files', () => {
     expect(repo.exists('nope.db')).toBe(false);
   });
 });
+
+describe('an unencoded @ in a database URL (issue 13)', () => {
+  /** A loopback listener that counts the connections it is offered (the CLI must make none). */
+  async function listener() {
+    let count = 0;
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const srv = net.createServer((s) => {
+      count += 1;
+      sockets.push(s);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (srv.address() as import('node:net').AddressInfo).port,
+      connections: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // let queued connections be accepted
+        return count;
+      },
+      close: () => new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => resolve());
+      }),
+    };
+  }
+
+  it('is refused (exit 2, one line, hidden up to the last @) by every route and format, with no connection', async () => {
+    const server = await listener();
+    try {
+      const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
+      repo.write('.alembic-guard.json', JSON.stringify({ database: { urlEnv: 'APP_DB' } })).add().commit('cfg');
+      const urls = [
+        `postgresql://app:p@ss:w/rd-SECRET@127.0.0.1:${server.port}/appdb`,
+        `postgresql://app:Zq@127.0.0.1:${server.port}/SECRETtail@127.0.0.1:5432/appdb`,
+        `postgresql+psycopg2://app:Zq#SECRET@127.0.0.1:${server.port}/appdb`,
+      ];
+      for (const [i, url] of urls.entries()) {
+        const hidden = `postgresql${url.startsWith('postgresql+') ? '+psycopg2' : ''}://${url.includes('#') ? 'app:' : ''}***@${url.slice(url.lastIndexOf('@') + 1)}`;
+        for (const format of i === 0 ? ['text', 'json', 'github'] : ['text']) {
+          for (const [args, env] of [
+            [['--db-url', url], {}],
+            [['--db-url-env', 'DATABASE_URL'], { DATABASE_URL: url }],
+            [[], { APP_DB: url }],
+          ] as const) {
+            const result = repo.cli(['verify', '--format', format, ...args], { env });
+            expect(result.code, `${format} ${args.join(' ')}`).toBe(2);
+            expect(result.stderr.trim().split('\n')).toHaveLength(1);
+            expect(result.stderr).toContain(`malformed database URL ${hidden}`);
+            expect(result.stdout + result.stderr).not.toMatch(/SECRET|Zq|p@ss|rd-/);
+          }
+        }
+      }
+      expect(await server.connections()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -122,19 +122,25 @@ interface UrlParts {
 }
 
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([\s\S]*)$/;
-const USERINFO_RE = /^[^:/?@]*(?::[^@]*)?@/;
 const HOSTPORT_RE = /^(?:\[[0-9A-Fa-f:.%A-Za-z]*\]|[^\s:/?@[\]]*)(?::[0-9]*)?$/;
+/** A user name that every URL parser reads the same way: no delimiter in it. */
+const PLAIN_USER_RE = /^[^:/?#@]*$/;
 
 /**
  * Splits `scheme://[userinfo@]hostport[/path][?query]`.
  *
- * The userinfo is found the way SQLAlchemy's URL pattern finds it (`[^:/]*(:[^@]*)?@`): a user
- * name without `:` or `/`, then a password that may hold anything but `@` — so an unencoded
- * `/`, `?` or `#` in a password still counts as password, and redaction hides all of it.
- * Beyond SQLAlchemy, the userinfo then runs on to the LAST `@` before the host's end, as in
- * WHATWG URL and node-pg, so an unencoded `@` in a password parses too.
+ * The userinfo runs to the LAST `@` of the whole URL. Parsers disagree about an unencoded `@`,
+ * `/`, `?` or `#` in a password (libpq stops at the first `@` or `/`, SQLAlchemy's pattern at
+ * the first `@`, WHATWG URL takes the last `@` of the authority), so the one reading that can
+ * never show part of a password is "everything up to the last `@` is userinfo". parseDbUrl
+ * refuses the URLs on which the parsers disagree (more than one `@`, a delimiter in the user
+ * name) before anything is resolved or connected to.
+ *
+ * `pathOnly`: SQLite's `sqlite:////srv/a@b/app.db` has no authority at all (SQLAlchemy's
+ * pattern needs the `@` before any `/`), so an `@` after a leading `/` belongs to the path.
+ * Redaction never uses this: it hides up to the last `@` whatever the scheme.
  */
-function splitUrl(url: string): UrlParts | undefined {
+function splitUrl(url: string, pathOnly = false): UrlParts | undefined {
   const m = SCHEME_RE.exec(url);
   if (!m) return undefined;
   const scheme = m[1]!.toLowerCase();
@@ -142,17 +148,10 @@ function splitUrl(url: string): UrlParts | undefined {
 
   let userinfo: string | undefined;
   let afterUser = rest;
-  const user = USERINFO_RE.exec(rest);
-  if (user) {
-    let end = user[0].length - 1;
-    for (;;) {
-      const nextDelim = firstIndexOf(rest, ['/', '?'], end + 1);
-      const nextAt = rest.lastIndexOf('@', nextDelim - 1);
-      if (nextAt > end) end = nextAt;
-      else break;
-    }
-    userinfo = rest.slice(0, end);
-    afterUser = rest.slice(end + 1);
+  const at = pathOnly && rest.startsWith('/') ? -1 : rest.lastIndexOf('@');
+  if (at >= 0) {
+    userinfo = rest.slice(0, at);
+    afterUser = rest.slice(at + 1);
   }
   const delim = firstIndexOf(afterUser, ['/', '?'], 0);
   const hostport = afterUser.slice(0, delim);
@@ -166,6 +165,13 @@ function splitUrl(url: string): UrlParts | undefined {
     path: pathPart.startsWith('/') ? pathPart.slice(1) : undefined,
     query: q >= 0 ? tail.slice(q + 1) : undefined,
   };
+}
+
+/** How many unencoded `@` the text holds (a percent-encoded one, `%40`, is not counted). */
+function countAt(text: string): number {
+  let n = 0;
+  for (const c of text) if (c === '@') n += 1;
+  return n;
 }
 
 function firstIndexOf(s: string, chars: string[], from: number): number {
@@ -243,11 +249,7 @@ export function redactUrl(url: string): string {
   }
   const m = SCHEME_RE.exec(url.trim())!;
   let out = `${m[1]}://`;
-  if (parts.userinfo !== undefined) {
-    const colon = parts.userinfo.indexOf(':');
-    out += colon >= 0 && colon < parts.userinfo.length - 1 ? `${parts.userinfo.slice(0, colon)}:${SECRET_MASK}` : parts.userinfo;
-    out += '@';
-  }
+  if (parts.userinfo !== undefined) out += `${redactUserinfo(parts.userinfo, countAt(url) === 1)}@`;
   if (parts.userinfo === undefined && !HOSTPORT_RE.test(parts.hostport) && parts.hostport.includes(':')) {
     // `scheme://user:pa` cut short (a password with a space, say): hide what follows the colon.
     out += `${parts.hostport.slice(0, parts.hostport.indexOf(':'))}:${SECRET_MASK}`;
@@ -257,6 +259,17 @@ export function redactUrl(url: string): string {
   if (parts.path !== undefined) out += `/${parts.path}`;
   if (parts.query !== undefined) out += `?${redactQuery(parts.query)}`;
   return out;
+}
+
+/**
+ * `user:***`, or `***` alone: the user name is kept only when the URL has one `@` and the name
+ * holds no delimiter, so that no parser could read any of it as part of a password.
+ */
+function redactUserinfo(userinfo: string, oneAt: boolean): string {
+  const colon = userinfo.indexOf(':');
+  const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+  if (!oneAt || !PLAIN_USER_RE.test(user)) return SECRET_MASK;
+  return colon >= 0 && colon < userinfo.length - 1 ? `${user}:${SECRET_MASK}` : userinfo;
 }
 
 const URL_IN_TEXT_RE = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"<>`]+/g;
@@ -344,7 +357,7 @@ export function parseDbUrl(url: string): DbTarget {
     if (driver === 'pysqlcipher') {
       throw new DbError('unsupported', `cannot read ${redacted}: encrypted SQLite (sqlite+pysqlcipher) is not supported`);
     }
-    return parseSqlite(parts, redacted);
+    return parseSqlite(splitUrl(text, true)!, redacted);
   }
   throw new DbError(
     'unsupported',
@@ -361,6 +374,17 @@ function parsePostgres(parts: UrlParts, redacted: string, raw: string): DbTarget
   const pg: PostgresParams = {};
   const secrets: string[] = [];
   const ignoredParams: string[] = [];
+
+  // libpq, node-pg and SQLAlchemy split such URLs differently, and one of them would take a
+  // host from the password: refuse before anything is resolved or connected to.
+  if (countAt(raw) > 1) {
+    throw malformed(redacted, 'it holds more than one "@"; write an @ inside the password (or anywhere else) as %40');
+  }
+  // With `?` or `#` before the `@`, libpq and WHATWG URL read the `@` as part of a query value or
+  // a fragment (`h:5432/db?password=x@y`): the "host" after it may be a piece of a password.
+  if (parts.userinfo !== undefined && (!PLAIN_USER_RE.test(parts.userinfo.split(':')[0]!) || /[?#]/.test(parts.userinfo))) {
+    throw malformed(redacted, 'the part before "@" is not plain user:password; write / ? # and @ in a user name or password as %2F %3F %23 %40');
+  }
 
   if (parts.userinfo !== undefined) {
     const colon = parts.userinfo.indexOf(':');
