@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:p
 import { fileURLToPath } from 'node:url';
 import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
-import { shellQuote } from './report/messages.js';
+import { shellPath, shellQuote } from './report/messages.js';
 
 export const HOOK_NAMES = ['pre-commit', 'pre-push'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -237,7 +237,7 @@ export function huskyLayout(root: string, packageDir: string): HuskyLayout {
   const bin = packageRel ? shellQuote(`${packageRel}/node_modules/.bin/alembic-guard`) : 'alembic-guard';
   // husky's documented sub-folder setup: "prepare": "cd .. && husky frontend/.husky".
   const up = packageRel.split('/').map(() => '..').join('/');
-  const prepare = packageRel ? `cd ${up} && husky ${shellQuote(huskyRel)}` : 'husky';
+  const prepare = packageRel ? `cd ${up} && husky ${shellPath(huskyRel)}` : 'husky';
   return { packageDir, packageRel, huskyRel, hooksPath: `${huskyRel}/_`, bin, prepare };
 }
 

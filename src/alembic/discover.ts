@@ -138,7 +138,7 @@ class Context {
         outside,
         // The user named these directories: every file below them counts.
         loading: 'recursive',
-        runner: group.mergeCommand !== undefined ? { cwd: '', command: 'alembic', options: [], merge: group.mergeCommand } : undefined,
+        runner: group.mergeCommand !== undefined ? { cwd: '', command: ['alembic'], options: [], merge: group.mergeCommand } : undefined,
       });
     }
   }
@@ -164,7 +164,7 @@ class Context {
         // `flask db` runs from the app's folder and looks for ./migrations unless told otherwise.
         const dir = posix.basename(scriptDir);
         const cwd = normal(posix.dirname(scriptDir));
-        const runner: AlembicRunner = { cwd, command: 'flask db', options: dir === 'migrations' ? [] : ['-d', dir] };
+        const runner: AlembicRunner = { cwd, command: ['flask', 'db'], options: dir === 'migrations' ? [] : ['-d', dir] };
         // redash and lemur run Flask-Migrate through their own manage.py (`manage.py db upgrade`).
         if (isFile(join(this.repo.root, cwd, 'manage.py'))) runner.wrapper = 'python manage.py db';
         this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, [], undefined, runner);
@@ -188,7 +188,7 @@ class Context {
       const versions = locations ?? [join(scriptAbs, 'versions')];
       // Alembic reads ./alembic.ini and resolves a script_location without %(here)s from the
       // working directory: run it where the ini is.
-      const runner = { cwd: normal(posix.dirname(file)), command: section === 'alembic' ? 'alembic' : `alembic -n ${section}`, options: [] };
+      const runner = { cwd: normal(posix.dirname(file)), command: section === 'alembic' ? ['alembic'] : ['alembic', '-n', section], options: [] };
       const recursive = asBool(iniValue(sections, section, 'recursive_version_locations', here));
       this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section, runner, recursive);
     }
@@ -215,7 +215,7 @@ class Context {
         : null;
     const versions = (list ?? [join(scriptAbs, 'versions')]).map((v) => resolve(dir, here(v)));
     const recursive = table.recursive_version_locations === true || asBool(typeof table.recursive_version_locations === 'string' ? table.recursive_version_locations : undefined);
-    this.addScriptDir(scriptDir, versions, file, source, [], undefined, { cwd: normal(posix.dirname(file)), command: 'alembic', options: [] }, recursive);
+    this.addScriptDir(scriptDir, versions, file, source, [], undefined, { cwd: normal(posix.dirname(file)), command: ['alembic'], options: [] }, recursive);
   }
 
   fromEnvPy(file: string): void {
@@ -261,7 +261,7 @@ class Context {
     environment.versions = [...new Set(environment.versions)];
     const merge = this.mergeCommand(environment.name);
     if (merge !== undefined && environment.runner?.merge === undefined) {
-      environment.runner = { ...(environment.runner ?? { cwd: '', command: 'alembic', options: [] }), merge };
+      environment.runner = { ...(environment.runner ?? { cwd: '', command: ['alembic'], options: [] }), merge };
     }
     const key = environment.versions.slice().sort().join('\n');
     const twin = this.environments.find((env) => env.versions.slice().sort().join('\n') === key && key !== '');

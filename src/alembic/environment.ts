@@ -39,8 +39,8 @@ export type Loading = 'flat' | 'recursive' | 'code';
 export interface AlembicRunner {
   /** Repo-relative directory to run from ('' for the root). */
   cwd: string;
-  /** The program and its global options: `alembic`, `alembic -n db2`, `flask db`. */
-  command: string;
+  /** The program and its global options, one word each: `alembic -n db2`, `flask db`. */
+  command: string[];
   /** Options every subcommand needs (Flask-Migrate's `-d DIR`). */
   options: string[];
   /** The configured command that merges heads (`mergeCommand`), shown as written. */

@@ -35,7 +35,7 @@ import {
 } from '../hooks.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import { loadGraphs } from '../alembic/sources.js';
-import { describeLayout, NO_ENVIRONMENT, shellQuote } from '../report/messages.js';
+import { describeLayout, NO_ENVIRONMENT, shellPath, shellQuote } from '../report/messages.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import { readRecord } from './install.js';
 
@@ -81,7 +81,7 @@ const SAY = {
   huskyDirMissing: (dir: string) =>
     `husky's ${dir}/ is missing in this worktree, so git finds no hooks and nothing is checked: husky generates it (gitignored) when npm install runs its prepare script, and a fresh clone or \`git worktree add\` has none until then`,
   huskyDirFix: (packageRel: string | null) =>
-    `${packageRel ? `cd ${shellQuote(packageRel)} && ` : ''}npm install   (or: npx alembic-guard install)`,
+    `${packageRel ? `cd ${shellPath(packageRel)} && ` : ''}npm install   (or: npx alembic-guard install)`,
   missing: (name: HookName, file: string) => `no ${name} hook (${file}): nothing runs the guard before a ${HOOK_VERBS[name]}`,
   install: 'npx alembic-guard install   (or alembic-guard install, if it is on PATH)',
   notExecutable: (name: HookName, file: string) => `${file} is not executable, so git ignores it: the ${name} hook does not run`,
@@ -111,7 +111,9 @@ const SAY = {
   guiPath: (initFile: string) =>
     `git GUI clients and editors may start hooks without your shell's PATH; if one reports "node: not found", set PATH in ${initFile} (husky sources it before every hook)`,
   initFix: (nodeDir: string, initFile: string) =>
-    `mkdir -p ${shellQuote(dirname(initFile))} && echo 'export PATH="${nodeDir}:$PATH"' >> ${shellQuote(initFile)}`,
+    // The line written is `export PATH=<dir>:"$PATH"`, the directory quoted for the hook's shell and
+    // the whole line quoted again for the shell it is pasted into.
+    `mkdir -p ${shellPath(dirname(initFile))} && printf '%s\\n' ${shellQuote(`export PATH=${shellQuote(nodeDir)}:"$PATH"`)} >> ${shellPath(initFile)}`,
   configError: (message: string) => `the configuration cannot be used, so every commit is refused with: ${message}`,
   configFix: 'correct the file and key named above (alembic-guard doctor shows the result)',
   noEnvironment: NO_ENVIRONMENT.replace(/ \(run .*\)$/, ''),
@@ -241,7 +243,7 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
   }
   if (!isExecutable(file)) {
     report.kind = 'not-executable';
-    problem(SAY.notExecutable(name, shown), `chmod +x ${shellQuote(shown)}`);
+    problem(SAY.notExecutable(name, shown), `chmod +x ${shellPath(shown)}`);
     return report;
   }
   const text = readFileSync(file, 'utf8');
@@ -325,7 +327,7 @@ function plainRunner(ctx: Context, name: HookName, text: string, severity: Sever
   }
   const pathCli = commandV('alembic-guard');
   if (pathCli) {
-    problem('warning', SAY.runnerFallback(missing, `alembic-guard on PATH (${pathCli})`), `${pathCli} install`);
+    problem('warning', SAY.runnerFallback(missing, `alembic-guard on PATH (${pathCli})`), `${shellQuote(pathCli)} install`);
     return pathCli;
   }
   if (commandV('npx') && spawnSync('npx', ['--no-install', 'alembic-guard', '--version'], { stdio: 'ignore', timeout: 20_000 }).status === 0) {
@@ -361,7 +363,7 @@ function huskyRunner(ctx: Context, name: HookName, content: string, severity: Se
       severity,
       hook: name,
       message: SAY.binMissing(bin),
-      fix: `${packageRel ? `cd ${shellQuote(packageRel)} && ` : ''}npm install`,
+      fix: `${packageRel ? `cd ${shellPath(packageRel)} && ` : ''}npm install`,
     });
     return null;
   }

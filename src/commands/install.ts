@@ -52,7 +52,7 @@ import {
   withBlock,
   withoutBlock,
 } from '../hooks.js';
-import { shellQuote } from '../report/messages.js';
+import { shellPath } from '../report/messages.js';
 
 export type Mode = 'husky' | 'git';
 
@@ -282,9 +282,9 @@ async function installHusky(repo: Repo, packageDir: string, previous: InstallRec
 
   const deps = { ...(pkg.dependencies as object), ...(pkg.devDependencies as object) } as Record<string, unknown>;
   if (!('alembic-guard' in deps)) {
-    notes.push(`${pkgRel} does not list alembic-guard: the hooks run it from node_modules/.bin, so add it: ${layout.packageRel ? `cd ${shellQuote(layout.packageRel)} && ` : ''}npm install --save-dev alembic-guard`);
+    notes.push(`${pkgRel} does not list alembic-guard: the hooks run it from node_modules/.bin, so add it: ${layout.packageRel ? `cd ${shellPath(layout.packageRel)} && ` : ''}npm install --save-dev alembic-guard`);
   } else if (!existsSync(join(packageDir, 'node_modules', '.bin', 'alembic-guard'))) {
-    notes.push(`node_modules/.bin/alembic-guard is missing: run ${layout.packageRel ? `cd ${shellQuote(layout.packageRel)} && ` : ''}npm install`);
+    notes.push(`node_modules/.bin/alembic-guard is missing: run ${layout.packageRel ? `cd ${shellPath(layout.packageRel)} && ` : ''}npm install`);
   }
 
   writeRecord(repo, {

@@ -1,4 +1,4 @@
-import { describe, fix, HEADLINES } from './messages.js';
+import { bypassNotLogged, describe, escapeControls, fix, HEADLINES } from './messages.js';
 import { findingPaths } from './json.js';
 import { blocking, type Report } from './report.js';
 
@@ -8,18 +8,23 @@ export function renderGithub(report: Report): string {
   for (const f of report.findings) {
     const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice';
     const [file] = findingPaths(f);
-    const props = [file ? `file=${escapeProperty(file)}` : null, 'line' in f ? `line=${f.line}` : null, `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`]
+    const props = [file ? `file=${escapeProperty(escapeControls(file))}` : null, 'line' in f ? `line=${f.line}` : null, `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`]
       .filter(Boolean)
       .join(',');
     const command = fix(f);
-    lines.push(`::${level} ${props}::${escapeData(command ? `${describe(f)}\nFix: ${command}` : describe(f))}`);
+    lines.push(`::${level} ${props}::${escapeData(command ? `${escapeControls(describe(f))}\nFix: ${escapeControls(command)}` : escapeControls(describe(f)))}`);
+  }
+  if (report.bypass?.logError) {
+    lines.push(`::warning title=${escapeProperty('alembic-guard: bypass')}::${escapeData(escapeControls(bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason)))}`);
   }
   const words = HEADLINES[report.command];
   lines.push(blocking(report).length ? `alembic-guard: ${words.blocked}` : `alembic-guard: ${words.passed}`);
   return `${lines.join('\n')}\n`;
 }
 
-// https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts (escapeData/escapeProperty)
+// https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts (escapeData/escapeProperty).
+// escapeControls runs first, so a name cannot bring an escape sequence or a line break of its own
+// into the log (the data's one line break, before "Fix:", is ours and becomes %0A).
 function escapeData(value: string): string {
   return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 }

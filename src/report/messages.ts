@@ -5,18 +5,97 @@
 import type { AlembicRunner } from '../alembic/environment.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import type { Finding } from '../findings.js';
+import { pathChars } from '../git/bytes.js';
 import type { CommandName } from './report.js';
 
-/** POSIX shell quoting: plain names stay plain; anything else goes in single quotes. */
-export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_./,:@%+=-]+$/.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
+// ---------------------------------------------------------------------------------------------
+// Quoting. A printed command is code the user will paste, and a name comes from the repository
+// (a file name, an alembic.ini section, a branch): every one goes through shellQuote, a path also
+// through shellPath (never read as an option) and a git path through literalPathspec.
+
+/**
+ * What a terminal or a CI log acts on, per code point: C0 and C1 controls, DEL, lone surrogates
+ * (bytes that are not UTF-8, see src/git/bytes.ts) and the format characters that reorder or
+ * hide text (bidi overrides and isolates, zero-width characters, line separators).
+ */
+const UNSAFE_RE = /[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/u;
+const UNSAFE_ALL_RE = new RegExp(UNSAFE_RE.source, 'gu');
+const C_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r' };
+
+function octal(bytes: Buffer): string {
+  return [...bytes].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
 }
 
-/** `git <verb> [--] paths…`, with `--` only when a path could be read as an option. */
+/** The characters of a name with their bytes (lone surrogates are the raw bytes they stand for). */
+function unsafeBytes(ch: string): Buffer {
+  return [...pathChars(ch)].reduce((acc, c) => Buffer.concat([acc, c.bytes]), Buffer.alloc(0));
+}
+
+/**
+ * A name as people read it: as is, or — when it holds a control character, a byte that is not
+ * UTF-8, `"` or `\` — in double quotes with C escapes, as git shows it (core.quotePath):
+ * `"alembic/versions/a\033[2Jb.py"`, `"caf\351.py"`.
+ */
+export function showName(value: string): string {
+  if (!UNSAFE_RE.test(value) && !/["\\]/.test(value)) return value;
+  let out = '';
+  for (const { ch, bytes } of pathChars(value)) {
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (C_ESCAPES[ch]) out += C_ESCAPES[ch];
+    else if (UNSAFE_RE.test(ch)) out += octal(bytes);
+    else out += ch;
+  }
+  return `"${out}"`;
+}
+
+/**
+ * The last guard before a terminal or a CI log: any control character left in a line (a name
+ * inside a message built elsewhere) is written as git writes it, `\033`, `\n`.
+ */
+export function escapeControls(line: string): string {
+  if (!UNSAFE_RE.test(line)) return line;
+  return line.replace(UNSAFE_ALL_RE, (ch) => C_ESCAPES[ch] ?? octal(unsafeBytes(ch)));
+}
+
+/**
+ * One POSIX shell word that the shell reads back as exactly `value`: plain names stay plain,
+ * anything else goes in single quotes, and a value with a control character or a byte that is
+ * not UTF-8 in `$'…'` (bash, zsh, ksh, POSIX.1-2024 sh) with `\xHH` escapes, so that the
+ * command neither repaints the terminal nor names another file. A leading `=` is quoted for zsh.
+ */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_./,:@%+-][A-Za-z0-9_./,:@%+=-]*$/.test(value)) return value;
+  if (!UNSAFE_RE.test(value)) return `'${value.replaceAll("'", `'\\''`)}'`;
+  let out = '';
+  for (const { ch, bytes } of pathChars(value)) {
+    if (ch === '\\') out += '\\\\';
+    else if (C_ESCAPES[ch]) out += C_ESCAPES[ch];
+    // `'` and `!` as hex too: bash's history expansion misreads `\'` inside `$'…'`.
+    else if (UNSAFE_RE.test(ch) || ch === "'" || ch === '!') out += [...bytes].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+    else out += ch;
+  }
+  return `$'${out}'`;
+}
+
+/** A path as one shell word that no command reads as an option: `-svc` is written `./-svc`. */
+export function shellPath(path: string): string {
+  return shellQuote(path.startsWith('-') ? `./${path}` : path);
+}
+
+/**
+ * A pathspec that matches exactly this path. `*`, `?`, `[` and `\` are glob characters in a
+ * pathspec and a leading `:` starts magic (gitglossary(7), "pathspec"), so `git add 00*.py`
+ * would stage `002_b.py` too; such paths get the `:(literal)` magic. Plain paths stay as they are.
+ */
+export function literalPathspec(path: string): string {
+  return /[*?[\\]/.test(path) || path.startsWith(':') ? `:(literal)${path}` : path;
+}
+
+/** `git <verb> [--] pathspecs…`: literal pathspecs, each one shell word, `--` when one starts with `-`. */
 export function gitCommand(verb: string, paths: string[]): string {
-  const dashDash = paths.some((p) => p.startsWith('-')) ? ' --' : '';
-  return `git ${verb}${dashDash} ${paths.map(shellQuote).join(' ')}`;
+  const specs = paths.map(literalPathspec);
+  const dashDash = specs.some((p) => p.startsWith('-')) ? ' --' : '';
+  return `git ${verb}${dashDash} ${specs.map(shellQuote).join(' ')}`;
 }
 
 export const HEADLINES: Record<CommandName, { blocked: string; passed: string; bypassed: string }> = {
@@ -69,45 +148,45 @@ const ROLE: Record<'migration' | 'env-file', string> = { migration: 'migration',
 export function describe(f: Finding): string {
   switch (f.kind) {
     case 'untracked':
-      return `untracked ${ROLE[f.role]}: ${f.path}`;
+      return `untracked ${ROLE[f.role]}: ${showName(f.path)}`;
     case 'ignored':
       return f.ignoredBy
-        ? `ignored ${ROLE[f.role]}: ${f.path} (by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})`
-        : `ignored ${ROLE[f.role]}: ${f.path}`;
+        ? `ignored ${ROLE[f.role]}: ${showName(f.path)} (by ${showName(f.ignoredBy.source)}:${f.ignoredBy.line}: ${showName(f.ignoredBy.pattern)})`
+        : `ignored ${ROLE[f.role]}: ${showName(f.path)}`;
     case 'unstaged': {
       const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
-      return `${ROLE[f.role]} ${what}: ${f.path}`;
+      return `${ROLE[f.role]} ${what}: ${showName(f.path)}`;
     }
     case 'unmerged':
-      return `merge conflict not resolved: ${f.path}`;
+      return `merge conflict not resolved: ${showName(f.path)}`;
     case 'left-out':
-      return `staged ${ROLE[f.role]} left out of this commit: ${f.path}`;
+      return `staged ${ROLE[f.role]} left out of this commit: ${showName(f.path)}`;
     case 'staged-uncommitted':
-      return `${ROLE[f.role]} staged but not committed: ${f.path}`;
+      return `${ROLE[f.role]} staged but not committed: ${showName(f.path)}`;
     case 'modified-uncommitted':
-      return `${ROLE[f.role]} changed since the pushed commit: ${f.path}`;
+      return `${ROLE[f.role]} changed since the pushed commit: ${showName(f.path)}`;
     case 'graph':
-      return `${f.problem.message} (${f.environment}, in ${f.source})`;
+      return `${f.problem.message} (${showName(f.environment)}, in ${showName(f.source)})`;
     case 'unparsable':
-      return `${f.message} (${f.environment}, in ${f.source})`;
+      return `${f.message} (${showName(f.environment)}, in ${showName(f.source)})`;
     case 'parse-warning':
-      return `${f.path}:${f.line}: ${f.message}`;
+      return `${showName(f.path)}:${f.line}: ${f.message}`;
     case 'outside-repository':
-      return `versions directory ${f.location} of ${f.environment} is outside the repository`;
+      return `versions directory ${showName(f.location)} of ${showName(f.environment)} is outside the repository`;
     case 'unresolved-location':
-      return `${f.source}: cannot resolve ${f.location}: ${f.reason}`;
+      return `${showName(f.source)}: cannot resolve ${showName(f.location)}: ${f.reason}`;
     case 'changed-pushed-migration':
-      return `${f.path} is ${f.change} by ${f.commit.slice(0, 12)}, but ${f.remoteRef} already has it`;
+      return `${showName(f.path)} is ${f.change} by ${f.commit.slice(0, 12)}, but ${showName(f.remoteRef)} already has it`;
     case 'database-ahead': {
-      const heads = f.heads.length ? f.heads.map((h) => `${h.revision} (${h.path})`).join(', ') : 'nothing (no migrations are committed)';
-      return `the database ${f.database} is at ${f.revision}, which no committed migration defines; the repository's migrations end at ${heads}`;
+      const heads = f.heads.length ? f.heads.map((h) => `${showName(h.revision)} (${showName(h.path)})`).join(', ') : 'nothing (no migrations are committed)';
+      return `the database ${showName(f.database)} is at ${showName(f.revision)}, which no committed migration defines; the repository's migrations end at ${heads}`;
     }
     case 'database-behind':
-      return `the database is at ${f.revision}; head ${f.head} of ${f.environment} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
+      return `the database is at ${showName(f.revision)}; head ${showName(f.head)} of ${showName(f.environment)} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
     case 'database-current':
-      return `the database is at ${f.revision}, a head of ${f.environment}`;
+      return `the database is at ${showName(f.revision)}, a head of ${showName(f.environment)}`;
     case 'database-untracked':
-      return `the database ${f.database} has no ${f.table} table: it is not under Alembic`;
+      return `the database ${showName(f.database)} has no ${showName(f.table)} table: it is not under Alembic`;
   }
 }
 
@@ -119,12 +198,12 @@ export function listLine(f: Finding): string {
     case 'staged-uncommitted':
     case 'modified-uncommitted':
     case 'unmerged':
-      return f.role === 'env-file' ? `${f.path}  (environment file)` : f.path;
+      return f.role === 'env-file' ? `${showName(f.path)}  (environment file)` : showName(f.path);
     case 'ignored':
-      return f.ignoredBy ? `${f.path}  (ignored by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})` : f.path;
+      return f.ignoredBy ? `${showName(f.path)}  (ignored by ${showName(f.ignoredBy.source)}:${f.ignoredBy.line}: ${showName(f.ignoredBy.pattern)})` : showName(f.path);
     case 'unstaged': {
       const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
-      return `${f.path}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
+      return `${showName(f.path)}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
     }
     default:
       return describe(f);
@@ -138,7 +217,7 @@ export function fix(f: Finding): string | null {
       return gitCommand('add', [f.path]);
     case 'ignored':
       return f.ignoredBy
-        ? `${gitCommand('add -f', [f.path])}   (and narrow the pattern at ${f.ignoredBy.source}:${f.ignoredBy.line})`
+        ? `${gitCommand('add -f', [f.path])}   (and narrow the pattern at ${showName(f.ignoredBy.source)}:${f.ignoredBy.line})`
         : gitCommand('add -f', [f.path]);
     case 'unstaged':
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
@@ -183,24 +262,24 @@ export function graphFix(kind: string, paths: string[], runner: AlembicRunner | 
       const args = ['-m', 'merge heads', 'heads'];
       const direct = alembicCommand(runner, 'merge', args);
       if (runner?.wrapper === undefined) return `${direct}   (then git add the new migration)`;
-      const wrapped = alembicCommand({ ...runner, command: runner.wrapper }, 'merge', args);
+      const wrapped = alembicCommand({ ...runner, command: runner.wrapper.split(' ') }, 'merge', args); // our own fixed words
       return `${direct}   or, through the project's own CLI: ${wrapped}   (then git add the new migration; "mergeCommand" in the alembic-guard configuration names the one to show)`;
     }
     case 'missing-parent':
     case 'missing-dependency':
-      return `commit the migration that defines the missing revision, or correct down_revision/depends_on in ${paths.join(', ')}`;
+      return `commit the migration that defines the missing revision, or correct down_revision/depends_on in ${paths.map(showName).join(', ')}`;
     case 'duplicate-revision':
-      return `give one of ${paths.join(' and ')} a new revision id (alembic revision generates one)`;
+      return `give one of ${paths.map(showName).join(' and ')} a new revision id (alembic revision generates one)`;
     case 'cycle':
-      return `break the cycle by correcting down_revision in ${paths.join(', ')}`;
+      return `break the cycle by correcting down_revision in ${paths.map(showName).join(', ')}`;
     case 'illegal-id':
       return 'use only letters, digits and underscores in revision ids and branch labels';
     case 'duplicate-label':
       return 'give each branch a distinct branch_labels value';
     case 'not-loaded':
-      return `if ${paths.join(', ')} is a migration, move it into the versions directory (or set recursive_version_locations = true); if it is an old copy, move it out of the versions directory`;
+      return `if ${paths.map(showName).join(', ')} is a migration, move it into the versions directory (or set recursive_version_locations = true); if it is an old copy, move it out of the versions directory`;
     case 'not-a-migration':
-      return `add revision/down_revision to ${paths.join(', ')}, or move it out of the versions directory`;
+      return `add revision/down_revision to ${paths.map(showName).join(', ')}, or move it out of the versions directory`;
     default:
       return null;
   }
@@ -208,9 +287,9 @@ export function graphFix(kind: string, paths: string[], runner: AlembicRunner | 
 
 /** An Alembic command as a person runs it for this environment: from its folder, with its options. */
 export function alembicCommand(runner: AlembicRunner | undefined, subcommand: string, args: string[]): string {
-  const { cwd, command, options } = runner ?? { cwd: '', command: 'alembic', options: [] };
-  const words = [command, subcommand, ...options.map(shellQuote), ...args.map(shellQuote)].join(' ');
-  return cwd ? `cd ${shellQuote(cwd)} && ${words}` : words;
+  const { cwd, command, options } = runner ?? { cwd: '', command: ['alembic'], options: [] };
+  const words = [...command.map(shellQuote), subcommand, ...options.map(shellQuote), ...args.map(shellQuote)].join(' ');
+  return cwd ? `cd ${shellPath(cwd)} && ${words}` : words;
 }
 
 /** Which rule judged an environment's files, in one sentence (graph and doctor). */
@@ -238,6 +317,11 @@ export function bypassHelp(command: CommandName): string[] {
     `Emergency only: ALEMBIC_GUARD_SKIP="<why>" ${verb} …   (lets it through loudly and logs it)`,
     `(${verb} --no-verify and HUSKY=0 skip every hook and log nothing)`,
   ];
+}
+
+/** A bypass whose audit line could not be written: it went through, and nobody will know. */
+export function bypassNotLogged(file: string, reason: string): string {
+  return `Nothing was logged: cannot write ${showName(file)} (${reason}); record this bypass yourself`;
 }
 
 export const NO_ENVIRONMENT =

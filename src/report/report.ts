@@ -9,7 +9,7 @@ export interface Report {
   workspace: Workspace | null;
   findings: Finding[];
   /** Set when ALEMBIC_GUARD_SKIP let blocking findings through. */
-  bypass?: { reason: string; logFile: string | null };
+  bypass?: { reason: string; logFile: string | null; logError?: { file: string; reason: string } };
   /** Free-form facts the renderers may show (e.g. verify's database target). */
   facts?: Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Finding } from '../findings.js';
-import { bypassHelp, describe, fix, listLine, gitCommand, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT } from './messages.js';
+import { bypassHelp, bypassNotLogged, describe, escapeControls, fix, listLine, gitCommand, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT, showName } from './messages.js';
 import { blocking, type Report } from './report.js';
 
 const ORDER: Finding['kind'][] = [
@@ -29,13 +29,15 @@ export function renderText(report: Report): string {
     const mark = severity === 'error' ? pc.red('✖') : severity === 'warning' ? pc.yellow('⚠') : pc.cyan('ℹ');
     lines.push('', `${mark} ${pc.bold(GROUP_TITLES[kind])}`);
     for (const finding of group) {
-      lines.push(`    ${listLine(finding)}`);
-      const paths = finding.kind === 'graph' ? finding.problem.paths : [];
+      // Names from the repository reach the terminal escaped (messages.showName); escapeControls
+      // catches any control character a message built elsewhere still holds.
+      lines.push(`    ${escapeControls(listLine(finding))}`);
+      const paths = finding.kind === 'graph' ? finding.problem.paths.map(showName) : [];
       if (paths.length > 1 || (paths.length === 1 && !describe(finding).includes(paths[0]))) {
         for (const path of paths) lines.push(pc.dim(`      ${path}`));
       }
       const command = fix(finding);
-      if (command) lines.push(`      ${pc.cyan('→')} ${command}`);
+      if (command) lines.push(`      ${pc.cyan('→')} ${escapeControls(command)}`);
     }
     const addable = group.filter((f) => f.kind === 'untracked').map((f) => (f as { path: string }).path);
     if (addable.length > 1) {
@@ -45,8 +47,9 @@ export function renderText(report: Report): string {
   if (blockers.length > 0) {
     lines.push('');
     if (report.bypass) {
-      lines.push(pc.yellow(`Reason given: ${report.bypass.reason}`));
-      if (report.bypass.logFile) lines.push(pc.yellow(`Logged to ${report.bypass.logFile}`));
+      lines.push(pc.yellow(`Reason given: ${escapeControls(report.bypass.reason)}`));
+      if (report.bypass.logFile) lines.push(pc.yellow(`Logged to ${showName(report.bypass.logFile)}`));
+      if (report.bypass.logError) lines.push(pc.red(pc.bold(bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason))));
     } else if (report.command === 'check' || report.command === 'pre-push') {
       for (const line of bypassHelp(report.command)) lines.push(pc.dim(line));
     }
