@@ -33,12 +33,13 @@ export async function applyBypass(report: Report, given: string): Promise<void> 
     paths: [...new Set(blockers.flatMap(findingPaths))],
     findings: blockers.map((f) => f.kind),
   };
-  let written: string | null = logFile;
   try {
     mkdirSync(dir, { recursive: true });
     appendFileSync(logFile, `${JSON.stringify(entry)}\n`);
-  } catch {
-    written = null; // still let it through: the warning on screen says the log failed
+    report.bypass = { reason, logFile };
+  } catch (error) {
+    // Still let it through (the person asked for it), but say on screen that nothing was logged.
+    const e = error as NodeJS.ErrnoException;
+    report.bypass = { reason, logFile: null, logError: { file: logFile, reason: e.code ?? e.message } };
   }
-  report.bypass = { reason, logFile: written };
 }

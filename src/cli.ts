@@ -4,6 +4,7 @@
  * 0 clean, 1 blocked (findings), 2 usage/configuration/environment error or a bug. Commands are
  * imported on demand so the pre-commit hook loads only what `check` needs.
  */
+import { statSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GuardError } from './errors.js';
 import type { Format, Report } from './report/report.js';
@@ -93,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!['text', 'json', 'github'].includes(format)) {
       throw new GuardError(`--format must be text, json or github, not "${format}"`);
     }
+    if (values.cwd !== undefined) checkDirectory(values.cwd);
     const options: CliOptions = { ...values, format, cwd: values.cwd ?? process.cwd() };
     const result = await run(command, args, options);
     if ('report' in result) return await finish(result.report, format);
@@ -134,6 +136,18 @@ async function run(command: string, args: string[], options: CliOptions): Promis
   }
 }
 
+/** --cwd must name a directory; otherwise every git call fails with a misleading ENOENT. */
+function checkDirectory(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new GuardError(`--cwd ${dir}: ${code === 'ENOENT' ? 'no such directory' : `cannot use it (${code})`}`);
+  }
+  if (!st.isDirectory()) throw new GuardError(`--cwd ${dir}: not a directory`);
+}
+
 function preloadRenderer(format: Format): void {
   import('./report/report.js').then((m) => m.preload(format), () => undefined);
 }
@@ -170,10 +184,20 @@ async function fail(error: unknown): Promise<number> {
 }
 
 // A reader that stops early (`graph --json | head`) closes the pipe. Like other Unix tools, stop
-// writing and say nothing; the exit code is still the command's own.
+// writing and say nothing; the exit code is still the command's own. Any other failure to write
+// (a full disk, `> /dev/full`, a revoked terminal) means the report was not delivered: one line
+// on stderr and exit 2, never 1 ("blocked") or 0.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code === 'EPIPE') return;
+    if (stream === process.stdout) {
+      try {
+        writeSync(2, `alembic-guard: cannot write the output: ${error.code ?? error.message}\n`);
+      } catch {
+        // stderr is gone too: the exit code is all that is left
+      }
+    }
+    process.exit(2);
   });
 }
 

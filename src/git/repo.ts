@@ -56,12 +56,13 @@ export async function headCommit(repo: Repo): Promise<string | null> {
 }
 
 export async function resolveCommit(repo: Repo, rev: string): Promise<string> {
-  const result = await gitRaw(['rev-parse', '--verify', '-q', '--end-of-options', `${rev}^{commit}`], {
-    cwd: repo.root,
-    okCodes: [1],
-  });
-  if (result.code !== 0) throw new GuardError(`unknown revision: ${rev}`);
-  return result.stdout.toString('utf8').trim();
+  // Resolve first, peel second: `${rev}^{commit}` would change what some revisions mean
+  // (`:/fix typo` searches for the message "fix typo^{commit}").
+  const named = await gitRaw(['rev-parse', '--verify', '-q', '--end-of-options', rev], { cwd: repo.root, okCodes: [1, 128] });
+  const oid = named.code === 0 ? named.stdout.toString('utf8').trim() : '';
+  const peeled = oid ? await gitRaw(['rev-parse', '--verify', '-q', `${oid}^{commit}`], { cwd: repo.root, okCodes: [1, 128] }) : null;
+  if (!peeled || peeled.code !== 0) throw new GuardError(`unknown revision: ${rev}${oid ? ' (it does not name a commit)' : ''}`);
+  return peeled.stdout.toString('utf8').trim();
 }
 
 export async function configValue(repo: Repo, key: string): Promise<string | null> {

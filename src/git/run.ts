@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { GuardError } from '../errors.js';
 
@@ -55,11 +56,14 @@ export function gitRaw(args: string[], options: GitOptions): Promise<GitResult> 
     child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        new GuardError(
-          error.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${error.message}`,
-        ),
-      );
+      // spawn says ENOENT both for a missing program and for a missing working directory.
+      const reason =
+        error.code !== 'ENOENT'
+          ? `cannot run git: ${error.message}`
+          : existsSync(options.cwd)
+            ? 'git is not installed or not on PATH'
+            : `cannot run git in ${options.cwd}: no such directory`;
+      reject(new GuardError(reason));
     });
     child.on('close', (code) => {
       const status = code ?? 1;

@@ -1,5 +1,5 @@
 import type { Finding } from '../findings.js';
-import { describe, fix } from './messages.js';
+import { bypassNotLogged, describe, fix } from './messages.js';
 import { blocking, exitCode, type Report } from './report.js';
 
 /**
@@ -13,7 +13,9 @@ export function renderJson(report: Report): string {
     command: report.command,
     ok: blocking(report).length === 0,
     exitCode: exitCode(report),
-    bypassed: report.bypass ? { reason: report.bypass.reason, logFile: report.bypass.logFile } : null,
+    bypassed: report.bypass
+      ? { reason: report.bypass.reason, logFile: report.bypass.logFile, ...(report.bypass.logError ? { logError: bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason) } : {}) }
+      : null,
     configuration: ws ? ws.config.source : null,
     environments: ws
       ? ws.discovery.environments.map((env) => ({
