@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPlainHook } from '../src/hooks.js';
 import { linkNodeModules, packProject, type Packed } from './helpers/pack.js';
-import { alembicEnv, cleanupAll, INCIDENT, makeRepo, migration, run, tempDir, testEnv, TestRepo, type RunResult } from './helpers/repo.js';
+import { alembicEnv, bareToolEnv, cleanupAll, INCIDENT, makeRepo, migration, run, tempDir, testEnv, TestRepo, type RunResult } from './helpers/repo.js';
 
 let packed: Packed;
 beforeAll(() => {
@@ -87,10 +87,17 @@ describe('doctor', () => {
     const repo = project();
     repo.cli(['install']);
     writeFileSync(join(repo.dir, '.git/hooks/pre-commit'), renderPlainHook('pre-commit', { node: process.execPath, cli: '/gone/dist/cli.js' }));
-    const gone = repo.cli(['doctor']);
+    // Which CLI the hook falls back to depends on PATH: give it one without a global alembic-guard.
+    const gone = repo.cli(['doctor'], { env: bareToolEnv() });
     expect(gone.code).toBe(1);
     expect(gone.stdout).toContain('cannot find alembic-guard');
     expect(gone.stdout).toContain('→ npm install -g alembic-guard && alembic-guard install');
+
+    // With one on PATH (as on the machine of anyone who installed it globally), it falls back to that.
+    const global = tempDir('ag-global-');
+    writeFileSync(join(global, 'alembic-guard'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const fallback = repo.cli(['doctor'], { env: bareToolEnv([global]) });
+    expect(fallback.stdout).toContain(`the hook falls back to alembic-guard on PATH (${join(global, 'alembic-guard')})`);
 
     writeFileSync(join(repo.dir, '.git/hooks/pre-commit'), '#!/bin/sh\nexit 0\n');
     const other = repo.cli(['doctor']);
@@ -151,7 +158,7 @@ describe('doctor', () => {
     const repo = project(true);
     run(join(repo.dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir });
     repo.remove('node_modules/.bin/alembic-guard');
-    const result = repo.cli(['doctor']);
+    const result = repo.cli(['doctor'], { env: bareToolEnv() });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('which is not installed in this worktree');
     expect(result.stdout).toContain('→ npm install');

@@ -5,7 +5,7 @@
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -238,4 +238,23 @@ export function incidentRepo(base = 'backend'): TestRepo {
 
 export function makeExecutable(path: string): void {
   chmodSync(path, 0o755);
+}
+
+/**
+ * A PATH that holds only node, git and sh (links in a private folder), and an npm prefix with
+ * nothing in it: for tests that reason about which CLI or node a hook finds, so that a global
+ * `alembic-guard` or `npx` on this machine cannot change the answer.
+ */
+export function bareToolEnv(extraBin: string[] = []): Record<string, string> {
+  const bin = tempDir('ag-bin-');
+  const which = (name: string): string => {
+    const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).stdout.trim();
+    if (!found) throw new Error(`${name} is not on PATH`);
+    return found;
+  };
+  for (const [name, target] of [['node', process.execPath], ['git', which('git')], ['sh', which('sh')]] as const) {
+    symlinkSync(target, join(bin, name));
+  }
+  const prefix = tempDir('ag-npm-prefix-');
+  return { PATH: [...extraBin, bin].join(':'), npm_config_prefix: prefix, NPM_CONFIG_PREFIX: prefix };
 }
