@@ -235,8 +235,8 @@ export function fix(f: Finding): string | null {
       return graphFix(f.problem.kind, f.problem.paths, f.runner);
     case 'unparsable':
       return f.line !== undefined
-        ? `fix the syntax at ${f.path}:${f.line}   (python -m py_compile ${shellQuote(f.path)} shows Python's own message)`
-        : `save ${f.path} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
+        ? `fix the syntax at ${showName(f.path)}:${f.line}   (python -m py_compile ${shellPath(f.path)} shows Python's own message)`
+        : `save ${showName(f.path)} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
     case 'parse-warning':
       return 'use a literal string, tuple or None so tools can read it without running Python';
     case 'outside-repository':
