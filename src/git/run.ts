@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { GuardError } from '../errors.js';
+import { decodePath } from './bytes.js';
 
 /**
  * Every git process alembic-guard starts goes through here.
@@ -97,11 +98,19 @@ export async function git(args: string[], options: GitOptions): Promise<Buffer> 
   return (await gitRaw(args, options)).stdout;
 }
 
-/** Split NUL-terminated output (`-z`) into records, keeping bytes exact (paths are UTF-8 or raw). */
+/**
+ * Split NUL-terminated output (`-z`) into records. Paths are bytes and need not be UTF-8: each
+ * record is decoded losslessly (src/git/bytes.ts), so two names that differ only in bytes that
+ * are not UTF-8 stay two names, and encodePath gives git the same bytes back.
+ */
 export function splitZ(buffer: Buffer): string[] {
-  const text = buffer.toString('utf8');
-  if (text === '') return [];
-  const parts = text.split('\0');
-  if (parts[parts.length - 1] === '') parts.pop();
+  const parts: string[] = [];
+  let at = 0;
+  while (at < buffer.length) {
+    let end = buffer.indexOf(0, at);
+    if (end < 0) end = buffer.length;
+    parts.push(decodePath(buffer.subarray(at, end)));
+    at = end + 1;
+  }
   return parts;
 }

@@ -1,4 +1,5 @@
 import type { Repo } from './repo.js';
+import { hasRawBytes, encodePath, rawByteAt } from './bytes.js';
 import { git, gitRaw, splitZ } from './run.js';
 
 /** One entry of `git status --porcelain=v2 -z`, reduced to what the guard judges. */
@@ -86,7 +87,7 @@ export async function ignoreSources(repo: Repo, paths: string[], untrackedOnly =
   const args = ['check-ignore', '-v', '-z', ...(untrackedOnly ? [] : ['--no-index']), '--stdin'];
   const { stdout } = await gitRaw(args, {
     cwd: repo.root,
-    input: paths.join('\0') + '\0',
+    input: Buffer.concat(paths.flatMap((p) => [encodePath(p), NUL])), // bytes: a path need not be UTF-8
     okCodes: [1],
     env: {},
   });
@@ -98,7 +99,20 @@ export async function ignoreSources(repo: Repo, paths: string[], untrackedOnly =
   return result;
 }
 
-/** A pathspec that means exactly this path (no glob magic from brackets or stars in names). */
+const NUL = Buffer.from([0]);
+
+/**
+ * A pathspec that means exactly this path (no glob magic from brackets or stars in names).
+ * Node turns a byte that is not UTF-8 into U+FFFD in argv, so such a path goes as a glob in
+ * which `?` stands for each of those bytes (git matches pathspecs byte by byte): it may match a
+ * few more names, and callers keep only the paths under the exact directories they asked for.
+ */
 export function literal(path: string): string {
-  return `:(literal)${path}`;
+  if (!hasRawBytes(path)) return `:(literal)${path}`;
+  let glob = '';
+  for (let i = 0; i < path.length; i += 1) {
+    const ch = path[i]!;
+    glob += rawByteAt(path, i) !== null ? '?' : /[*?[\\]/.test(ch) ? `\\${ch}` : ch;
+  }
+  return `:(glob)${glob}`;
 }
