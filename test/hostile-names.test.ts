@@ -203,4 +203,20 @@ describe('fix commands run in a shell do what they say and nothing else', () => 
     for (const command of commands) sh(repo, command);
     expect(staged(repo)).toEqual([...names].sort());
   });
+
+  it('graph and doctor show a revision id or directory with escape sequences escaped', () => {
+    const dir = 'svc\x1b[2J';
+    const repo = makeRepo({
+      [`${dir}/alembic.ini`]: '[alembic]\nscript_location = alembic\n',
+      [`${dir}/alembic/env.py`]: ENV_PY,
+      [`${dir}/alembic/script.py.mako`]: MAKO,
+      // Python evaluates the escape: the id holds a real ESC.
+      [`${dir}/alembic/versions/001_a.py`]: migration('001_a', null).replace("revision = '001_a'", "revision = '001\\x1b]0;x\\x07a'"),
+    }, { commit: true });
+    for (const args of [['graph'], ['doctor'], ['check']]) {
+      const result = repo.cli(args);
+      expect(result.stdout + result.stderr, args[0]).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    }
+    expect(repo.cli(['graph']).stdout).toContain('"001\\033]0;x\\aa"');
+  });
 });

@@ -35,7 +35,7 @@ import {
 } from '../hooks.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import { loadGraphs } from '../alembic/sources.js';
-import { describeLayout, NO_ENVIRONMENT, shellPath, shellQuote } from '../report/messages.js';
+import { describeLayout, escapeControls, NO_ENVIRONMENT, shellPath, shellQuote, showName } from '../report/messages.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import { readRecord } from './install.js';
 
@@ -424,10 +424,10 @@ function renderDoctor(
     lines.push('', pc.bold(`Environments (${ws.discovery.environments.length})`));
     if (ws.discovery.environments.length === 0) lines.push('  none found');
     for (const env of ws.discovery.environments) {
-      lines.push(`  ${env.name} (from ${env.source})`);
-      lines.push(`    versions: ${env.versions.length ? env.versions.join(', ') : '(none in the repository)'}`);
-      if (env.envFiles.length) lines.push(`    files: ${env.envFiles.join(', ')}`);
-      if (env.outside.length) lines.push(`    outside the repository: ${env.outside.join(', ')}`);
+      lines.push(`  ${showName(env.name)} (from ${escapeControls(env.source)})`);
+      lines.push(`    versions: ${env.versions.length ? env.versions.map(showName).join(', ') : '(none in the repository)'}`);
+      if (env.envFiles.length) lines.push(`    files: ${env.envFiles.map(showName).join(', ')}`);
+      if (env.outside.length) lines.push(`    outside the repository: ${env.outside.map(showName).join(', ')}`);
       const layout = data.environments.find((e) => e.name === env.name)?.layout;
       if (layout) lines.push(`    layout: ${describeLayout(layout)}`);
     }
@@ -467,8 +467,8 @@ function renderDoctor(
     lines.push('', pc.bold(title));
     for (const p of group) {
       const mark = p.severity === 'error' ? pc.red('✖') : p.severity === 'warning' ? pc.yellow('⚠') : pc.cyan('ℹ');
-      lines.push(`  ${mark} ${p.hook ? `${p.hook}: ` : ''}${p.message}`);
-      if (p.fix) lines.push(`      ${pc.cyan('→')} ${p.fix}`);
+      lines.push(`  ${mark} ${p.hook ? `${p.hook}: ` : ''}${escapeControls(p.message)}`);
+      if (p.fix) lines.push(`      ${pc.cyan('→')} ${escapeControls(p.fix)}`);
     }
   }
   lines.push('', willRun ? pc.green(`✔ ${SAY.willRun}`) : pc.red(pc.bold(`✖ ${SAY.wontRun}`)));

@@ -3,7 +3,7 @@ import { describeSource, type EnvironmentGraph, loadGraphs, type Source } from '
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
 import { resolveCommit } from '../git/repo.js';
-import { describeLayout, graphFix } from '../report/messages.js';
+import { describeLayout, escapeControls, graphFix, showName } from '../report/messages.js';
 import { openWorkspace } from '../workspace.js';
 
 /**
@@ -52,23 +52,23 @@ function graphText(graphs: EnvironmentGraph[], source: Source): string {
   const lines: string[] = [];
   for (const { environment, graph } of graphs) {
     const pathOf = new Map(graph.revisions.map((r) => [r.revision, r.path]));
-    lines.push(pc.bold(`${environment.name}`) + pc.dim(`  (${environment.source}; ${describeSource(source)})`));
+    lines.push(pc.bold(`${showName(environment.name)}`) + pc.dim(`  (${escapeControls(environment.source)}; ${describeSource(source)})`));
     if (graph.layout) lines.push(`  layout: ${describeLayout(graph.layout)}`);
-    lines.push(`  heads: ${graph.heads.map((h) => `${pc.green(h)} ${pc.dim(pathOf.get(h) ?? '')}`).join(', ') || '(none)'}`);
-    lines.push(`  bases: ${graph.bases.join(', ') || '(none)'}`);
+    lines.push(`  heads: ${graph.heads.map((h) => `${pc.green(showName(h))} ${pc.dim(showName(pathOf.get(h) ?? ''))}`).join(', ') || '(none)'}`);
+    lines.push(`  bases: ${graph.bases.map(showName).join(', ') || '(none)'}`);
     lines.push(`  revisions (${graph.revisions.length}):`);
     for (const r of graph.revisions) {
-      const parents = r.downRevisions.length ? r.downRevisions.join(', ') : '(base)';
-      const deps = r.dependsOn.length ? ` depends on ${r.dependsOn.join(', ')}` : '';
-      const labels = r.branchLabels.length ? ` [${r.branchLabels.join(', ')}]` : '';
-      lines.push(`    ${r.revision}${labels} ← ${parents}${deps}  ${pc.dim(r.path)}`);
+      const parents = r.downRevisions.length ? r.downRevisions.map(showName).join(', ') : '(base)';
+      const deps = r.dependsOn.length ? ` depends on ${r.dependsOn.map(showName).join(', ')}` : '';
+      const labels = r.branchLabels.length ? ` [${r.branchLabels.map(showName).join(', ')}]` : '';
+      lines.push(`    ${showName(r.revision)}${labels} ← ${parents}${deps}  ${pc.dim(showName(r.path))}`);
     }
     for (const p of graph.problems) {
-      lines.push(`  ${p.severity === 'error' ? pc.red('✖') : pc.yellow('⚠')} ${p.message}`);
+      lines.push(`  ${p.severity === 'error' ? pc.red('✖') : pc.yellow('⚠')} ${escapeControls(p.message)}`);
       const fix = graphFix(p.kind, p.paths, environment.runner);
       if (fix !== null && p.kind === 'multiple-heads') lines.push(`    ${pc.cyan('→')} ${fix}`);
     }
-    for (const w of graph.warnings) lines.push(`  ${pc.yellow('⚠')} ${w.path}:${w.line}: ${w.message}`);
+    for (const w of graph.warnings) lines.push(`  ${pc.yellow('⚠')} ${showName(w.path)}:${w.line}: ${escapeControls(w.message)}`);
     lines.push('');
   }
   return `${lines.join('\n')}`;
