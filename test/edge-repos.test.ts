@@ -279,8 +279,10 @@ describe('file names with spaces, quotes, unicode, a leading dash and a newline'
     // "      → git add …" up to the next list line ("    x"), the "All at once" line or a blank line.
     const commands = [...stdout.matchAll(/ → (git add [\s\S]*?)(?=\n {4}\S|\n\n)/g)].map((m) => m[1]);
     expect(commands).toHaveLength(paths.length);
+    // Names with control characters are written $'…' (bash, zsh, POSIX.1-2024 sh; not dash 0.5.12).
     for (const command of commands) {
-      const result = run('sh', ['-c', command], { cwd: repo.dir, env: testEnv() });
+      expect(command).not.toMatch(/[\x00-\x1f]/);
+      const result = run('bash', ['-c', command], { cwd: repo.dir, env: testEnv() });
       expect(result, command).toMatchObject({ code: 0, stderr: '' });
     }
     const staged = repo.git(['diff', '--cached', '--name-only', '-z']).stdout.split('\0').filter(Boolean);
@@ -294,7 +296,7 @@ describe('file names with spaces, quotes, unicode, a leading dash and a newline'
     const { stdout } = checkText(repo);
     const all = /All at once: (git add [\s\S]*?)\n\n/.exec(stdout);
     expect(all).not.toBeNull();
-    const result = run('sh', ['-c', all![1]], { cwd: repo.dir, env: testEnv() });
+    const result = run('bash', ['-c', all![1]], { cwd: repo.dir, env: testEnv() });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const staged = repo.git(['diff', '--cached', '--name-only', '-z']).stdout.split('\0').filter(Boolean);
     expect(staged.sort()).toEqual([...paths].sort());
