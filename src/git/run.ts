@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -104,6 +105,12 @@ export async function git(args: string[], options: GitOptions): Promise<Buffer> 
  * are not UTF-8 stay two names, and encodePath gives git the same bytes back.
  */
 export function splitZ(buffer: Buffer): string[] {
+  if (isUtf8(buffer)) {
+    // Nearly always: one decode and one split.
+    const parts = buffer.toString('utf8').split('\0');
+    if (parts[parts.length - 1] === '') parts.pop();
+    return parts;
+  }
   const parts: string[] = [];
   let at = 0;
   while (at < buffer.length) {
