@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
+import { thisRunner } from '../hooks.js';
 
 // ---------------------------------------------------------------------------------------------
 // The fixture: the names a real project gave its migrations (the same as the tests' INCIDENT).
@@ -93,7 +93,7 @@ interface Ran {
 }
 
 export async function demo(options: CliOptions): Promise<CommandResult> {
-  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  const cli = thisRunner().cli;
   if (!existsSync(cli)) throw new GuardError(`the demo runs the built CLI, and ${cli} is missing: run npm run build`);
   const base = mkdtempSync(join(tmpdir(), 'alembic-guard-demo-'));
   const dir = join(base, 'project');
