@@ -202,11 +202,27 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitWhenFlushed(code),
   (error) => {
     process.stderr.write(`alembic-guard: internal error: ${String(error)}\n`);
-    process.exitCode = 2;
+    exitWhenFlushed(2);
   },
 );
+
+/**
+ * Exit as soon as both streams have handed their output to the system, instead of waiting for
+ * node to notice that nothing is left to do (closing git's pipes, timers, the event loop's last
+ * turns): a hook's user waits for every millisecond of that.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength === 0 || stream.destroyed) done();
+    else stream.write('', done);
+  }
+}

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alembicEnv, CLI, cleanupAll, INCIDENT, incidentRepo, makeExecutable, makeRepo, migration, run, tempDir, testEnv, type TestRepo } from './helpers/repo.js';
@@ -131,6 +131,50 @@ describe('pre-push with crafted stdin', () => {
       `refs/heads/main ${sha(repo, 'main')} refs/heads/main ${sha(repo, 'origin/main')}`,
       `refs/heads/broken ${sha(repo, 'broken')} refs/heads/broken ${ZERO}`,
     ]);
+    expect(code).toBe(1);
+    expect(report.findings.map((f: { problem?: string }) => f.problem)).toContain('missing-parent');
+  });
+
+  it('judges every pushed commit that changes migrations, not only the tip', () => {
+    const { repo } = withRemote(makeRepo(alembicEnv('backend', 8), { commit: true }));
+    repo.write(`${V}/009_a.py`, migration('009_a', 'missing_rev')).add(V).commit('broken in the middle');
+    const broken = sha(repo, 'HEAD');
+    repo.write(`${V}/009_a.py`, migration('009_a', INCIDENT[7])).add(V).commit('mended at the tip');
+    repo.write('app.py', 'print(1)\n').add('app.py').commit('no migration');
+    const { code, report } = prePush(repo, [`refs/heads/main ${sha(repo, 'HEAD')} refs/heads/main ${sha(repo, 'origin/main')}`]);
+    expect(code).toBe(1);
+    const graph = report.findings.filter((f: { kind: string }) => f.kind === 'graph');
+    expect(graph.map((f: { problem: string }) => f.problem)).toEqual(['missing-parent']);
+    expect(JSON.stringify(graph)).toContain(broken.slice(0, 12));
+    // Through a real push too; the tip alone holds together.
+    expect(repo.git(['push', 'origin', 'main'], { allowFail: true }).code).not.toBe(0);
+    expect(repo.cli(['graph', '--rev', 'HEAD']).code).toBe(0);
+  });
+
+  it('a push of many refs starts as many git processes as a push of one', () => {
+    const { repo } = withRemote(makeRepo(alembicEnv('backend', 8), { commit: true }));
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      repo.write('app.py', `print(${i})\n`).add('app.py').commit(`app ${i}`);
+      repo.git(['tag', `t${i}`]);
+      lines.push(`refs/tags/t${i} ${sha(repo, 'HEAD')} refs/tags/t${i} ${ZERO}`);
+    }
+    repo.git(['checkout', '-q', '--detach', 'main~40']); // HEAD is none of the pushed commits
+    const gitProcesses = (refs: string[]) => {
+      const trace = join(tempDir('ag-trace-'), 'trace');
+      const result = repo.cli(['pre-push', 'origin', 'file:///remote', '--format', 'json'], {
+        input: refs.map((l) => `${l}\n`).join(''),
+        env: { GIT_TRACE: trace },
+      });
+      expect(result.code).toBe(0);
+      return readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).length;
+    };
+    gitProcesses(lines.slice(0, 1)); // the first run parses and fills the cache
+    expect(gitProcesses(lines)).toBe(gitProcesses(lines.slice(0, 1)));
+    // And a broken commit among them is still found.
+    repo.git(['checkout', '-q', 'main']);
+    repo.write(`${V}/009_a.py`, migration('009_a', 'missing_rev')).add(V).commit('broken');
+    const { code, report } = prePush(repo, [...lines, `refs/tags/broken ${sha(repo, 'HEAD')} refs/tags/broken ${ZERO}`]);
     expect(code).toBe(1);
     expect(report.findings.map((f: { problem?: string }) => f.problem)).toContain('missing-parent');
   });

@@ -3,8 +3,8 @@ import { loadSummaries, type Source } from '../alembic/sources.js';
 import { classify } from '../alembic/environment.js';
 import { GuardError } from '../errors.js';
 import type { Finding } from '../findings.js';
-import { boundary, diffIndexCached, diffTrees, indexEntries, peelToCommit } from '../git/objects.js';
-import { headCommit } from '../git/repo.js';
+import { boundary, commitsChanging, diffIndexCached, diffTrees, indexEntries, objectIds } from '../git/objects.js';
+import { hasRefs, headCommit } from '../git/repo.js';
 import { status } from '../git/status.js';
 import type { Report } from '../report/report.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
@@ -52,29 +52,51 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
   const ws = await openWorkspace(cwd);
   const findings: Finding[] = setupFindings(ws);
   const keep = await ignoreFilter(ws.config);
-  const head = await headCommit(ws.repo);
-  const checkedTrees = new Set<string>();
-  let checkedHead = false;
+  const dirs = ws.discovery.environments.flatMap((env) => env.versions);
+  const pushed = refs.filter((ref) => !ZERO.test(ref.localSha)); // a deletion pushes nothing
+  // Git is asked once for all refs, however many a push names (`--tags`, `--mirror`).
+  const [head, peeled, tracking] = await Promise.all([
+    headCommit(ws.repo),
+    objectIds(ws.repo, pushed.flatMap((ref) => [ref.localSha, ...(ZERO.test(ref.remoteSha) ? [] : [ref.remoteSha])]).map(peel)),
+    hasRefs(ws.repo, `refs/remotes/${remote}/`),
+  ]);
+  const commitOf = (oid: string) => peeled.get(peel(oid)) ?? null; // null: a tag on a tree or blob, or not fetched
+  const tips = [...new Set(pushed.flatMap((ref) => commitOf(ref.localSha) ?? []))];
+  const known = [...new Set(pushed.flatMap((ref) => (ZERO.test(ref.remoteSha) ? [] : (commitOf(ref.remoteSha) ?? []))))];
+  // Every pushed commit that changes a versions directory ("each pushed commit", not only the
+  // tips): what the remote has is what it told us (remote shas) and its tracking refs. Of a
+  // first push, where we know nothing the remote has, only the tips: the whole history would be
+  // "pushed", and it was judged commit by commit when it was made.
+  const changing = known.length > 0 || tracking ? await commitsChanging(ws.repo, tips, known, [`--remotes=${remote}`], dirs) : [];
 
-  for (const ref of refs) {
-    if (ZERO.test(ref.localSha)) continue; // a deletion pushes nothing
-    const commit = await peelToCommit(ws.repo, ref.localSha);
-    if (!commit) continue; // a tag on a tree or blob carries no migrations
-    if (commit === head && !checkedHead) {
-      checkedHead = true;
-      findings.push(...(await leftBehind(ws, commit, keep)));
-    }
-    if (!checkedTrees.has(commit)) {
-      checkedTrees.add(commit);
-      const source: Source = { kind: 'commit', commit };
-      findings.push(...graphFindings(await loadSummaries(ws.repo, ws.discovery.environments, source), source, keep));
-    }
-    if (ws.config.changedMigrations !== 'off') {
-      findings.push(...(await changedPushed(ws, ref, commit, remote, keep)));
+  if (head !== null && tips.includes(head)) findings.push(...(await leftBehind(ws, head, keep)));
+
+  // Commits whose versions directories are the same trees hold the same scripts: judged once.
+  const judged = [...new Set([...tips, ...changing.map((c) => c.commit)])];
+  const trees = await objectIds(ws.repo, judged.flatMap((commit) => dirs.map((dir) => `${commit}:${dir}`)));
+  const seen = new Set<string>();
+  for (const commit of judged) {
+    const key = dirs.map((dir) => trees.get(`${commit}:${dir}`) ?? '-').join(' ');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const source: Source = { kind: 'commit', commit };
+    findings.push(...graphFindings(await loadSummaries(ws.repo, ws.discovery.environments, source), source, keep));
+  }
+
+  // A push that changes nothing under the versions directories changes no migration the remote has.
+  if (ws.config.changedMigrations !== 'off' && changing.length > 0) {
+    const compared = new Set<string>();
+    for (const ref of pushed) {
+      const commit = commitOf(ref.localSha);
+      if (!commit || compared.has(`${commit} ${ref.remoteSha}`)) continue;
+      compared.add(`${commit} ${ref.remoteSha}`);
+      findings.push(...(await changedPushed(ws, ref, commit, commitOf, remote, keep)));
     }
   }
   return { command: 'pre-push', workspace: ws, findings: dedupe(findings) };
 }
+
+const peel = (oid: string) => `${oid}^{commit}`;
 
 /** Working-tree files that the pushed HEAD commit does not carry, each kind with its own fix. */
 async function leftBehind(ws: Workspace, commit: string, keep: (path: string) => boolean): Promise<Finding[]> {
@@ -106,6 +128,7 @@ async function changedPushed(
   ws: Workspace,
   ref: PushedRef,
   commit: string,
+  commitOf: (oid: string) => string | null,
   remote: string,
   keep: (path: string) => boolean,
 ): Promise<Finding[]> {
@@ -113,7 +136,7 @@ async function changedPushed(
   if (dirs.length === 0) return [];
   let bases: string[];
   if (!ZERO.test(ref.remoteSha)) {
-    const known = await peelToCommit(ws.repo, ref.remoteSha);
+    const known = commitOf(ref.remoteSha);
     if (!known) return []; // not fetched: git will refuse a non-fast-forward push anyway
     bases = [known];
   } else {

@@ -1,5 +1,5 @@
 import type { Repo } from './repo.js';
-import { git, gitRaw, splitZ } from './run.js';
+import { git, splitZ } from './run.js';
 import { literal } from './status.js';
 
 /** A file as a source (index or commit) records it: its path, mode and blob id. */
@@ -128,6 +128,54 @@ export async function boundary(repo: Repo, tip: string, not: string[]): Promise<
 
 /** The commit an object name peels to, or null (a tag on a tree or blob, an unknown object). */
 export async function peelToCommit(repo: Repo, oid: string): Promise<string | null> {
-  const result = await gitRaw(['rev-parse', '--verify', '-q', `${oid}^{commit}`], { cwd: repo.root, okCodes: [1, 128] });
-  return result.code === 0 ? result.stdout.toString('utf8').trim() : null;
+  return (await objectIds(repo, [`${oid}^{commit}`])).get(`${oid}^{commit}`) ?? null;
+}
+
+/**
+ * The object id each name resolves to (`<rev>^{commit}`, `<commit>:<dir>`, …), or null where it
+ * names nothing: one `git cat-file --batch-check` for all of them, however many refs a push has.
+ */
+export async function objectIds(repo: Repo, names: string[]): Promise<Map<string, string | null>> {
+  const unique = [...new Set(names)];
+  const ids = new Map<string, string | null>();
+  if (unique.length === 0) return ids;
+  // -z: names are NUL-terminated (a path may hold a newline); answers stay one per line, in order.
+  // %(objectname) alone: a missing name is echoed back as "<name> missing".
+  const out = await git(['cat-file', '-z', '--batch-check=%(objectname) %(objecttype)'], { cwd: repo.root, input: unique.join('\0') + '\0' });
+  const lines = out.toString('utf8').split('\n');
+  unique.forEach((name, i) => {
+    const line = lines[i] ?? '';
+    ids.set(name, line.endsWith(' missing') || line.endsWith(' ambiguous') || !/^[0-9a-f]{40,64} /.test(line) ? null : line.slice(0, line.indexOf(' ')));
+  });
+  return ids;
+}
+
+export interface PushedCommit {
+  commit: string;
+  changes: NameStatus[];
+}
+
+/**
+ * The commits reachable from `tips` and from none of `exclude` (object ids) or `notArgs` (rev-list
+ * arguments such as `--remotes=origin`) that change a file under `dirs`, each with its changes
+ * against its first parent: one `git log` for every pushed ref at once. History simplification
+ * keeps only commits that touch the directories (git-log(1), "History Simplification").
+ */
+export async function commitsChanging(repo: Repo, tips: string[], exclude: string[], notArgs: string[], dirs: string[]): Promise<PushedCommit[]> {
+  if (tips.length === 0 || dirs.length === 0) return [];
+  // The object ids go in on stdin (a push may name thousands); git 2.39 reads no options there,
+  // and reads stdin's lines without the command line's --not.
+  const out = await git(
+    ['log', '-z', '--format=%x01%H', '--name-status', '--no-renames', '--diff-merges=first-parent', '--stdin', '--not', ...notArgs, '--', ...dirs.map(literal)],
+    { cwd: repo.root, input: [...tips, ...exclude.map((oid) => `^${oid}`)].join('\n') + '\n' },
+  );
+  const commits: PushedCommit[] = [];
+  // Each commit: \x01<sha>, a blank line, then NUL-separated status letters and paths.
+  for (const chunk of out.toString('utf8').split('\x01')) {
+    if (chunk === '') continue;
+    const sha = chunk.slice(0, chunk.search(/[\0\n]|$/));
+    const rest = chunk.slice(sha.length).replace(/^[\n\0]+/, '');
+    commits.push({ commit: sha, changes: parseNameStatus(Buffer.from(rest, 'utf8')) });
+  }
+  return commits;
 }

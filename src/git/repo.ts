@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GuardError } from '../errors.js';
 import { GitCommandError, git, gitRaw, splitZ } from './run.js';
@@ -17,6 +17,8 @@ export interface Repo {
 }
 
 export async function openRepo(cwd: string): Promise<Repo> {
+  const here = topLevelHere(cwd);
+  if (here) return withIndex(cwd, here.root, here.gitDir, here.gitDir);
   let out: string[];
   try {
     out = (
@@ -38,15 +40,38 @@ export async function openRepo(cwd: string): Promise<Repo> {
   const [root, gitDir, common] = out;
   if (!root) throw new GuardError(`not inside a git working tree: ${cwd}`);
   const commonDir = resolve(root, common);
+  return withIndex(cwd, root, gitDir, existsSync(commonDir) ? commonDir : resolve(cwd, common));
+}
+
+function withIndex(cwd: string, root: string, gitDir: string, commonDir: string): Repo {
   const mainIndexFile = join(gitDir, 'index');
   const env = process.env.GIT_INDEX_FILE;
-  return {
-    root,
-    gitDir,
-    commonDir: existsSync(commonDir) ? commonDir : resolve(cwd, common),
-    indexFile: env ? resolve(process.cwd(), env) : mainIndexFile,
-    mainIndexFile,
-  };
+  return { root, gitDir, commonDir, indexFile: env ? resolve(process.cwd(), env) : mainIndexFile, mainIndexFile };
+}
+
+/**
+ * The answer `git rev-parse --show-toplevel --absolute-git-dir --git-common-dir` would give, without
+ * starting git, in the one case where it is certain: the directory holds a `.git` directory (the
+ * main worktree, where git runs every hook) and nothing redirects git. A `.git` file (a linked
+ * worktree, a submodule), GIT_DIR / GIT_WORK_TREE / GIT_COMMON_DIR, core.worktree, core.bare = true
+ * or an [include] that might set them: git is asked (setup_git_directory in git's setup.c reads exactly these).
+ */
+function topLevelHere(cwd: string): { root: string; gitDir: string } | null {
+  const env = process.env;
+  if (env.GIT_DIR || env.GIT_WORK_TREE || env.GIT_COMMON_DIR || /worktree|bare/i.test(env.GIT_CONFIG_PARAMETERS ?? '')) return null;
+  if (Object.keys(env).some((key) => key.startsWith('GIT_CONFIG_KEY_') && /worktree|bare/i.test(env[key] ?? ''))) return null;
+  try {
+    const root = realpathSync(cwd);
+    const gitDir = join(root, '.git');
+    if (!statSync(gitDir, { throwIfNoEntry: false })?.isDirectory()) return null;
+    if (!statSync(join(gitDir, 'HEAD'), { throwIfNoEntry: false })?.isFile()) return null;
+    if (statSync(join(gitDir, 'commondir'), { throwIfNoEntry: false })) return null;
+    const config = readFileSync(join(gitDir, 'config'), 'utf8');
+    if (/^\s*worktree\s*=|^\s*bare\s*=\s*true|^\s*path\s*=/im.test(config)) return null; // path: an [include]
+    return { root, gitDir };
+  } catch {
+    return null;
+  }
 }
 
 /** The commit HEAD points to, or null in a repository with no commits yet. */
@@ -63,6 +88,11 @@ export async function resolveCommit(repo: Repo, rev: string): Promise<string> {
   const peeled = oid ? await gitRaw(['rev-parse', '--verify', '-q', `${oid}^{commit}`], { cwd: repo.root, okCodes: [1, 128] }) : null;
   if (!peeled || peeled.code !== 0) throw new GuardError(`unknown revision: ${rev}${oid ? ' (it does not name a commit)' : ''}`);
   return peeled.stdout.toString('utf8').trim();
+}
+
+/** Whether any ref starts with `prefix` (e.g. `refs/remotes/origin/`). */
+export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
+  return (await git(['for-each-ref', '--count=1', '--format=x', prefix], { cwd: repo.root })).length > 0;
 }
 
 export async function configValue(repo: Repo, key: string): Promise<string | null> {
