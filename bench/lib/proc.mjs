@@ -1,5 +1,6 @@
 // Child processes for the bench: a clean environment, one timed run, and interleaved medians.
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The environment every child gets: the bench's own, less anything that could steer git or the
@@ -17,13 +18,42 @@ export function cleanEnv(extra = {}) {
 
 export const ENV = cleanEnv();
 
-/** Runs a command to completion; `ms` is the wall time seen from here (spawn to exit). */
+const RUSAGE = fileURLToPath(new URL('./rusage.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+/**
+ * Runs a command to completion through bench/lib/rusage.py: `ms` is the wall time from spawn to
+ * exit, `cpuMs` the user + sys time of the command's whole process tree (node and its git
+ * children), from wait4(2). Set-up commands (`must`) run directly.
+ */
 export function timed(cmd, args, { cwd, env = ENV, input } = {}) {
+  const request = JSON.stringify({ cmd, args, cwd: cwd ?? process.cwd(), env, input: input === undefined ? null : Buffer.from(input).toString('latin1') });
+  const r = spawnSync(PYTHON, [RUSAGE], { input: `${request}\n`, maxBuffer: 1 << 30 });
+  let answer;
+  try {
+    answer = JSON.parse(r.stdout.toString());
+  } catch {
+    return { ms: NaN, cpuMs: NaN, status: null, signal: null, error: r.error ?? new Error(`rusage.py: ${r.stderr}`), stdout: Buffer.alloc(0), stderr: r.stderr ?? Buffer.alloc(0) };
+  }
+  return {
+    ms: answer.ms,
+    cpuMs: answer.userMs + answer.sysMs,
+    userMs: answer.userMs,
+    sysMs: answer.sysMs,
+    status: answer.status ?? null,
+    signal: answer.signal ?? null,
+    error: answer.error ? new Error(answer.error) : undefined,
+    stdout: Buffer.from(answer.stdout ?? '', 'latin1'),
+    stderr: Buffer.from(answer.stderr ?? '', 'latin1'),
+  };
+}
+
+/** Runs a command directly (set-up, no timing of interest). */
+export function direct(cmd, args, { cwd, env = ENV, input } = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { cwd, env, input, maxBuffer: 1 << 30 });
-  const t1 = process.hrtime.bigint();
   return {
-    ms: Number(t1 - t0) / 1e6,
+    ms: Number(process.hrtime.bigint() - t0) / 1e6,
     status: r.status,
     signal: r.signal,
     error: r.error,
@@ -34,7 +64,7 @@ export function timed(cmd, args, { cwd, env = ENV, input } = {}) {
 
 /** Runs a setup command and throws with its output when it fails. */
 export function must(cmd, args, options = {}) {
-  const r = timed(cmd, args, options);
+  const r = direct(cmd, args, options);
   if (r.error || r.status !== 0) {
     throw new Error(
       `${cmd} ${args.join(' ')} (cwd ${options.cwd ?? process.cwd()}) failed: ` +
@@ -55,6 +85,7 @@ export class BenchFailure extends Error {}
  */
 export function measure(specs, { warmup = 2, runs = 15 } = {}) {
   const samples = new Map(specs.map((s) => [s.key, []]));
+  const cpu = new Map(specs.map((s) => [s.key, []]));
   for (let i = 0; i < warmup + runs; i += 1) {
     for (const spec of specs) {
       // before/after: untimed set-up around each run (e.g. a config file present only for it).
@@ -74,11 +105,14 @@ export function measure(specs, { warmup = 2, runs = 15 } = {}) {
         );
       }
       if (spec.verify && i === 0) spec.verify(r);
-      if (i >= warmup) samples.get(spec.key).push(round(r.ms));
+      if (i >= warmup) {
+        samples.get(spec.key).push(round(r.ms));
+        cpu.get(spec.key).push(round(r.cpuMs));
+      }
     }
   }
   const out = {};
-  for (const spec of specs) out[spec.key] = summary(spec.label, samples.get(spec.key));
+  for (const spec of specs) out[spec.key] = { ...summary(spec.label, samples.get(spec.key)), cpu: summary(`${spec.label} (CPU)`, cpu.get(spec.key)) };
   return out;
 }
 
