@@ -40,6 +40,7 @@ export function timed(cmd, args, { cwd, env = ENV, input } = {}) {
     cpuMs: answer.userMs + answer.sysMs,
     userMs: answer.userMs,
     sysMs: answer.sysMs,
+    maxRssKb: answer.maxRssKb,
     status: answer.status ?? null,
     signal: answer.signal ?? null,
     error: answer.error ? new Error(answer.error) : undefined,
@@ -86,6 +87,7 @@ export class BenchFailure extends Error {}
 export function measure(specs, { warmup = 2, runs = 15 } = {}) {
   const samples = new Map(specs.map((s) => [s.key, []]));
   const cpu = new Map(specs.map((s) => [s.key, []]));
+  const rss = new Map(specs.map((s) => [s.key, []]));
   for (let i = 0; i < warmup + runs; i += 1) {
     for (const spec of specs) {
       // before/after: untimed set-up around each run (e.g. a config file present only for it).
@@ -108,11 +110,12 @@ export function measure(specs, { warmup = 2, runs = 15 } = {}) {
       if (i >= warmup) {
         samples.get(spec.key).push(round(r.ms));
         cpu.get(spec.key).push(round(r.cpuMs));
+        rss.get(spec.key).push(r.maxRssKb);
       }
     }
   }
   const out = {};
-  for (const spec of specs) out[spec.key] = { ...summary(spec.label, samples.get(spec.key)), cpu: summary(`${spec.label} (CPU)`, cpu.get(spec.key)) };
+  for (const spec of specs) out[spec.key] = { ...summary(spec.label, samples.get(spec.key)), cpu: summary(`${spec.label} (CPU)`, cpu.get(spec.key)), maxRssMb: round(Math.max(...rss.get(spec.key)) / 1024, 1) };
   return out;
 }
 

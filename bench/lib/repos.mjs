@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alembicIni, appFiles, branchyGraph, ENV_PY, linearChain, ROOT_FILES, SCRIPT_MAKO } from './content.mjs';
-import { ENV, must } from './proc.mjs';
+import { direct, ENV, must } from './proc.mjs';
 
 /** Bump when anything that shapes the generated repositories changes: old caches are then rebuilt. */
 export const GENERATOR_VERSION = 'ag-bench-gen-3';
@@ -123,4 +123,61 @@ export function graphRepoFiles(n) {
       for (const r of g.revisions) yield [`alembic/versions/${r.file}`, r.content];
     },
   };
+}
+
+/** The monorepo of section 1, built once (cached in bench/.work/big). */
+export async function bigRepo({ WORK, log }) {
+  const files = bigRepoFiles();
+  const repo = await cachedRepo(join(WORK, 'big'), `${GENERATOR_VERSION}:${JSON.stringify(BIG)}`, () => files, log);
+  return { ...repo, head: files.head, migrations: BIG.migrations };
+}
+
+// Goal 3: many top-level folders that hold no Alembic file, beside the monorepo's environment.
+export const FOLDERS = { folders: 50_000, migrations: 5_000 };
+
+export async function foldersRepo({ WORK, log }) {
+  const chain = linearChain('big', FOLDERS.migrations);
+  const files = {
+    head: chain[chain.length - 1].id,
+    *[Symbol.iterator]() {
+      yield ['backend/alembic.ini', alembicIni('%(here)s/alembic')];
+      yield ['backend/alembic/env.py', ENV_PY];
+      yield ['backend/alembic/script.py.mako', SCRIPT_MAKO];
+      for (const r of chain) yield [`backend/alembic/versions/${r.file}`, r.content];
+      for (let i = 0; i < FOLDERS.folders; i += 1) yield [`pkg${String(i).padStart(5, '0')}/README.md`, `# package ${i}\n`];
+    },
+  };
+  const repo = await cachedRepo(join(WORK, 'folders'), `${GENERATOR_VERSION}:folders:${JSON.stringify(FOLDERS)}`, () => files, log);
+  return { ...repo, head: files.head };
+}
+
+/** The repository of `graph --json` at n revisions (branches and merges, one head). */
+export async function graphRepo({ WORK, log }, n) {
+  const files = graphRepoFiles(n);
+  const repo = await cachedRepo(join(WORK, `graph-${n}`), `${GENERATOR_VERSION}:graph:${n}`, () => files, log);
+  return { ...repo, head: files.head, branches: files.branches, merges: files.merges };
+}
+
+/**
+ * Goal 2: `count` commits on a side chain off main in the monorepo (no migration changes), each
+ * with a tag bench-tag-<i> and a branch bench-branch-<i>, and refs/remotes/origin/main = main
+ * (what "the remote" has). Written by one git fast-import; kept for later runs. Returns the
+ * chain's commits in order.
+ */
+export function pushRefs(dir, count) {
+  const last = `refs/tags/bench-tag-${count}`;
+  const list = () => must('git', ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags/bench-tag-*'], { cwd: dir }).stdout.toString().trim().split('\n').filter(Boolean);
+  if (list().length !== count || direct('git', ['rev-parse', '-q', '--verify', last], { cwd: dir }).status !== 0) {
+    const main = must('git', ['rev-parse', 'main'], { cwd: dir }).stdout.toString().trim();
+    const parts = [];
+    for (let i = 1; i <= count; i += 1) {
+      const message = `bench push ${i}\n`;
+      parts.push(`commit refs/bench/chain\nmark :${i}\ncommitter Bench <bench@example.invalid> ${1700000000 + i} +0000\ndata ${message.length}\n${message}${i === 1 ? `from ${main}\n` : ''}\n`);
+    }
+    for (let i = 1; i <= count; i += 1) parts.push(`reset refs/tags/bench-tag-${i}\nfrom :${i}\n\nreset refs/heads/bench-branch-${i}\nfrom :${i}\n\n`);
+    parts.push(`reset refs/remotes/origin/main\nfrom ${main}\n\ndone\n`);
+    must('git', ['fast-import', '--quiet', '--done', '--force'], { cwd: dir, input: parts.join('') });
+  }
+  const byName = new Map(list().map((l) => l.split(' ').reverse()));
+  return Array.from({ length: count }, (_, i) => byName.get(`refs/tags/bench-tag-${i + 1}`));
 }
