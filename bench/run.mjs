@@ -140,10 +140,12 @@ async function main() {
   writeFileSync(join(WORK, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
 
-process.on('SIGINT', () => {
-  for (const f of context.cleanups ?? []) f();
-  process.exit(130);
-});
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(signal, () => {
+    for (const f of context.cleanups ?? []) f();
+    process.exit(code);
+  });
+}
 
 main().catch((error) => {
   for (const f of context.cleanups ?? []) f();

@@ -28,9 +28,10 @@ export async function run(ctx) {
     must('git', ['add', '--', NEW_MIGRATION], { cwd });
   };
   const unstage = () => {
-    must('git', ['rm', '-q', '--cached', '--', NEW_MIGRATION], { cwd });
+    must('git', ['rm', '-q', '--cached', '--ignore-unmatch', '--', NEW_MIGRATION], { cwd });
     rmSync(join(cwd, NEW_MIGRATION), { force: true });
   };
+  ctx.cleanups.push(unstage); // a bench stopped between the two leaves the repository clean
   const variants = (cli, suffix = '') => [
     { key: `checkNoCache${suffix}`, label: 'check with ALEMBIC_GUARD_CACHE=0', cmd: NODE, args: [cli, 'check'], cwd, env: { ...ENV, ALEMBIC_GUARD_CACHE: '0' } },
     // A new script on the head, new bytes each run: the graph is rebuilt, the 5,000 come from the cache.
