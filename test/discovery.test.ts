@@ -598,19 +598,6 @@ describe('files git does not track yet', () => {
     ]);
   });
 
-  it('`alembic init` in a tracked folder that holds a tracked pyproject.toml is found; folders with no such file are not probed', () => {
-    const repo = makeRepo({ 'backend/pyproject.toml': '[project]\nname = "api"\n', 'backend/app.py': 'print(1)\n', 'web/index.js': '1\n' }, { commit: true });
-    for (const [path, content] of Object.entries(alembicEnv('backend', 0))) repo.write(path, content);
-    repo.write('backend/alembic/versions/001_initial.py', migration('001_initial', null));
-    // The same files in a tracked folder with no tracked candidate: found only once one is added.
-    for (const [path, content] of Object.entries(alembicEnv('web', 0))) repo.write(path, content);
-    const { code, json } = check(repo);
-    expect(code).toBe(1);
-    expect(json.environments.map((e) => e.name)).toEqual(['backend/alembic']);
-    repo.add('web/alembic.ini');
-    expect(check(repo).json.environments.map((e) => e.name).sort()).toEqual(['backend/alembic', 'web/alembic']);
-  });
-
   it('an untracked copy that git ignores (a build output) is not an environment', () => {
     const repo = makeRepo({ 'README.md': '# app\n', '.gitignore': 'out/\n' }, { commit: true });
     repo.write('out/alembic/env.py', ENV_PY);

@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { GuardConfig } from '../config.js';
 import { listFiles, type Repo } from '../git/repo.js';
-import { gitRaw, splitZ } from '../git/run.js';
 import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
 import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
@@ -20,10 +19,7 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
     ctx.fromConfig();
     return ctx.result(config.source ?? 'configuration');
   }
-  // Both git listings run together: the index's candidate files, HEAD's top-level entries.
-  const topTracked = trackedTopLevel(repo);
-  topTracked.catch(() => undefined);
-  const candidates = await candidateFiles(repo, await (tracked ?? listFiles(repo, CANDIDATE_PATHSPECS)), await topTracked);
+  const candidates = await candidateFiles(repo, await (tracked ?? listFiles(repo, CANDIDATE_PATHSPECS)));
   candidates.sort();
   for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
   for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
@@ -53,21 +49,13 @@ const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'sit
 /**
  * Candidate files: tracked ones (listed with CANDIDATE_PATHSPECS), then stat probes for untracked
  * ones. `git ls-files --others` would walk the whole working tree: the cost of a full
- * `git status` on every commit. The probes go where an untracked environment can be: at the top,
- * in top-level folders HEAD does not have (a new service, before its first commit), and in
- * top-level folders that hold a tracked candidate file (a backend/ with its pyproject.toml). A
- * tracked folder with no such file is not probed: a repository of 50,000 folders must not cost
- * 300,000 stat calls per commit (issue 11); `alembic init` there is found once any of its files
- * is added.
+ * `git status` on every commit.
  */
-async function candidateFiles(repo: Repo, listed: string[], topTracked: Set<string>): Promise<string[]> {
+async function candidateFiles(repo: Repo, listed: string[]): Promise<string[]> {
   const tracked = listed.filter(isCandidate);
   const known = new Set(tracked);
   const probes: string[] = [...CONVENTIONAL];
-  const withCandidates = new Set(tracked.filter((file) => file.includes('/')).map((file) => file.slice(0, file.indexOf('/'))));
-  for (const top of topLevelDirs(repo.root, (name) => !topTracked.has(name) || withCandidates.has(name))) {
-    probes.push(...CONVENTIONAL.map((p) => `${top}/${p}`));
-  }
+  for (const top of topLevelDirs(repo.root)) probes.push(...CONVENTIONAL.map((p) => `${top}/${p}`));
   // An ignored alembic.ini (it often holds a database URL) is not tracked either; look for it
   // where Alembic and Flask-Migrate put it: beside the script directory or in it.
   for (const file of tracked) {
@@ -90,16 +78,10 @@ async function candidateFiles(repo: Repo, listed: string[], topTracked: Set<stri
   return [...tracked, ...found.filter((p) => p.endsWith('alembic.ini') || (ignored !== null && !ignored.has(p)))];
 }
 
-/** Names of the top-level trees of HEAD (none before the first commit). */
-async function trackedTopLevel(repo: Repo): Promise<Set<string>> {
-  const result = await gitRaw(['ls-tree', '-z', '-d', '--name-only', 'HEAD', '--'], { cwd: repo.root, okCodes: [128] });
-  return new Set(result.code === 0 ? splitZ(result.stdout) : []);
-}
-
-function topLevelDirs(root: string, wanted: (name: string) => boolean): string[] {
+function topLevelDirs(root: string): string[] {
   try {
     return readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !NOT_PROJECTS.has(d.name) && wanted(d.name))
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !NOT_PROJECTS.has(d.name))
       .filter((d) => !existsSync(join(root, d.name, '.git'))) // a submodule or nested repository
       .map((d) => d.name);
   } catch {
@@ -108,7 +90,11 @@ function topLevelDirs(root: string, wanted: (name: string) => boolean): string[]
 }
 
 function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 class Context {
