@@ -247,4 +247,26 @@ describe('pre-push under the pre-commit framework (refs in PRE_COMMIT_* variable
     const passed = repo.cli(['pre-push', '--format', 'json'], { env: { ...env, PRE_COMMIT_TO_REF: sha(repo, 'HEAD') }, input: '' });
     expect(passed.code, passed.stderr).toBe(0);
   });
+
+  it('first push to an empty remote: no FROM/TO range, so the pushed branch is judged as a new branch, with the working tree', () => {
+    // pre-commit runs push hooks on all files and sets only the branch variables when the push
+    // carries the root commit (hook_impl.py `_pre_push_ns`).
+    const repo = incidentRepo();
+    const env = {
+      PRE_COMMIT: '1',
+      PRE_COMMIT_REMOTE_NAME: 'origin',
+      PRE_COMMIT_REMOTE_URL: 'file:///remote',
+      PRE_COMMIT_LOCAL_BRANCH: 'refs/heads/main',
+      PRE_COMMIT_REMOTE_BRANCH: 'refs/heads/main',
+    };
+    const blocked = repo.cli(['pre-push', '--format', 'json'], { env, input: '' });
+    expect(blocked.code, blocked.stdout + blocked.stderr).toBe(1);
+    const paths = JSON.parse(blocked.stdout).findings.map((f: { path: string }) => f.path);
+    expect(paths).toEqual(INCIDENT.slice(8).map(file));
+    // Only PRE_COMMIT=1 (pre-commit run --hook-stage push by hand): HEAD is the pushed commit.
+    expect(repo.cli(['pre-push', '--format', 'json'], { env: { PRE_COMMIT: '1' }, input: '' }).code).toBe(1);
+    repo.add(V).commit('migrations');
+    const passed = repo.cli(['pre-push', '--format', 'json'], { env, input: '' });
+    expect(passed.code, passed.stderr).toBe(0);
+  });
 });

@@ -41,7 +41,7 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
   if (args.length > 2) throw new GuardError('pre-push takes <remote> <url> and reads the refs on stdin');
   let remote = args[0] ?? 'origin';
   let refs = parsePushLines(await readAll(stdin));
-  if (refs.length === 0 && process.env.PRE_COMMIT_TO_REF) {
+  if (refs.length === 0 && underFramework(process.env)) {
     // The pre-commit framework reads git's stdin itself and passes the push on in variables.
     const framework = frameworkRef(process.env);
     remote = framework.remote ?? remote;
@@ -165,13 +165,27 @@ async function changedPushed(
   return findings;
 }
 
-/** The push as the pre-commit framework describes it (PRE_COMMIT_FROM_REF, _TO_REF, …). */
+/**
+ * Whether the pre-commit framework runs this push hook: it sets PRE_COMMIT=1 for every hook, and
+ * the PRE_COMMIT_* push variables (pre-commit's commands/run.py).
+ */
+function underFramework(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.PRE_COMMIT_TO_REF || env.PRE_COMMIT_LOCAL_BRANCH || env.PRE_COMMIT === '1');
+}
+
+/**
+ * The push as the pre-commit framework describes it (PRE_COMMIT_FROM_REF, _TO_REF, …). When the
+ * push carries the root commit (the first push to an empty remote) the framework runs its hooks
+ * on all files and sets no FROM_REF/TO_REF, only the branch names (pre-commit's
+ * commands/hook_impl.py, `_pre_push_ns`): then the pushed commit is the local branch (or HEAD),
+ * judged as a new branch, against the working tree when it is HEAD.
+ */
 export function frameworkRef(env: NodeJS.ProcessEnv): { ref: PushedRef; remote: string | undefined } {
   return {
     remote: env.PRE_COMMIT_REMOTE_NAME || undefined,
     ref: {
       localRef: env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD',
-      localSha: env.PRE_COMMIT_TO_REF!,
+      localSha: env.PRE_COMMIT_TO_REF || env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD',
       remoteRef: env.PRE_COMMIT_REMOTE_BRANCH || env.PRE_COMMIT_LOCAL_BRANCH || 'HEAD',
       // FROM_REF is the remote's commit, or for a new branch the parent of its first new commit.
       remoteSha: env.PRE_COMMIT_FROM_REF || '0'.repeat(40),
