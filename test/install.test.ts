@@ -446,14 +446,16 @@ describe('the package as published', () => {
     const [commit, push] = hooks;
     expect(commit).toMatch(/^id: alembic-guard\n/);
     expect(commit).toMatch(/^\s+entry: alembic-guard check$/m);
-    expect(commit).toMatch(/^\s+stages: \[pre-commit\]$/m);
+    // pre-commit 3.0 knows only the old stage names; 3.2 and later map them to pre-commit/pre-push.
+    expect(commit).toMatch(/^\s+stages: \[commit\]$/m);
     expect(push).toMatch(/^id: alembic-guard-push\n/);
     expect(push).toMatch(/^\s+entry: alembic-guard pre-push$/m);
-    expect(push).toMatch(/^\s+stages: \[pre-push\]$/m);
+    expect(push).toMatch(/^\s+stages: \[push\]$/m);
     for (const hook of hooks) {
       expect(hook).toMatch(/^\s+language: node$/m);
       expect(hook).toMatch(/^\s+always_run: true$/m);
       expect(hook).toMatch(/^\s+pass_filenames: false$/m);
+      expect(hook).toMatch(/^\s+minimum_pre_commit_version: '3\.0\.0'$/m);
     }
   });
 
