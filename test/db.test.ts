@@ -5,9 +5,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DbError,
   parseDbUrl,
@@ -17,6 +16,7 @@ import {
   type AppliedRevisions,
 } from '../src/db/index.js';
 import { hasPostgres, startPostgres, type PostgresServer } from './helpers/postgres.js';
+import { SQLITE_DRIVER, sqliteFile } from './helpers/sqlite.js';
 
 const PG_AVAILABLE = hasPostgres();
 if (!PG_AVAILABLE && !process.env.CI) {
@@ -339,18 +339,14 @@ describe('an unencoded @ in a URL', () => {
 // -------------------------------------------------------------------------------------------
 // SQLite
 
-describe('SQLite', () => {
+describe.skipIf(!SQLITE_DRIVER)(`SQLite (through ${SQLITE_DRIVER})`, () => {
   let dir: string;
   const file = (name: string): string => path.join(dir, name);
   const url = (name: string): string => `sqlite:///${file(name)}`; // absolute path: four slashes
 
   beforeAll(() => {
     dir = tmpDir('ag-sqlite-');
-    const make = (name: string, sql: string): void => {
-      const db = new Database(file(name));
-      db.exec(sql);
-      db.close();
-    };
+    const make = (name: string, sql: string): void => sqliteFile(file(name), sql);
     make('one.db', `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('ae1027a6acf');`);
     make(
       'branches.db',
@@ -652,39 +648,5 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
     }
     expect(seen.length).toBeGreaterThan(urls.length * 3);
     for (const text of seen) expectNoSecret(text, secrets);
-  });
-});
-
-// Last: it resets the module registry.
-describe('optional driver', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = tmpDir('ag-sqlite-missing-');
-    const db = new Database(path.join(dir, 'one.db'));
-    db.exec('CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)');
-    db.close();
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const url = (name: string): string => `sqlite:///${path.join(dir, name)}`;
-
-  it('says how to install better-sqlite3 when it is missing', async () => {
-    vi.resetModules();
-    vi.doMock('better-sqlite3', () => {
-      throw new Error('Cannot find package better-sqlite3');
-    });
-    try {
-      const fresh = await import('../src/db/index.js');
-      let caught: unknown;
-      try {
-        await fresh.readAppliedRevisions(url('one.db'));
-      } catch (err) {
-        caught = err;
-      }
-      expect((caught as DbError).reason).toBe('driver-missing');
-      expect((caught as DbError).message).toContain('npm install better-sqlite3@12');
-    } finally {
-      vi.doUnmock('better-sqlite3');
-      vi.resetModules();
-    }
   });
 });

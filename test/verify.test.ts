@@ -1,8 +1,9 @@
+import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, type PostgresServer, startPostgres } from './helpers/postgres.js';
-import { alembicEnv, cleanupAll, INCIDENT, incidentRepo, makeRepo, migration, run, tempDir, TestRepo } from './helpers/repo.js';
+import { SQLITE_DRIVER, sqliteFile } from './helpers/sqlite.js';
+import { alembicEnv, cleanupAll, INCIDENT, incidentRepo, makeRepo, migration, PROJECT, run, tempDir, testEnv, TestRepo } from './helpers/repo.js';
 
 const V = 'backend/alembic/versions';
 const PASSWORD = 'S3cr3t-p4ss!word';
@@ -186,14 +187,10 @@ describe('verify without a server', () => {
   });
 });
 
-describe('verify against real SQLite files', () => {
+describe.skipIf(!SQLITE_DRIVER)(`verify against real SQLite files (through ${SQLITE_DRIVER})`, () => {
   function sqlite(path: string, revisions: string[] | null): void {
-    const db = new Database(path);
-    if (revisions) {
-      db.exec('CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)');
-      for (const r of revisions) db.prepare('INSERT INTO alembic_version VALUES (?)').run(r);
-    }
-    db.close();
+    const rows = (revisions ?? []).map((r) => `INSERT INTO alembic_version VALUES ('${r}');`).join('\n');
+    sqliteFile(path, revisions ? `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);\n${rows}\n` : 'PRAGMA user_version = 0; VACUUM;');
   }
 
   it('sqlite:///relative.db (from the working directory) and sqlite:////absolute.db', () => {
@@ -279,4 +276,48 @@ describe('an unencoded @ in a database URL (issue 13)', () => {
       await server.close();
     }
   }, 180_000);
+});
+
+describe('the SQLite driver is not installed with alembic-guard', () => {
+  // alembic-guard as installed where better-sqlite3 is not: this build's files in a node_modules
+  // folder beside every other dependency of this project but better-sqlite3. Node resolves
+  // modules from the real path of the importing file, so this is exactly what an installation
+  // without it sees.
+  function installedWithoutBetterSqlite3(): string {
+    const root = tempDir('ag-no-driver-');
+    const modules = join(root, 'node_modules');
+    const self = join(modules, 'alembic-guard');
+    mkdirSync(self, { recursive: true });
+    for (const entry of ['package.json', 'dist', 'hooks']) cpSync(join(PROJECT, entry), join(self, entry), { recursive: true });
+    for (const name of readdirSync(join(PROJECT, 'node_modules'))) {
+      if (name === 'better-sqlite3' || name === 'alembic-guard' || name.startsWith('.')) continue;
+      symlinkSync(join(PROJECT, 'node_modules', name), join(modules, name));
+    }
+    return join(self, 'dist/cli.js');
+  }
+
+  it.skipIf(!SQLITE_DRIVER)('verify on SQLite: node:sqlite where this Node has it, else exit 2 saying exactly what to install', () => {
+    const cli = installedWithoutBetterSqlite3();
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    const file = join(repo.dir, 'app.db');
+    sqliteFile(file, `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('${INCIDENT[2]}');`);
+    const result = run(process.execPath, [cli, 'verify', '--db-url', `sqlite:///${file}`], { cwd: repo.dir, env: testEnv() });
+    if (SQLITE_DRIVER === 'node:sqlite') {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/ExperimentalWarning/);
+    } else {
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('better-sqlite3 is not installed');
+      expect(result.stderr).toContain('npm install --save-dev better-sqlite3');
+      expect(result.stderr).toContain('npm install -g better-sqlite3');
+      expect(result.stderr).toContain('Node.js 22.13 or later');
+    }
+    // The same files where better-sqlite3 can be found (NODE_PATH, as for a global install) read it.
+    const found = run(process.execPath, [cli, 'verify', '--db-url', `sqlite:///${file}`], {
+      cwd: repo.dir,
+      env: testEnv({ NODE_PATH: join(PROJECT, 'node_modules') }),
+    });
+    expect(found.code, found.stderr).toBe(0);
+  });
 });

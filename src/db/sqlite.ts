@@ -1,28 +1,106 @@
-// SQLite reader for alembic_version, on better-sqlite3 (an optional dependency, imported here on
-// first use only). The file is opened read-only and must exist: verify never creates or
-// changes a database.
+// SQLite reader for alembic_version. Two drivers, neither installed with alembic-guard, so that
+// installing it compiles nothing (better-sqlite3 builds a native addon): Node's own node:sqlite
+// where this Node has it (22.13+ and 23.4+; 22.5–22.12 only behind --experimental-sqlite), else
+// better-sqlite3 when the user installed it beside alembic-guard. Both load on first use only.
+// The file is opened read-only and must exist: verify never creates or changes a database.
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DriverRequest, DriverResult } from './index.js';
 import { DbError, isDbError } from './url.js';
 
-type DatabaseConstructor = typeof BetterSqlite3;
+/** What verify needs of a driver: the rows of one query, and closing. */
+interface SqliteHandle {
+  rows(sql: string): unknown[][];
+  close(): void;
+}
 
-const INSTALL_HINT = 'npm install better-sqlite3@12';
+interface SqliteDriver {
+  name: 'node:sqlite' | 'better-sqlite3';
+  open(file: string, timeoutMs: number): SqliteHandle;
+}
 
-async function loadSqlite(): Promise<DatabaseConstructor> {
+const INSTALL_HINT =
+  'install better-sqlite3 where alembic-guard is installed (npm install --save-dev better-sqlite3; for a global alembic-guard, npm install -g better-sqlite3), or run on Node.js 22.13 or later, which has node:sqlite';
+
+// node:sqlite's error codes are SQLite's numbers (errcode); better-sqlite3's are the names.
+const SQLITE_NAMES: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 14: 'SQLITE_CANTOPEN', 26: 'SQLITE_NOTADB' };
+
+/** The part of node:sqlite used here (@types/node 20 has no declarations for it). */
+interface NodeSqlite {
+  DatabaseSync: new (path: string, options?: { readOnly?: boolean; timeout?: number }) => {
+    prepare(sql: string): { all(): Record<string, unknown>[] };
+    close(): void;
+  };
+}
+
+// A variable, so neither tsc nor a bundler tries to resolve a module Node 20 does not have.
+const NODE_SQLITE = 'node:sqlite';
+
+async function nodeSqlite(): Promise<SqliteDriver | null> {
+  let mod: NodeSqlite;
+  // Node 22 and 23 print an ExperimentalWarning for node:sqlite on first load; verify's output
+  // is for people and CI logs, so that one warning is held back.
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    if (/SQLite is an experimental feature/i.test(String(text))) return;
+    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
   try {
-    return (await import('better-sqlite3')).default;
+    mod = (await import(NODE_SQLITE)) as NodeSqlite;
   } catch {
-    throw new DbError(
-      'driver-missing',
-      `reading a SQLite database needs the optional package better-sqlite3, which is not installed (run: ${INSTALL_HINT})`,
-    );
+    return null; // Node 20, or 22.5–22.12 without --experimental-sqlite
+  } finally {
+    process.emitWarning = emit;
   }
+  return {
+    name: 'node:sqlite',
+    open(file, timeoutMs) {
+      // readOnly (22.12+) and timeout (22.16+) are ignored by older versions, which still only read.
+      const db = new mod.DatabaseSync(file, { readOnly: true, timeout: timeoutMs });
+      return {
+        rows: (sql) => db.prepare(sql).all().map((row) => Object.values(row)),
+        close: () => db.close(),
+      };
+    },
+  };
+}
+
+function betterSqlite3(): SqliteDriver | null {
+  let Database: typeof BetterSqlite3;
+  try {
+    // require, not import: better-sqlite3 is CommonJS, and require also honours NODE_PATH.
+    Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  } catch (err) {
+    if ((err as { code?: string } | null)?.code === 'MODULE_NOT_FOUND') return null;
+    throw err;
+  }
+  return {
+    name: 'better-sqlite3',
+    open(file, timeoutMs) {
+      // timeout is SQLite's busy timeout: how long to wait for a writer's lock.
+      const db = new Database(file, { readonly: true, fileMustExist: true, timeout: timeoutMs });
+      return {
+        rows: (sql) => db.prepare(sql).raw(true).all() as unknown[][],
+        close: () => db.close(),
+      };
+    },
+  };
+}
+
+async function loadDriver(): Promise<SqliteDriver> {
+  const driver = (await nodeSqlite()) ?? betterSqlite3();
+  if (driver) return driver;
+  throw new DbError(
+    'driver-missing',
+    `reading a SQLite database needs a SQLite driver: this Node.js (${process.version}) has no node:sqlite and better-sqlite3 is not installed; ${INSTALL_HINT}`,
+  );
 }
 
 function sqliteCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
+  const { code, errcode } = (err ?? {}) as { code?: unknown; errcode?: unknown };
+  if (typeof errcode === 'number') return SQLITE_NAMES[errcode & 0xff] ?? `SQLITE_${errcode}`;
   return typeof code === 'string' ? code : undefined;
 }
 
@@ -50,17 +128,15 @@ export async function readSqlite(req: DriverRequest): Promise<DriverResult> {
     throw new DbError('other', `cannot open ${where}: ${req.scrub((err as Error).message)}`, code);
   }
 
-  const Database = await loadSqlite();
-  let db: BetterSqlite3.Database;
+  const driver = await loadDriver();
+  let db: SqliteHandle;
   try {
-    // timeout is SQLite's busy timeout: how long to wait for a writer's lock.
-    db = new Database(file, { readonly: true, fileMustExist: true, timeout: req.timeoutMs });
+    db = driver.open(file, req.timeoutMs);
   } catch (err) {
     throw openError(err, req);
   }
   try {
-    const rows = db.prepare(`SELECT version_num FROM ${req.relation}`).raw(true).all() as unknown[][];
-    return rows.map((row) => String(row[0]));
+    return db.rows(`SELECT version_num FROM ${req.relation}`).map((row) => String(row[0]));
   } catch (err) {
     const message = (err as Error).message ?? '';
     // "no such table: alembic_version"; "unknown database x" for a schema that is not attached.
@@ -78,7 +154,7 @@ function openError(err: unknown, req: DriverRequest): DbError {
   if (/bindings|NODE_MODULE_VERSION|compiled against|better_sqlite3\.node|ERR_DLOPEN_FAILED/i.test(`${message} ${code ?? ''}`)) {
     return new DbError(
       'driver-missing',
-      `cannot load better-sqlite3's native module: ${message} (run: npm rebuild better-sqlite3, or ${INSTALL_HINT})`,
+      `cannot load better-sqlite3's native module: ${message} (run: npm rebuild better-sqlite3, or reinstall it for this Node.js)`,
       code,
     );
   }
