@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alembicEnv, CLI, cleanupAll, INCIDENT, incidentRepo, makeExecutable, makeRepo, migration, type TestRepo } from './helpers/repo.js';
+import { alembicEnv, CLI, cleanupAll, INCIDENT, incidentRepo, makeExecutable, makeRepo, migration, run, testEnv, type TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -429,5 +429,62 @@ describe('output into a pipe that closes early', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('paths as they work from the directory the command was typed in (as git status shows them)', () => {
+  it('git commit from backend/: the hook names app-relative paths, and the printed git add works there', () => {
+    const repo = withHook(incidentRepo());
+    repo.write('backend/app.py', 'print(1)\n').add('backend/app.py');
+    const backend = join(repo.dir, 'backend');
+    const blocked = run('git', ['commit', '-m', 'app'], { cwd: backend, env: testEnv() });
+    expect(blocked.code).not.toBe(0);
+    const out = blocked.stdout + blocked.stderr;
+    expect(out).toContain(`git add alembic/versions/${INCIDENT[8]}.py`);
+    expect(out).not.toContain(`git add ${file(INCIDENT[8])}`);
+    // Every printed git add, pasted where the commit was typed, stages its file.
+    const adds = [...out.matchAll(/→ (git add \S+)$/gm)].map((m) => m[1]);
+    expect(adds).toHaveLength(6);
+    for (const add of adds) expect(run('sh', ['-c', add], { cwd: backend, env: testEnv() }).code, add).toBe(0);
+    expect(run('git', ['commit', '-q', '-m', 'app and migrations'], { cwd: backend, env: testEnv() }).code).toBe(0);
+  });
+
+  it('run by hand from backend/: the same; from the top: repository paths; JSON: repository paths always', () => {
+    const repo = incidentRepo();
+    const backend = join(repo.dir, 'backend');
+    const below = repo.cli(['check'], { cwd: backend });
+    expect(below.code).toBe(1);
+    expect(below.stdout + below.stderr).toContain(`git add alembic/versions/${INCIDENT[8]}.py`);
+    const top = repo.cli(['check']);
+    expect(top.stdout + top.stderr).toContain(`git add ${file(INCIDENT[8])}`);
+    const asJson = repo.cli(['check', '--format', 'json'], { cwd: backend });
+    expect(JSON.parse(asJson.stdout).findings[0].path).toBe(file(INCIDENT[8]));
+    expect(JSON.parse(asJson.stdout).findings[0].fix).toBe(`git add ${file(INCIDENT[8])}`);
+    // From a sibling folder: up and over.
+    repo.write('docs/readme.md', 'x\n');
+    const docs = repo.cli(['check'], { cwd: join(repo.dir, 'docs') });
+    expect(docs.stdout + docs.stderr).toContain(`git add ../backend/alembic/versions/${INCIDENT[8]}.py`);
+  });
+});
+
+describe('the bypass lines name only the skips that work for the hook runner in use', () => {
+  it('husky: HUSKY=0; plain git hooks and the pre-commit framework: no HUSKY=0, the framework its SKIP', () => {
+    const repo = incidentRepo();
+    const text = (env: Record<string, string>) => {
+      const r = repo.cli(['check'], { env });
+      expect(r.code).toBe(1);
+      return r.stdout + r.stderr;
+    };
+    const plain = text({});
+    expect(plain).toContain('git commit --no-verify skips every hook and logs nothing');
+    expect(plain).not.toContain('HUSKY=0');
+    expect(plain).not.toContain('SKIP=alembic-guard');
+    // husky 9 runs .husky/pre-commit with node_modules/.bin first on PATH (.husky/_/h).
+    const husky = text({ PATH: `node_modules/.bin:${process.env.PATH}` });
+    expect(husky).toContain('HUSKY=0');
+    const framework = text({ PRE_COMMIT: '1' });
+    expect(framework).not.toContain('HUSKY=0');
+    expect(framework).toContain('SKIP=alembic-guard git commit');
+    expect(framework).toContain('ALEMBIC_GUARD_SKIP="<why>" git commit');
   });
 });

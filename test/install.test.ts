@@ -144,6 +144,7 @@ describe('plain git hooks', () => {
     const blocked = commitAll(repo, 'models');
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toContain(LEFT);
+    expect(blocked.stderr).not.toContain('HUSKY=0'); // means nothing to a plain git hook
     expect(head(repo)).toBe(before);
 
     repo.add(LEFT);
@@ -291,6 +292,7 @@ describe('husky', () => {
     const blocked = commitAll(repo, 'models');
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toContain(LEFT);
+    expect(blocked.stderr).toContain('HUSKY=0'); // husky's own skip, named under husky
     repo.add(LEFT);
     const passed = commitAll(repo, 'models');
     expect(passed.code, passed.stderr).toBe(0);

@@ -270,3 +270,16 @@ describe('pre-push under the pre-commit framework (refs in PRE_COMMIT_* variable
     expect(passed.code, passed.stderr).toBe(0);
   });
 });
+
+describe('the fix for a file left on disk says the whole way: add, commit, push again', () => {
+  it('untracked migrations under a real git push', () => {
+    const { repo } = withRemote(incidentRepo());
+    repo.write('app.py', 'print(1)\n').add('app.py').commit('app');
+    const pushed = repo.git(['push', 'origin', 'main'], { allowFail: true });
+    expect(pushed.code).not.toBe(0);
+    const out = pushed.stdout + pushed.stderr;
+    expect(out).toContain(`git add ${file(INCIDENT[8])} && git commit   then push again`);
+    expect(out).toMatch(/All at once: git add .* && git commit {3}then push again/);
+    expect(out).not.toMatch(/→ git add \S+$/m); // never the add alone
+  });
+});

@@ -11,7 +11,7 @@ export function renderGithub(report: Report): string {
     const props = [file ? `file=${escapeProperty(escapeControls(file))}` : null, 'line' in f ? `line=${f.line}` : null, `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`]
       .filter(Boolean)
       .join(',');
-    const command = fix(f);
+    const command = fix(f, report.command);
     lines.push(`::${level} ${props}::${escapeData(command ? `${escapeControls(describe(f))}\nFix: ${escapeControls(command)}` : escapeControls(describe(f)))}`);
   }
   if (report.bypass?.logError) {

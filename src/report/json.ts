@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.js';
 import { bypassNotLogged, describe, fix } from './messages.js';
-import { blocking, exitCode, type Report } from './report.js';
+import { blocking, exitCode, type CommandName, type Report } from './report.js';
 
 /**
  * The stable JSON schema (README, "JSON output"): schemaVersion 1. Lists are always lists; paths
@@ -27,13 +27,13 @@ export function renderJson(report: Report): string {
           allowMultipleHeads: env.allowMultipleHeads,
         }))
       : [],
-    findings: report.findings.map(findingJson),
+    findings: report.findings.map((f) => findingJson(f, report.command)),
     ...(report.facts ?? {}),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
-export function findingJson(f: Finding): Record<string, unknown> {
+export function findingJson(f: Finding, command?: CommandName): Record<string, unknown> {
   const { kind, severity, ...rest } = f as Finding & Record<string, unknown>;
   const base: Record<string, unknown> = {
     kind,
@@ -42,7 +42,7 @@ export function findingJson(f: Finding): Record<string, unknown> {
     path: (rest.path as string | undefined) ?? null,
     paths: findingPaths(f),
     message: describe(f),
-    fix: fix(f),
+    fix: fix(f, command),
   };
   if (f.kind === 'graph') {
     base.problem = f.problem.kind;

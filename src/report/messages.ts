@@ -6,6 +6,7 @@ import type { AlembicRunner } from '../alembic/environment.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import type { Finding } from '../findings.js';
 import { pathChars } from '../git/bytes.js';
+import type { Invoker } from './invoker.js';
 import type { CommandName } from './report.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -210,15 +211,19 @@ export function listLine(f: Finding): string {
   }
 }
 
-/** The command (or instruction) that fixes this finding, or null when there is nothing to run. */
-export function fix(f: Finding): string | null {
+/**
+ * The command (or instruction) that fixes this finding, or null when there is nothing to run.
+ * For a push, a file on disk must be committed too before the push can carry it.
+ */
+export function fix(f: Finding, command?: CommandName): string | null {
+  const thenPush = command === 'pre-push' ? ' && git commit   then push again' : '';
   switch (f.kind) {
     case 'untracked':
-      return gitCommand('add', [f.path]);
+      return `${gitCommand('add', [f.path])}${thenPush}`;
     case 'ignored':
       return f.ignoredBy
-        ? `${gitCommand('add -f', [f.path])}   (and narrow the pattern at ${showName(f.ignoredBy.source)}:${f.ignoredBy.line})`
-        : gitCommand('add -f', [f.path]);
+        ? `${gitCommand('add -f', [f.path])}${thenPush}   (and narrow the pattern at ${showName(f.ignoredBy.source)}:${f.ignoredBy.line})`
+        : `${gitCommand('add -f', [f.path])}${thenPush}`;
     case 'unstaged':
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
       if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
@@ -310,13 +315,25 @@ export function describeLayout(layout: GraphLayout): string {
   return `${rule}; ${loading}`;
 }
 
-/** The lines that explain how to get past the guard in an emergency. */
-export function bypassHelp(command: CommandName): string[] {
+
+/** Several untracked files: one command for all of them (and for a push, the commit after it). */
+export function addAll(paths: string[], command?: CommandName): string {
+  return `${gitCommand('add', paths)}${command === 'pre-push' ? ' && git commit   then push again' : ''}`;
+}
+
+/** The pre-commit framework's ids of our hooks (.pre-commit-hooks.yaml), for its SKIP variable. */
+const FRAMEWORK_IDS: Partial<Record<CommandName, string>> = { check: 'alembic-guard', 'pre-push': 'alembic-guard-push' };
+
+/** The lines that explain how to get past the guard in an emergency: only skips that work here. */
+export function bypassHelp(command: CommandName, by: Invoker = 'other'): string[] {
   const verb = command === 'pre-push' ? 'git push' : 'git commit';
-  return [
-    `Emergency only: ALEMBIC_GUARD_SKIP="<why>" ${verb} …   (lets it through loudly and logs it)`,
-    `(${verb} --no-verify and HUSKY=0 skip every hook and log nothing)`,
-  ];
+  const silent =
+    by === 'pre-commit' && FRAMEWORK_IDS[command]
+      ? `(${verb} --no-verify skips every hook, SKIP=${FRAMEWORK_IDS[command]} ${verb} skips this one; neither logs anything)`
+      : by === 'husky'
+        ? `(${verb} --no-verify and HUSKY=0 skip every hook and log nothing)`
+        : `(${verb} --no-verify skips every hook and logs nothing)`;
+  return [`Emergency only: ALEMBIC_GUARD_SKIP="<why>" ${verb} …   (lets it through loudly and logs it)`, silent];
 }
 
 /** A bypass whose audit line could not be written: it went through, and nobody will know. */

@@ -1,6 +1,8 @@
 import pc from 'picocolors';
 import type { Finding } from '../findings.js';
-import { bypassHelp, bypassNotLogged, describe, escapeControls, fix, listLine, gitCommand, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT, showName } from './messages.js';
+import { invoker } from './invoker.js';
+import { addAll, bypassHelp, bypassNotLogged, describe, escapeControls, fix, listLine, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT, showName } from './messages.js';
+import { findingFrom, userPrefix } from './relative.js';
 import { blocking, type Report } from './report.js';
 
 const ORDER: Finding['kind'][] = [
@@ -13,6 +15,9 @@ export function renderText(report: Report): string {
   const lines: string[] = [];
   const blockers = blocking(report);
   const words = HEADLINES[report.command];
+  // Paths and commands as they work from where the person typed git commit / git push.
+  const prefix = report.workspace ? userPrefix(report.workspace.repo.root) : '';
+  const findings = report.findings.map((f) => findingFrom(f, prefix));
   if (blockers.length > 0) {
     lines.push(report.bypass ? pc.bgRed(pc.white(pc.bold(` alembic-guard: ${words.bypassed} `))) : pc.red(pc.bold(`✖ alembic-guard: ${words.blocked}`)));
   } else if (report.workspace && report.workspace.discovery.environments.length === 0) {
@@ -23,7 +28,7 @@ export function renderText(report: Report): string {
     lines.push(pc.green(`✔ alembic-guard: ${words.passed}`));
   }
   for (const kind of ORDER) {
-    const group = report.findings.filter((f) => f.kind === kind);
+    const group = findings.filter((f) => f.kind === kind);
     if (group.length === 0) continue;
     const severity = group.some((f) => f.severity === 'error') ? 'error' : group[0].severity;
     const mark = severity === 'error' ? pc.red('✖') : severity === 'warning' ? pc.yellow('⚠') : pc.cyan('ℹ');
@@ -36,12 +41,12 @@ export function renderText(report: Report): string {
       if (paths.length > 1 || (paths.length === 1 && !describe(finding).includes(paths[0]))) {
         for (const path of paths) lines.push(pc.dim(`      ${path}`));
       }
-      const command = fix(finding);
+      const command = fix(finding, report.command);
       if (command) lines.push(`      ${pc.cyan('→')} ${escapeControls(command)}`);
     }
     const addable = group.filter((f) => f.kind === 'untracked').map((f) => (f as { path: string }).path);
     if (addable.length > 1) {
-      lines.push(`    ${pc.cyan('All at once:')} ${gitCommand('add', addable)}`);
+      lines.push(`    ${pc.cyan('All at once:')} ${addAll(addable, report.command)}`);
     }
   }
   if (blockers.length > 0) {
@@ -51,7 +56,7 @@ export function renderText(report: Report): string {
       if (report.bypass.logFile) lines.push(pc.yellow(`Logged to ${showName(report.bypass.logFile)}`));
       if (report.bypass.logError) lines.push(pc.red(pc.bold(bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason))));
     } else if (report.command === 'check' || report.command === 'pre-push') {
-      for (const line of bypassHelp(report.command)) lines.push(pc.dim(line));
+      for (const line of bypassHelp(report.command, invoker())) lines.push(pc.dim(line));
     }
   }
   return `${lines.join('\n')}\n`;
