@@ -315,7 +315,6 @@ export function describeLayout(layout: GraphLayout): string {
   return `${rule}; ${loading}`;
 }
 
-
 /** Several untracked files: one command for all of them (and for a push, the commit after it). */
 export function addAll(paths: string[], command?: CommandName): string {
   return `${gitCommand('add', paths)}${command === 'pre-push' ? ' && git commit   then push again' : ''}`;
