@@ -34,6 +34,9 @@ Commands:
                             its graph is broken (reads git's ref lines on stdin)
   verify                    CI: check the committed tree and, with --db-url / --db-url-env, that
                             the database holds no revision the commit does not define
+  locate REV…               where a revision is defined: worktrees, index, branches, remote
+                            branches, tags, stash, history; and the command that brings it here
+                            (--db-url / --db-url-env: the database's revisions this checkout lacks)
   graph                     print heads, bases and revisions (--json, --rev REV|--index|--worktree)
   validate FILE…            lint-staged: parse and graph-check staged migration files
   install | uninstall       set up / remove the git hooks (husky or plain hooks; --mode husky|git)
@@ -49,7 +52,7 @@ Options:
 Exit codes: 0 clean, 1 blocked, 2 usage/configuration/environment error.
 Bypass (hooks only, logged): ALEMBIC_GUARD_SKIP="<reason>" git commit …`;
 
-const COMMANDS = new Set(['check', 'pre-push', 'verify', 'graph', 'validate', 'install', 'uninstall', 'doctor', 'demo']);
+const COMMANDS = new Set(['check', 'pre-push', 'verify', 'locate', 'graph', 'validate', 'install', 'uninstall', 'doctor', 'demo']);
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -116,6 +119,9 @@ async function run(command: string, args: string[], options: CliOptions): Promis
     case 'verify':
       noArgs(command, args);
       return { report: await (await import('./commands/verify.js')).verify(options) };
+    case 'locate':
+      if (options.format === 'github') throw new GuardError('locate prints --format text or json');
+      return (await import('./commands/locate.js')).locate(options, args);
     case 'validate':
       return { report: await (await import('./commands/validate.js')).validate(options.cwd, args) };
     case 'graph':

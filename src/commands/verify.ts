@@ -9,6 +9,7 @@ import { status } from '../git/status.js';
 import type { Report } from '../report/report.js';
 import { openWorkspace, watchedPaths } from '../workspace.js';
 import { worktreeFindings } from './check.js';
+import { databaseUrl } from './database.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
 
 /**
@@ -62,22 +63,6 @@ export async function verify(options: CliOptions): Promise<Report> {
     }
   }
   return { command: 'verify', workspace: ws, findings, facts };
-}
-
-/** --db-url, else --db-url-env NAME, else configuration database.urlEnv (silently absent is fine). */
-function databaseUrl(options: CliOptions, configured: string | undefined): string | null {
-  if (options['db-url'] !== undefined) {
-    if (options['db-url'] === '') throw new GuardError('--db-url is empty');
-    return options['db-url'];
-  }
-  const name = options['db-url-env'];
-  if (name !== undefined) {
-    const value = process.env[name];
-    if (!value) throw new GuardError(`--db-url-env ${name}: the environment variable ${name} is not set`);
-    return value;
-  }
-  if (configured && process.env[configured]) return process.env[configured]!;
-  return null;
 }
 
 /** Each applied revision against the committed graphs: unknown → ahead (error); else how far behind. */

@@ -63,20 +63,35 @@ export async function treeFiles(repo: Repo, commit: string, paths: string[]): Pr
 export async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string, Buffer>> {
   const blobs = new Map<string, Buffer>();
   const unique = [...new Set(oids)];
-  if (unique.length === 0) return blobs;
-  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: unique.join('\n') + '\n' });
+  for (const object of await catFile(repo, unique)) if (object) blobs.set(object.oid, object.content);
+  return blobs;
+}
+
+/**
+ * Objects by any name git accepts (`<oid>`, `HEAD:path`, `stash@{0}^3:path`), in the order asked,
+ * from one `git cat-file --batch`: null where git answers `<name> missing`.
+ */
+export async function catFile(repo: Repo, names: string[]): Promise<({ oid: string; content: Buffer } | null)[]> {
+  if (names.length === 0) return [];
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: names.join('\n') + '\n' });
+  const objects: ({ oid: string; content: Buffer } | null)[] = [];
   let at = 0;
-  while (at < out.length) {
+  while (at < out.length && objects.length < names.length) {
     const eol = out.indexOf(0x0a, at);
     if (eol < 0) break;
-    const header = out.subarray(at, eol).toString('utf8').split(' ');
+    const header = out.subarray(at, eol).toString('utf8');
     at = eol + 1;
-    if (header[1] === 'missing' || header.length < 3) continue;
-    const size = Number(header[2]);
-    blobs.set(header[0], out.subarray(at, at + size));
+    // `<name> missing` or `<name> ambiguous`: the name may hold spaces, the answer is the last word.
+    const fields = header.split(' ');
+    const size = Number(fields[fields.length - 1]);
+    if (fields.length !== 3 || !Number.isInteger(size) || !/^[0-9a-f]{40,64}$/.test(fields[0])) {
+      objects.push(null);
+      continue;
+    }
+    objects.push({ oid: fields[0], content: out.subarray(at, at + size) });
     at += size + 1;
   }
-  return blobs;
+  return objects;
 }
 
 /** Commits reachable from `tips` but not from `exclude` (for pre-push), oldest first. */

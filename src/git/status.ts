@@ -8,7 +8,7 @@ export type StatusEntry =
   | { kind: 'ignored'; path: string }
   | { kind: 'unmerged'; path: string }
   /** Tracked and changed: x = index vs HEAD, y = worktree vs index ('.' = unchanged). */
-  | { kind: 'changed'; path: string; x: string; y: string; indexMode: string; origPath?: string };
+  | { kind: 'changed'; path: string; x: string; y: string; indexMode: string; indexOid: string; origPath?: string };
 
 /** Skip `n` space-separated fields; the rest of the record is the path (which may hold spaces). */
 function fieldsAndPath(record: string, n: number): { fields: string[]; path: string } {
@@ -24,13 +24,13 @@ export function parseStatusV2(records: string[]): StatusEntry[] {
     switch (record[0]) {
       case '1': {
         const { fields, path } = fieldsAndPath(record, 8);
-        entries.push({ kind: 'changed', path, x: fields[1][0], y: fields[1][1], indexMode: fields[4] });
+        entries.push({ kind: 'changed', path, x: fields[1][0], y: fields[1][1], indexMode: fields[4], indexOid: fields[7] });
         break;
       }
       case '2': {
         const { fields, path } = fieldsAndPath(record, 9);
         const origPath = records[++i];
-        entries.push({ kind: 'changed', path, x: fields[1][0], y: fields[1][1], indexMode: fields[4], origPath });
+        entries.push({ kind: 'changed', path, x: fields[1][0], y: fields[1][1], indexMode: fields[4], indexOid: fields[7], origPath });
         break;
       }
       case 'u':
@@ -54,7 +54,7 @@ export function parseStatusV2(records: string[]): StatusEntry[] {
  * untracked file and every ignored file individually. Rename detection is off so that a renamed
  * migration shows as its two real paths.
  */
-export async function status(repo: Repo, pathspecs: string[]): Promise<StatusEntry[]> {
+export async function status(repo: Repo, pathspecs: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<StatusEntry[]> {
   if (pathspecs.length === 0) return [];
   const out = await git(
     [
@@ -68,7 +68,7 @@ export async function status(repo: Repo, pathspecs: string[]): Promise<StatusEnt
       '--',
       ...pathspecs.map(literal),
     ],
-    { cwd: repo.root },
+    { cwd: options.cwd ?? repo.root, env: options.env },
   );
   return parseStatusV2(splitZ(out));
 }

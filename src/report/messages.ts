@@ -7,6 +7,7 @@ import type { GraphLayout } from '../alembic/graph.js';
 import type { Finding } from '../findings.js';
 import { pathChars } from '../git/bytes.js';
 import type { Invoker } from './invoker.js';
+import type { CloneCompleteness, CommitInfo, Place, Searched } from '../located.js';
 import type { CommandName } from './report.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -342,3 +343,142 @@ export function bypassNotLogged(file: string, reason: string): string {
 
 export const NO_ENVIRONMENT =
   'no Alembic environment found: nothing to check (run `alembic-guard doctor` to see what was looked for)';
+
+// ---------------------------------------------------------------------------------------------
+// locate: where a revision is defined, and the one command that brings it here.
+
+/** A path as a git pathspec word: `:(literal)` when git would read glob magic in it, then quoted. */
+export function pathspecWord(path: string): string {
+  return shellQuote(/[*?[\\]/.test(path) || path.startsWith(':') ? `:(literal)${path}` : path);
+}
+
+const STASH_PART: Record<NonNullable<Place['stashPart']>, string> = {
+  tracked: '',
+  index: 'the staged part of ',
+  untracked: 'the untracked files of ',
+};
+
+/** What a place is, in a few words: "branch feature/traces", "untracked in worktree ../b". */
+export function placeLabel(place: Pick<Place, 'kind' | 'worktree' | 'refs' | 'stashPart' | 'commit'>): string {
+  const where = place.worktree ? ` in worktree ${place.worktree}` : ' in this working tree';
+  const also = place.refs.length > 1 ? ` (also ${place.refs.slice(1, 4).join(', ')}${place.refs.length > 4 ? ` and ${place.refs.length - 4} more` : ''})` : '';
+  switch (place.kind) {
+    case 'untracked':
+      return `untracked${where}`;
+    case 'ignored':
+      return `ignored (hidden by an ignore pattern)${where}`;
+    case 'modified':
+      return `changed on disk, not staged${where}`;
+    case 'staged':
+      return place.worktree ? `staged in the index of worktree ${place.worktree}` : 'staged in the index';
+    case 'head':
+      return 'HEAD (this checkout)';
+    case 'branch':
+      return `branch ${place.refs[0]}${also}`;
+    case 'remote':
+      return `remote-tracking branch ${place.refs[0]}${also}`;
+    case 'tag':
+      return `tag ${place.refs[0]}${also}`;
+    case 'worktree-head':
+      return `the commit checked out in worktree ${place.worktree}`;
+    case 'stash':
+      return `${STASH_PART[place.stashPart ?? 'tracked']}${place.refs[0]}${place.stashPart === 'untracked' ? ' (git stash -u)' : ''}`;
+    case 'history':
+      return 'deleted, in history only';
+  }
+}
+
+/** `abc1234 "subject" (Name, 2026-11-30)` */
+export function commitLine(commit: CommitInfo): string {
+  return `${commit.short} "${commit.subject}" (${commit.author}, ${commit.date.slice(0, 10)})`;
+}
+
+/** The one command that brings a place's file into this checkout (`path` as seen from here). */
+export function placeFix(place: Place, pathFromHere: string): string | null {
+  if (place.inHead) return null;
+  const here = pathspecWord(pathFromHere);
+  const there = pathspecWord(place.path);
+  const inTree = (verb: string) => (place.worktree ? `git -C ${shellQuote(place.worktree)} ${verb} ${there}` : `git ${verb} ${here}`);
+  switch (place.kind) {
+    case 'untracked':
+    case 'modified':
+      return `${inTree('add')} && ${place.worktree ? `git -C ${shellQuote(place.worktree)} commit` : 'git commit'}`;
+    case 'ignored':
+      return `${inTree('add -f')} && ${place.worktree ? `git -C ${shellQuote(place.worktree)} commit` : 'git commit'}`;
+    case 'staged':
+      return place.worktree ? `git -C ${shellQuote(place.worktree)} commit` : 'git commit';
+    case 'head':
+      return null;
+    case 'branch':
+    case 'remote':
+      return `git merge ${shellQuote(place.refs[0])}`;
+    case 'tag':
+      return `git checkout ${shellQuote(place.refs[0])} -- ${here}`;
+    case 'worktree-head':
+      return place.commit ? `git checkout ${place.commit.short} -- ${here}` : null;
+    case 'stash':
+      return `git stash apply ${shellQuote(place.refs[0])}`;
+    case 'history':
+      return place.lastHad ? `git checkout ${place.lastHad.short} -- ${here}` : null;
+  }
+}
+
+/** A sentence about where the commit behind a place came from. */
+export function placeCommit(place: Place): string | null {
+  if (place.kind === 'history') {
+    const parts = [place.commit ? `deleted in ${commitLine(place.commit)}` : null, place.lastHad ? `last in ${commitLine(place.lastHad)}` : null];
+    return parts.filter(Boolean).join('; ') || null;
+  }
+  if (!place.commit || place.kind === 'head') return null;
+  if (place.kind === 'branch' || place.kind === 'remote') return `added in ${commitLine(place.commit)}`;
+  return commitLine(place.commit);
+}
+
+export const LOCATE_WORDS = {
+  inHead: 'HEAD has this file: Alembic run from this checkout finds it',
+  notInHead: 'HEAD does not have it',
+  nowhere: 'found nowhere',
+  ambiguous: (query: string, ids: string[]) => `"${query}" is the start of several revisions: ${ids.join(', ')}`,
+  revisedBy: 'named as a parent by',
+  noDatabaseGap: (target: string) => `every revision in ${target} is defined by this checkout: nothing to locate`,
+  databaseAsks: (target: string, ids: string[]) => `${target} is at ${ids.join(', ')}, which this checkout does not define`,
+  shallowNoRemote: 'this clone is shallow and has no remote to fetch from: search again in a full clone',
+};
+
+/** What was searched, as one line. */
+export function searchedLine(s: Searched): string {
+  const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+  const parts = [
+    n(s.worktrees, 'working tree'),
+    'the index',
+    s.head ? 'HEAD' : null,
+    n(s.branches, 'branch', 'branches'),
+    n(s.remotes, 'remote-tracking branch', 'remote-tracking branches'),
+    n(s.tags, 'tag'),
+    n(s.stash, 'stash entry', 'stash entries'),
+    s.commits === null ? null : `the history of every ref (${n(s.commits, 'commit')})`,
+  ].filter(Boolean);
+  return `searched ${parts.join(', ')} under ${s.versions.join(', ')}`;
+}
+
+/** The `git fetch` that makes a shallow or single-branch clone's search complete, or null. */
+export function completingFetch(clone: CloneCompleteness): string | null {
+  const partial = clone.remotes.filter((r) => !r.allBranches);
+  if (!clone.shallow && partial.length === 0) return null;
+  if (clone.remotes.length === 0) return clone.shallow ? LOCATE_WORDS.shallowNoRemote : null;
+  const main = clone.remotes.find((r) => r.name === 'origin') ?? clone.remotes[0];
+  const refspec = (name: string) => shellQuote(`+refs/heads/*:refs/remotes/${name}/*`);
+  const commands: string[] = [];
+  if (clone.shallow) commands.push(`git fetch --unshallow ${shellQuote(main.name)}${main.allBranches ? '' : ` ${refspec(main.name)}`}`);
+  for (const remote of partial) {
+    if (clone.shallow && remote === main) continue;
+    commands.push(`git fetch ${shellQuote(remote.name)} ${refspec(remote.name)}`);
+  }
+  return commands.join(' && ');
+}
+
+/** Why the search may be incomplete, for the line before the fetch command. */
+export function incompleteReason(clone: CloneCompleteness): string {
+  if (clone.shallow) return 'this clone is shallow: older commits, and the branches it did not fetch, were not searched';
+  return 'this clone fetches only some branches: the others were not searched';
+}
