@@ -1,6 +1,7 @@
 import type { AlembicRunner } from './alembic/environment.js';
 import type { GraphProblem } from './alembic/graph.js';
 import type { IgnoreSource } from './git/status.js';
+import type { Place } from './located.js';
 
 /**
  * Everything the guard can report, as data. Text, JSON and GitHub annotations are three
@@ -34,7 +35,7 @@ export type Finding =
   /** pre-push: a pushed commit changes or deletes a migration the remote already has. */
   | { kind: 'changed-pushed-migration'; severity: Severity; environment: string; path: string; change: 'modified' | 'deleted'; commit: string; remoteRef: string }
   /** verify: the database holds a revision that no committed migration defines. */
-  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[] }
+  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[]; located?: AheadLocation }
   /** verify: the database is behind a head (information). */
   | { kind: 'database-behind'; severity: 'info'; environment: string; database: string; revision: string; head: string; ahead: number }
   /** verify: the database is at a head. */
@@ -50,6 +51,15 @@ export interface FileFinding<K extends string> {
   environment: string;
   path: string;
   role: 'migration' | 'env-file';
+}
+
+/** verify: where the clone's refs, stash and history define a revision the database is at. */
+export interface AheadLocation {
+  places: Place[];
+  /** The clone is shallow: no place found may mean only that its history was cut. */
+  shallow: boolean;
+  /** The `git fetch` that makes the search complete, when the clone is shallow or single-branch. */
+  fetch: string | null;
 }
 
 export interface HeadInfo {

@@ -72,6 +72,25 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
     expect(after.stdout).toContain('014_trace_mismatches');
   });
 
+  it('the incident, located: a branch of the clone has 014 → where and "merge it"; no branch has it → "never pushed"', async () => {
+    const laptop = incidentRepo();
+    const url = await database([INCIDENT[13]]);
+    const unpushed = ciClone(laptop).cli(['verify', '--db-url-env', 'DATABASE_URL'], { env: { DATABASE_URL: url } });
+    expect(unpushed.code).toBe(1);
+    expect(unpushed.stdout).toContain('it is on no branch of this clone: it was never pushed');
+    expect(unpushed.stdout).toContain('`alembic-guard locate 014_trace_mismatches` on their machine finds it');
+
+    laptop.git(['checkout', '-q', '-b', 'feature/traces']);
+    laptop.add(V).commit('the six files');
+    laptop.git(['checkout', '-q', 'main']);
+    const result = verify(ciClone(laptop), url, ['--db-url-env', 'DATABASE_URL']);
+    expect(result.code).toBe(1);
+    const ahead = result.report.findings.find((f: { kind: string }) => f.kind === 'database-ahead');
+    expect(ahead.message).toMatch(/it is defined on origin\/feature\/traces at [0-9a-f]{7,} by Test \("the six files"\) \(backend\/alembic\/versions\/014_trace_mismatches.py\), not merged into this commit/);
+    expect(ahead.fix).toBe('merge it: git merge origin/feature/traces   (then push)');
+    expect(ahead.located.places[0]).toMatchObject({ kind: 'remote', refs: ['origin/feature/traces'], path: `${V}/014_trace_mismatches.py` });
+  });
+
   it('a database behind head is information (exit 0) with the count', async () => {
     const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
     const { code, report } = verify(repo, await database([INCIDENT[4]]), ['--db-url-env', 'DATABASE_URL']);
@@ -205,6 +224,20 @@ describe.skipIf(!SQLITE_DRIVER)(`verify against real SQLite files (through ${SQL
     const behind = ci.cli(['verify', '--db-url', `sqlite:///${abs}`, '--format', 'json']);
     expect(behind.code).toBe(0);
     expect(JSON.parse(behind.stdout).findings).toContainEqual(expect.objectContaining({ kind: 'database-behind', ahead: 2 }));
+  });
+
+  it('a shallow CI clone says it is too shallow to know, and the fetch that makes it know', () => {
+    const laptop = incidentRepo();
+    laptop.git(['checkout', '-q', '-b', 'feature/traces']);
+    laptop.add(V).commit('the six files');
+    laptop.git(['checkout', '-q', 'main']);
+    const dir = join(tempDir('ag-ci-'), 'checkout');
+    run('git', ['clone', '-q', '--depth', '1', `file://${laptop.dir}`, dir]);
+    const ci = new TestRepo(dir);
+    sqlite(join(ci.dir, 'app.db'), [INCIDENT[13]]);
+    const result = ci.cli(['verify', '--db-url', 'sqlite:///app.db']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("this clone is too shallow to know where it is defined (git fetch --unshallow origin '+refs/heads/*:refs/remotes/origin/*', then verify again)");
   });
 
   it('a missing table and a missing file', () => {

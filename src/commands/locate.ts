@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMigrationPath } from '../alembic/environment.js';
 import type { ParsedScript } from '../alembic/script.js';
@@ -21,6 +21,7 @@ import {
 } from '../git/places.js';
 import { headCommit } from '../git/repo.js';
 import { status } from '../git/status.js';
+import type { Finding } from '../findings.js';
 import type { LocatedQuery, LocateResult, Place, PlaceKind, RevisedBy, Searched } from '../located.js';
 import type { Workspace } from '../workspace.js';
 
@@ -246,7 +247,6 @@ function dedupe(list: RevisedBy[]): RevisedBy[] {
 }
 
 async function realRoot(path: string): Promise<string> {
-  const { realpathSync } = await import('node:fs');
   try {
     return realpathSync(path);
   } catch {
@@ -321,6 +321,26 @@ export async function locate(options: CliOptions, args: string[]): Promise<Comma
   const result = await locateRevisions(ws, queries, { from: options.cwd });
   const exitCode = result.queries.every((q) => q.revisions.length > 0) ? 0 : 1;
   return { text: options.format === 'json' ? renderLocateJson(result, database, ws.repo.root, options.cwd) : renderLocate(result, database, ws.repo.root, options.cwd), exitCode };
+}
+
+/**
+ * verify: add to each database-ahead finding where this clone's refs, stash and history define
+ * its revision. A failed search leaves the finding as it was (it blocks either way).
+ */
+export async function locateAhead(ws: Workspace, findings: Extract<Finding, { kind: 'database-ahead' }>[], from: string): Promise<void> {
+  const { completingFetch } = await import('../report/messages.js');
+  let result: LocateResult;
+  try {
+    result = await locateRevisions(ws, [...new Set(findings.map((f) => f.revision))], { from });
+  } catch {
+    return;
+  }
+  const fetch = completingFetch(result.clone);
+  for (const finding of findings) {
+    const query = result.queries.find((q) => q.query === finding.revision);
+    const places = query?.revisions.find((r) => r.revision === finding.revision)?.places ?? [];
+    finding.located = { places, shallow: result.clone.shallow, fetch };
+  }
 }
 
 function emptySearched(): Searched {

@@ -60,6 +60,9 @@ export async function verify(options: CliOptions): Promise<Report> {
       });
     } else {
       findings.push(...compareDatabase(graphs, applied.revisions, applied.target));
+      // Where the clone has what the database is at: loaded only when the database is ahead.
+      const ahead = findings.filter((f) => f.kind === 'database-ahead');
+      if (ahead.length > 0) await (await import('./locate.js')).locateAhead(ws, ahead, options.cwd);
     }
   }
   return { command: 'verify', workspace: ws, findings, facts };

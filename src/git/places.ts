@@ -21,10 +21,15 @@ export interface Worktree {
 }
 
 export async function worktrees(repo: Repo): Promise<Worktree[]> {
-  const out = await git(['worktree', 'list', '--porcelain', '-z'], { cwd: repo.root });
+  // -z (git 2.36) keeps any path exact; older git answers lines.
+  const z = await gitRaw(['worktree', 'list', '--porcelain', '-z'], { cwd: repo.root, okCodes: [128, 129] });
+  const fields =
+    z.code === 0
+      ? splitZ(z.stdout)
+      : (await git(['worktree', 'list', '--porcelain'], { cwd: repo.root })).toString('utf8').split('\n');
   const list: Worktree[] = [];
   let current: Worktree | null = null;
-  for (const field of splitZ(out)) {
+  for (const field of fields) {
     if (field === '') {
       current = null;
       continue;

@@ -4,7 +4,7 @@
  */
 import type { AlembicRunner } from '../alembic/environment.js';
 import type { GraphLayout } from '../alembic/graph.js';
-import type { Finding } from '../findings.js';
+import type { AheadLocation, Finding } from '../findings.js';
 import { pathChars } from '../git/bytes.js';
 import type { Invoker } from './invoker.js';
 import type { CloneCompleteness, CommitInfo, Place, Searched } from '../located.js';
@@ -181,7 +181,8 @@ export function describe(f: Finding): string {
       return `${showName(f.path)} is ${f.change} by ${f.commit.slice(0, 12)}, but ${showName(f.remoteRef)} already has it`;
     case 'database-ahead': {
       const heads = f.heads.length ? f.heads.map((h) => `${showName(h.revision)} (${showName(h.path)})`).join(', ') : 'nothing (no migrations are committed)';
-      return `the database ${showName(f.database)} is at ${showName(f.revision)}, which no committed migration defines; the repository's migrations end at ${heads}`;
+      const base = `the database ${showName(f.database)} is at ${showName(f.revision)}, which no committed migration defines; the repository's migrations end at ${heads}`;
+      return f.located ? `${base}; ${aheadWhere(f.revision, f.located)}` : base;
     }
     case 'database-behind':
       return `the database is at ${showName(f.revision)}; head ${showName(f.head)} of ${showName(f.environment)} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
@@ -251,8 +252,15 @@ export function fix(f: Finding, command?: CommandName): string | null {
       return 'set "locations" in .alembic-guard.json, package.json "alembic-guard" or [tool.alembic-guard]';
     case 'changed-pushed-migration':
       return 'write a new migration instead of editing an applied one (alembic revision -m "…"); revert this change';
-    case 'database-ahead':
-      return 'commit the migration files that define it: on the machine that ran the upgrade, look for untracked files in the versions directory (git status --untracked-files=all), then git add them, commit and push';
+    case 'database-ahead': {
+      const place = f.located?.places[0];
+      if (place) {
+        const command = placeFix(place, place.path);
+        if (command) return place.kind === 'branch' || place.kind === 'remote' ? `merge it: ${command}   (then push)` : `${command}   (then commit and push)`;
+      }
+      if (f.located && f.located.shallow && f.located.fetch) return `${f.located.fetch}   then verify again`;
+      return `commit the migration files that define it: on the machine that ran the upgrade, \`alembic-guard locate ${shellQuote(f.revision)}\` finds them (or look for untracked files in the versions directory: git status --untracked-files=all), then git add them, commit and push`;
+    }
     case 'database-behind':
     case 'database-current':
       return null;
@@ -481,4 +489,71 @@ export function completingFetch(clone: CloneCompleteness): string | null {
 export function incompleteReason(clone: CloneCompleteness): string {
   if (clone.shallow) return 'this clone is shallow: older commits, and the branches it did not fetch, were not searched';
   return 'this clone fetches only some branches: the others were not searched';
+}
+
+/** verify: where the clone has a revision the database is at, as the end of the finding's sentence. */
+function aheadWhere(revision: string, located: AheadLocation): string {
+  const place = located.places[0];
+  if (!place) {
+    if (located.shallow) return `this clone is too shallow to know where it is defined (${located.fetch ?? 'fetch the full history'}, then verify again)`;
+    const rest = located.fetch ? ` (or on a branch this clone did not fetch: ${located.fetch})` : '';
+    return `it is on no branch of this clone: it was never pushed — whoever ran the upgrade has it untracked; \`alembic-guard locate ${shellQuote(revision)}\` on their machine finds it${rest}`;
+  }
+  const by = place.commit ? ` at ${place.commit.short} by ${place.commit.author} ("${place.commit.subject}")` : '';
+  switch (place.kind) {
+    case 'branch':
+    case 'remote':
+    case 'tag':
+      return `it is defined on ${place.refs[0]}${by} (${place.path}), not merged into this commit`;
+    case 'history':
+      return `it was deleted${place.commit ? ` in ${commitLine(place.commit)}` : ''} (${place.path})`;
+    default:
+      return `it is defined in ${placeLabel(place)} (${place.path})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// post-checkout: the development database after a branch switch (never blocks).
+
+export interface OutOfStepWords {
+  revision: string;
+  where: { label: string; path: string } | null;
+  left: string;
+  now: string;
+  ancestor: string;
+  environment: { runner?: AlembicRunner } | null;
+}
+
+/** The warning after a switch that leaves the development database on a revision this checkout lacks. */
+export function postCheckoutWarning(database: string, steps: OutOfStepWords[]): string {
+  const lines: string[] = [];
+  for (const step of steps) {
+    const runner = step.environment?.runner;
+    lines.push(`⚠ alembic-guard: the development database ${database} is at ${step.revision}, which this checkout does not define (Alembic here will say "Can't locate revision identified by '${step.revision}'")`);
+    if (step.where) {
+      lines.push(`  it is in ${step.where.label}: ${step.where.path}`);
+      lines.push('  to get back in step:');
+      lines.push(`    git checkout ${shellQuote(step.left)}`);
+      lines.push(`    ${alembicCommand(runner, 'downgrade', [step.ancestor])}`);
+      lines.push(`    git checkout ${shellQuote(step.now)}`);
+      lines.push(`    ${alembicCommand(runner, 'upgrade', ['head'])}`);
+    } else {
+      lines.push(`  no branch, stash or worktree here has it: \`alembic-guard locate ${shellQuote(step.revision)}\` says what was searched`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function postCheckoutFailed(reason: string): string {
+  return `⚠ alembic-guard: post-checkout could not check the development database: ${reason}`;
+}
+
+/** doctor: one line about the development database. */
+export function devDatabaseLine(database: string, from: string, state: { revisions: string[]; unknown: string[] } | 'no-table' | { error: string }): string {
+  const at = `development database: ${database} (${from})`;
+  if (state === 'no-table') return `${at}: no alembic_version table (not under Alembic yet)`;
+  if ('error' in state) return `${at}: cannot read it: ${state.error}`;
+  if (state.revisions.length === 0) return `${at}: empty (no revision applied)`;
+  if (state.unknown.length === 0) return `${at}: at ${state.revisions.join(', ')}, defined by this checkout`;
+  return `${at}: at ${state.revisions.join(', ')}; ${state.unknown.join(', ')} is not defined by this checkout (alembic-guard locate ${state.unknown.map(shellQuote).join(' ')})`;
 }
