@@ -38,6 +38,8 @@ Commands:
                             branches, tags, stash, history; and the command that brings it here
                             (--db-url / --db-url-env: the database's revisions this checkout lacks)
   graph                     print heads, bases and revisions (--json, --rev REV|--index|--worktree)
+  post-checkout PREV NEW 1   after a branch switch: warn (never block) when the development
+                            database is at a revision the new checkout does not define
   validate FILE…            lint-staged: parse and graph-check staged migration files
   install | uninstall       set up / remove the git hooks (husky or plain hooks; --mode husky|git)
   doctor                    what was discovered and whether the hooks will run here
@@ -52,7 +54,7 @@ Options:
 Exit codes: 0 clean, 1 blocked, 2 usage/configuration/environment error.
 Bypass (hooks only, logged): ALEMBIC_GUARD_SKIP="<reason>" git commit …`;
 
-const COMMANDS = new Set(['check', 'pre-push', 'verify', 'locate', 'graph', 'validate', 'install', 'uninstall', 'doctor', 'demo']);
+const COMMANDS = new Set(['check', 'pre-push', 'verify', 'locate', 'post-checkout', 'graph', 'validate', 'install', 'uninstall', 'doctor', 'demo']);
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -122,6 +124,8 @@ async function run(command: string, args: string[], options: CliOptions): Promis
     case 'locate':
       if (options.format === 'github') throw new GuardError('locate prints --format text or json');
       return (await import('./commands/locate.js')).locate(options, args);
+    case 'post-checkout':
+      return (await import('./commands/post-checkout.js')).postCheckout(options, args);
     case 'validate':
       return { report: await (await import('./commands/validate.js')).validate(options.cwd, args) };
     case 'graph':

@@ -22,7 +22,15 @@ export interface GuardConfig {
   allowMultipleHeads: boolean | string[];
   /** What pre-push does when a pushed commit edits a migration the remote already has. */
   changedMigrations: 'warn' | 'block' | 'off';
-  database: { urlEnv?: string; versionTable: string; schema?: string; requireTable: boolean };
+  database: {
+    urlEnv?: string;
+    versionTable: string;
+    schema?: string;
+    requireTable: boolean;
+    /** The development database (post-checkout, doctor): a URL, or the variable that holds one. */
+    devUrl?: string;
+    devUrlEnv?: string;
+  };
 }
 
 const DEFAULTS: Omit<GuardConfig, 'source'> = {
@@ -33,7 +41,7 @@ const DEFAULTS: Omit<GuardConfig, 'source'> = {
 };
 
 const KEYS = new Set(['locations', 'environments', 'ignore', 'allowMultipleHeads', 'mergeCommand', 'changedMigrations', 'database']);
-const DB_KEYS = new Set(['urlEnv', 'versionTable', 'schema', 'requireTable']);
+const DB_KEYS = new Set(['urlEnv', 'versionTable', 'schema', 'requireTable', 'devUrl', 'devUrlEnv']);
 const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads', 'mergeCommand']);
 
 /** Looks in order: .alembic-guard.json, package.json "alembic-guard", pyproject.toml [tool.alembic-guard]. */
@@ -115,7 +123,11 @@ export function validate(raw: unknown, source: string): GuardConfig {
     if (!isObject(input.database)) fail('database', 'must be an object/table');
     const db = input.database as Record<string, unknown>;
     for (const k of Object.keys(db)) if (!DB_KEYS.has(k)) fail(`database.${k}`, `is not a known key (known: ${[...DB_KEYS].join(', ')})`);
-    for (const k of ['urlEnv', 'versionTable', 'schema'] as const) {
+    if (db.devUrl !== undefined) {
+      if (typeof db.devUrl !== 'string' || db.devUrl.trim() === '') fail('database.devUrl', 'must be a database URL');
+      config.database.devUrl = db.devUrl as string;
+    }
+    for (const k of ['urlEnv', 'versionTable', 'schema', 'devUrlEnv'] as const) {
       if (db[k] === undefined) continue;
       if (typeof db[k] !== 'string' || !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(db[k] as string)) {
         fail(`database.${k}`, 'must be a plain identifier (letters, digits, _)');

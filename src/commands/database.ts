@@ -36,3 +36,24 @@ export async function undefinedRevisions(ws: Workspace, applied: string[]): Prom
   const defined = new Set(graphs.flatMap((g) => g.graph.revisions.map((r) => r.revision)));
   return applied.filter((revision) => !defined.has(revision));
 }
+
+export interface DevDatabaseState {
+  database: string;
+  from: string;
+  state: { revisions: string[]; unknown: string[] } | 'no-table' | { error: string };
+}
+
+/** doctor: the development database, when one is configured, and where it stands (never throws). */
+export async function devDatabaseState(ws: Workspace, timeoutMs: number): Promise<DevDatabaseState | null> {
+  const { devDatabase } = await import('../db/dev.js');
+  const dev = devDatabase(ws.repo.root, ws.config, ws.discovery.environments);
+  if (!dev) return null;
+  try {
+    const applied = await readDatabase(ws, dev.url, timeoutMs);
+    if (applied.state === 'no-table') return { database: dev.redacted, from: dev.from, state: 'no-table' };
+    return { database: dev.redacted, from: dev.from, state: { revisions: applied.revisions, unknown: await undefinedRevisions(ws, applied.revisions) } };
+  } catch (error) {
+    const { redactText, oneLine } = await import('../db/url.js');
+    return { database: dev.redacted, from: dev.from, state: { error: oneLine(redactText(error instanceof Error ? error.message : String(error))) } };
+  }
+}

@@ -35,8 +35,9 @@ import {
 } from '../hooks.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import { loadGraphs } from '../alembic/sources.js';
-import { describeLayout, escapeControls, NO_ENVIRONMENT, shellPath, shellQuote, showName } from '../report/messages.js';
+import { describeLayout, devDatabaseLine, escapeControls, NO_ENVIRONMENT, shellPath, shellQuote, showName } from '../report/messages.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
+import type { DevDatabaseState } from './database.js';
 import { readRecord } from './install.js';
 
 type Severity = 'error' | 'warning' | 'info';
@@ -170,6 +171,8 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
   }
   const record = readRecord(repo);
   const linked = repo.gitDir !== repo.commonDir;
+  // Read only when one is configured for development (src/db/dev.ts); a failure is a line, not an exit.
+  const development = ws ? await (await import('./database.js')).devDatabaseState(ws, 3000) : null;
   const data = {
     schemaVersion: 1,
     command: 'doctor',
@@ -188,6 +191,7 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
       layout: layouts.get(env.name) ?? null,
     })),
     unresolved: ws?.discovery.unresolved ?? [],
+    developmentDatabase: development,
     hooksPath: { value: setting.value, scope: setting.scope, dir: hooksDir, exists: existsSync(hooksDir) },
     installed: record ? { mode: record.mode } : null,
     hooks: Object.fromEntries(hooks.map((h) => [h.name, h])),
@@ -195,7 +199,7 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
     problems,
   };
   if (options.format === 'json') return { text: `${JSON.stringify(data, null, 2)}\n`, exitCode: data.exitCode };
-  return { text: renderDoctor(repo, ws, data, hooks, problems, willRun), exitCode: data.exitCode };
+  return { text: renderDoctor(repo, ws, data, hooks, problems, willRun, development), exitCode: data.exitCode };
 }
 
 function inspectHooks(ctx: Context): HookReport[] {
@@ -412,6 +416,7 @@ function renderDoctor(
   hooks: HookReport[],
   problems: Problem[],
   willRun: boolean,
+  development: DevDatabaseState | null = null,
 ): string {
   const lines: string[] = [];
   const linked = repo.gitDir !== repo.commonDir;
@@ -431,6 +436,7 @@ function renderDoctor(
       const layout = data.environments.find((e) => e.name === env.name)?.layout;
       if (layout) lines.push(`    layout: ${describeLayout(layout)}`);
     }
+    if (development) lines.push('', pc.bold('Development database'), `  ${devDatabaseLine(development.database, development.from, development.state)}`);
   }
   lines.push('', pc.bold('Hooks'));
   const where = display(repo.root, data.hooksPath.dir);
