@@ -4,8 +4,8 @@
  * history, and nowhere at all in a shallow clone. Each run also keeps the read-only promise.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqliteFile } from './helpers/sqlite.js';
 import { alembicEnv, cleanupAll, INCIDENT, makeRepo, migration, run, tempDir, TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);
@@ -190,9 +190,7 @@ describe('locate: each place', () => {
     write(repo, 8).add().commit('pins');
     repo.git(['checkout', '-q', 'main']);
     const db = join(tempDir('ag-db-'), 'dev.db');
-    const sqlite = new Database(db);
-    sqlite.exec(`CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL); INSERT INTO alembic_version VALUES ('${INCIDENT[8]}')`);
-    sqlite.close();
+    sqliteFile(db, `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL); INSERT INTO alembic_version VALUES ('${INCIDENT[8]}');`);
     const { code, json } = locate(repo, ['--db-url', `sqlite:///${db}`]);
     expect(code).toBe(0);
     expect(json.database!.revisions).toEqual([INCIDENT[8]]);

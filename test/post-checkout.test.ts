@@ -6,8 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteFile } from './helpers/sqlite.js';
 import { hasPostgres, type PostgresServer, startPostgres } from './helpers/postgres.js';
 import { alembicEnv, CLI, cleanupAll, INCIDENT, makeExecutable, makeRepo, migration, PROJECT, TestRepo } from './helpers/repo.js';
 
@@ -42,11 +42,7 @@ function project(url: string): TestRepo {
 }
 
 function sqliteAt(path: string, revision: string | null): void {
-  const db = new Database(path);
-  db.exec('CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL)');
-  db.exec('DELETE FROM alembic_version');
-  if (revision) db.prepare('INSERT INTO alembic_version VALUES (?)').run(revision);
-  db.close();
+  sqliteFile(path, `CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL); DELETE FROM alembic_version;${revision ? ` INSERT INTO alembic_version VALUES ('${revision}');` : ''}`);
 }
 
 describe('post-checkout', () => {
