@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BlobEntry } from '../git/objects.js';
-import type { GraphOptions, RevisionGraph } from './graph.js';
+import type { GraphProblemKind, RevisionGraph } from './graph.js';
 import type { ParsedScript } from './script.js';
 import { CODE_STAMP } from './stamp.js';
 
@@ -10,7 +10,12 @@ import { CODE_STAMP } from './stamp.js';
 // bypass log): never in the working tree, the index or refs. Everything is keyed by git blob ids,
 // which name exact bytes, so an entry cannot go stale; only new code can change an answer, and
 // each file records a hash of the modules that computed it (./stamp.js, written by the build).
-// ALEMBIC_GUARD_CACHE=0 turns it off; trouble reading or writing it only costs time.
+// ALEMBIC_GUARD_CACHE=0 turns it off; trouble reading or writing it only costs time: only regular
+// files are opened (a FIFO planted there would block a read), and every entry is checked for the
+// shape its reader relies on before use (a damaged one is a miss, never a crash).
+// An answer is only as true as its key: a parsed script is stored under the id of the bytes that
+// were parsed (sources.ts checks a working copy against its blob id), and a graph answer under
+// every blob, path and mode of the environment plus every setting the graph rules read.
 //
 // - parse cache: blob id + file name → the parsed header of one script (names matter for legacy
 //   `<hex>.py` scripts and for names Alembic skips);
@@ -33,6 +38,7 @@ type ParseEntry = [
 const MAX_PARSED = 50_000;
 const MAX_GRAPHS = 64; // one small answer per set of migrations checked (branches, rebases)
 const MAX_HINTS = 16;
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A store of key → value in one JSON file, written atomically and only when changed. */
 class Store<T> {
@@ -47,8 +53,9 @@ class Store<T> {
     this.entries = new Map();
     if (this.file === null) return;
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { stamp: string; entries: Record<string, T> };
-      if (data.stamp === CODE_STAMP && data.entries && typeof data.entries === 'object') this.entries = new Map(Object.entries(data.entries));
+      const text = readRegularFile(this.file);
+      const data = text === null ? null : (JSON.parse(text) as { stamp: unknown; entries: unknown });
+      if (data && data.stamp === CODE_STAMP && isRecord(data.entries)) this.entries = new Map(Object.entries(data.entries as Record<string, T>));
     } catch {
       // missing or damaged: start over
     }
@@ -71,7 +78,12 @@ class Store<T> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      writeFileSync(tmp, JSON.stringify({ stamp: CODE_STAMP, entries: Object.fromEntries(keep(this.entries)) }));
+      try {
+        unlinkSync(tmp); // left by a run that died: 'wx' below neither follows nor reuses it
+      } catch {
+        // the usual case: no such file
+      }
+      writeFileSync(tmp, JSON.stringify({ stamp: CODE_STAMP, entries: Object.fromEntries(keep(this.entries)) }), { flag: 'wx' });
       renameSync(tmp, this.file);
     } catch {
       try {
@@ -127,17 +139,19 @@ export class GraphCache {
     this.store = new Store(commonDir, 'graph-cache.json');
   }
 
-  /** The key of an environment's scripts: every path and blob id, and the options. */
-  static key(entries: BlobEntry[], options: GraphOptions): string {
-    let text = `${options.allowMultipleHeads ? 'heads:any' : 'heads:one'} loading:${options.loading ?? 'recursive'}\n`;
-    for (const entry of entries) text += `${entry.oid} ${entry.path}\0`;
+  /**
+   * The key of an environment's answer: every path, mode and blob id of its scripts, and every
+   * setting the graph builder is given (versions directories, options), whatever they are.
+   */
+  static key(entries: BlobEntry[], settings: object): string {
+    let text = `${JSON.stringify(settings)}\n`;
+    for (const entry of entries) text += `${entry.mode} ${entry.oid} ${entry.path}\0`;
     return createHash('sha1').update(text).digest('hex');
   }
 
   get(key: string): GraphSummary | undefined {
     const summary = this.store.entries.get(key);
-    const valid = summary && Array.isArray(summary.problems) && Array.isArray(summary.warnings) && Array.isArray(summary.heads);
-    return valid ? summary : undefined;
+    return validSummary(summary) ? summary : undefined;
   }
 
   set(key: string, summary: GraphSummary): void {
@@ -193,19 +207,98 @@ function hintKey(root: string): string {
   return parts.join('\0');
 }
 
-function validEntry(entry: ParseEntry | undefined): entry is ParseEntry {
+/**
+ * The cache file's text, when it is a regular file: opened without following a link and without
+ * blocking (a FIFO or a device planted in the cache directory would hang a read), then checked.
+ */
+function readRegularFile(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= MAX_FILE_BYTES ? readFileSync(fd, 'utf8') : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Shapes, checked on every read: the stamp says which code wrote a file, not that it is intact.
+
+const PROBLEM_KINDS: Record<GraphProblemKind, true> = {
+  'duplicate-revision': true,
+  'missing-parent': true,
+  'missing-dependency': true,
+  cycle: true,
+  'illegal-id': true,
+  'duplicate-label': true,
+  'multiple-heads': true,
+  'not-a-migration': true,
+  'unreadable-script': true,
+};
+const ERROR_KINDS: Record<NonNullable<ParsedScript['error']>['kind'], true> = {
+  'not-a-migration': true,
+  'not-utf8': true,
+  'too-large': true,
+  unreadable: true,
+  syntax: true,
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function strings(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+function isLine(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function own(kinds: object, kind: unknown): boolean {
+  return typeof kind === 'string' && Object.hasOwn(kinds, kind);
+}
+
+function validEntry(entry: unknown): entry is ParseEntry {
+  if (!Array.isArray(entry) || entry.length < 5 || entry.length > 6) return false;
+  const [revision, down, deps, labels, warnings, error] = entry as unknown[];
   return (
-    Array.isArray(entry) &&
-    (entry[0] === null || typeof entry[0] === 'string') &&
-    Array.isArray(entry[1]) &&
-    Array.isArray(entry[2]) &&
-    Array.isArray(entry[3]) &&
-    Array.isArray(entry[4])
+    (revision === null || typeof revision === 'string') &&
+    strings(down) &&
+    strings(deps) &&
+    strings(labels) &&
+    Array.isArray(warnings) &&
+    warnings.every((w) => isRecord(w) && isLine(w.line) && typeof w.message === 'string') &&
+    (error === undefined ||
+      (isRecord(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line))))
   );
 }
 
-function validHint(hint: WatchHint | undefined): WatchHint | undefined {
-  return hint && Array.isArray(hint.paths) && Array.isArray(hint.versions) ? hint : undefined;
+function validSummary(summary: unknown): summary is GraphSummary {
+  return (
+    isRecord(summary) &&
+    strings(summary.heads) &&
+    Array.isArray(summary.problems) &&
+    summary.problems.every(
+      (p) =>
+        isRecord(p) &&
+        own(PROBLEM_KINDS, p.kind) &&
+        typeof p.message === 'string' &&
+        strings(p.paths) &&
+        strings(p.revisions) &&
+        (p.severity === 'error' || p.severity === 'warning'),
+    ) &&
+    Array.isArray(summary.warnings) &&
+    summary.warnings.every((w) => isRecord(w) && typeof w.path === 'string' && isLine(w.line) && typeof w.message === 'string')
+  );
+}
+
+function validHint(hint: unknown): WatchHint | undefined {
+  return isRecord(hint) && strings(hint.paths) && strings(hint.versions) ? (hint as unknown as WatchHint) : undefined;
 }
 
 export function sameList(a: string[], b: string[]): boolean {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BlobEntry, indexEntries, readBlobs, treeEntries } from '../git/objects.js';
@@ -61,7 +62,7 @@ export async function loadSummaries(
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
     const options = graphOptions(repo, environment, mine.map((entry) => entry.path));
-    const key = GraphCache.key(mine, options);
+    const key = GraphCache.key(mine, { versions: environment.versions, options });
     let graph = cache.get(key);
     if (graph === undefined) {
       const { buildEnvironmentGraph } = await grapher();
@@ -88,7 +89,7 @@ export function cachedSummaries(repo: Repo, environments: Environment[], staged:
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
-    const graph = cache.get(GraphCache.key(mine, graphOptions(repo, environment, mine.map((entry) => entry.path))));
+    const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine.map((entry) => entry.path)) }));
     if (graph === undefined) return null;
     result.push({ environment, graph });
   }
@@ -102,7 +103,12 @@ async function withLabels(repo: Repo, source: Source, scripts: ParsedScript[]): 
   return resolveLabels(repo, source.kind === 'commit' ? source : { kind: source.kind }, scripts);
 }
 
-/** How an environment's graph is built: its heads setting and which of its files Alembic loads. */
+/**
+ * How an environment's graph is built: its heads setting and which of its files Alembic loads.
+ * With the versions directories, everything the graph rules read besides the scripts: the graph
+ * cache's key covers all of it (issue 13: listing two sub-folders instead of their parent
+ * changes the answer with the same blobs), whatever is added here.
+ */
 function graphOptions(repo: Repo, environment: Environment, paths: string[]): GraphOptions {
   return { allowMultipleHeads: environment.allowMultipleHeads, loading: loadingOf(repo, environment, paths) };
 }
@@ -162,11 +168,13 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): P
     };
     const fromObjects: BlobEntry[] = [];
     for (const entry of misses) {
-      // The index source reads files whose working copy git reports as unchanged from disk: the
-      // same bytes (up to line-ending filters the parser ignores) without inflating objects.
+      // The index source reads files whose working copy git reports as unchanged from disk,
+      // without inflating objects, but only when the bytes are the blob's: git status trusts an
+      // entry marked assume-unchanged or skip-worktree, and compares through clean filters,
+      // working-tree-encoding and eol conversion. Anything else is read from the object store.
       const clean = source.kind === 'index' && source.dirty && !source.dirty.has(entry.path) && entry.mode !== '120000';
       const content = clean ? readOrNull(join(repo.root, entry.path)) : null;
-      if (content) remember(entry, content);
+      if (content && isBlob(content, entry.oid)) remember(entry, content);
       else fromObjects.push(entry);
     }
     if (fromObjects.length > 0) {
@@ -195,6 +203,16 @@ async function readWorktree(repo: Repo, dirs: string[]): Promise<Map<string, Buf
     if (content) files.set(path, content);
   }
   return files;
+}
+
+/**
+ * Whether `content` is the blob `oid`: git's object id is the hash of `blob <size>\0<bytes>`,
+ * SHA-1 (40 hex digits) or SHA-256 in a repository with objectFormat=sha256 (64).
+ */
+export function isBlob(content: Buffer, oid: string): boolean {
+  const algorithm = oid.length === 64 ? 'sha256' : oid.length === 40 ? 'sha1' : null;
+  if (algorithm === null) return false;
+  return createHash(algorithm).update(`blob ${content.length}\0`).update(content).digest('hex') === oid;
 }
 
 function readOrNull(path: string): Buffer | null {
