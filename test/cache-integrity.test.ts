@@ -284,7 +284,7 @@ describe('whatever is in the cache directory is at worst a miss (item 7)', () =>
     expect(agreed(repo)).toEqual({ code: 0, findings: [] });
     corrupt(repo, 'watch.json', () => ({ paths: [], versions: [7] }));
     expect(agreed(repo)).toEqual({ code: 0, findings: [] });
-  });
+  }, 240_000);
 
   it('never opens anything but a regular file there: a FIFO, a link, a directory', () => {
     const { repo } = primed();
@@ -306,5 +306,5 @@ describe('whatever is in the cache directory is at worst a miss (item 7)', () =>
       const result = run(process.execPath, [CLI, 'check', '--format', 'json'], { cwd: repo.dir, env: testEnv(), timeout: 30_000 });
       expect({ kind, code: result.code, stderr: result.stderr }).toEqual({ kind, code: 0, stderr: '' });
     }
-  });
+  }, 120_000);
 });
