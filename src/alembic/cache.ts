@@ -238,6 +238,7 @@ const PROBLEM_KINDS: Record<GraphProblemKind, true> = {
   'multiple-heads': true,
   'not-a-migration': true,
   'unreadable-script': true,
+  'syntax-error': true,
 };
 const ERROR_KINDS: Record<NonNullable<ParsedScript['error']>['kind'], true> = {
   'not-a-migration': true,
@@ -245,6 +246,8 @@ const ERROR_KINDS: Record<NonNullable<ParsedScript['error']>['kind'], true> = {
   'too-large': true,
   unreadable: true,
   syntax: true,
+  header: true,
+  'not-static': true,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -290,6 +293,7 @@ function validSummary(summary: unknown): summary is GraphSummary {
         typeof p.message === 'string' &&
         strings(p.paths) &&
         strings(p.revisions) &&
+        (p.line === undefined || isLine(p.line)) &&
         (p.severity === 'error' || p.severity === 'warning'),
     ) &&
     Array.isArray(summary.warnings) &&

@@ -23,8 +23,12 @@ export interface ParsedScript {
    */
   labelSource?: LabelSource;
   error?: {
-    /** syntax and not-utf8: Python itself cannot compile the file; header: it compiles, but Alembic cannot load it. */
-    kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax' | 'header';
+    /**
+     * syntax and not-utf8: Python itself cannot compile the file; header: it compiles, but Alembic
+     * cannot load it; not-static: a field is bound in a way whose value cannot be known without
+     * running Python (Alembic may or may not load it).
+     */
+    kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax' | 'header' | 'not-static';
     message: string;
     line?: number;
   };
@@ -94,8 +98,12 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
 
   const scanner = new Scanner(text);
   const fields = new Map<Field, Assigned>();
+  // Most scripts bind the four names only by plain module-level assignments, which the fast
+  // pass reads; a file that may bind them otherwise is read again statement by statement with
+  // its blocks (readBindings, below).
+  let other: OtherBindings | null = null;
   try {
-    scanner.run((stmt) => applyStatement(stmt, text, fields));
+    other = mayBindOtherwise(scanner, text, fields);
   } catch (e) {
     if (e instanceof PySyntaxError) {
       result.error = { kind: 'syntax', message: e.message, line: e.line };
@@ -150,6 +158,7 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
   if (deps !== undefined) result.dependsOn = toIds(deps, 'depends_on', result.warnings);
 
   for (const f of fields.values()) if (f.warning !== undefined) result.warnings.push(f.warning);
+  if (other !== null) applyOtherBindings(result, other, fields);
   result.warnings.sort((a, b) => a.line - b.line);
   return result;
 }
@@ -206,6 +215,8 @@ interface Assigned {
   line: number;
   source: () => string; // the value as written, computed only for messages
   warning?: ScriptWarning;
+  /** Bound otherwise than by a plain assignment, to a value that cannot be known: why. */
+  block?: string;
 }
 
 const UNKNOWN: Value = { kind: 'unknown' };
@@ -302,18 +313,25 @@ function topLevelOps(toks: Tok[], visit: (t: Tok, j: number) => boolean | void):
   }
 }
 
-function applyStatement(toks: Tok[], src: string, fields: Map<Field, Assigned>): void {
+function applyStatement(toks: Tok[], src: string, fields: Map<Field, Assigned>, otherwise?: () => void): void {
   const first = toks[0]!;
-  if (first.k === K.Op && first.v === '@') return;
-  if (first.k === K.Name && COMPOUND.has(first.v)) return;
+  if ((first.k === K.Op && first.v === '@') || (first.k === K.Name && COMPOUND.has(first.v))) {
+    // `if True: down_revision = …`, `for down_revision in …:`, `def down_revision():`
+    if (otherwise && toks.some((t) => t.k === K.Name && FIELDS.has(t.v))) otherwise();
+    return;
+  }
   let start = 0;
+  const simple = (stmt: Tok[]) => {
+    if (otherwise && bindsOtherwise(stmt)) otherwise();
+    applySimple(stmt, src, fields);
+  };
   topLevelOps(toks, (t, j) => {
     if (t.v === ';') {
-      if (j > start) applySimple(toks.slice(start, j), src, fields);
+      if (j > start) simple(toks.slice(start, j));
       start = j + 1;
     }
   });
-  if (start < toks.length) applySimple(start === 0 ? toks : toks.slice(start), src, fields);
+  if (start < toks.length) simple(start === 0 ? toks : toks.slice(start));
 }
 
 function applySimple(toks: Tok[], src: string, fields: Map<Field, Assigned>): void {
@@ -587,6 +605,12 @@ const OPS3 = new Set(['**=', '//=', '>>=', '<<=', '...']);
 const OPS2 = new Set(['==', '!=', '<=', '>=', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=', '->', '**', '//', '<<', '>>']);
 
 class Scanner {
+  /**
+   * Set by run() on what the fast pass cannot judge: an indented line naming one of the fields,
+   * a name that changes the namespace at run time (exec, globals…), `import *`, or a non-ASCII
+   * identifier that Python reads as one of those names (it NFKC-normalises identifiers).
+   */
+  suspect = false;
   private i = 0;
   private line = 1;
   private depth = 0;
@@ -622,13 +646,49 @@ class Scanner {
         const toks: Tok[] = [];
         this.logicalLine(toks);
         onStatement(toks);
-      } else if (this.logicalLine(null) && col0) {
+      } else if (this.logicalLine(null)) {
+        if (!col0) {
+          this.suspect = true; // an indented line naming a field: inside a block or a def
+          continue;
+        }
         this.i = at;
         this.line = line;
         const toks: Tok[] = [];
         this.logicalLine(toks);
         onStatement(toks);
       }
+    }
+  }
+
+  /**
+   * Every logical line with tokens, and the column its first token starts at (a tab advances
+   * to the next multiple of 8, as Python's tokenizer counts).
+   */
+  runAll(onLine: (toks: Tok[], indent: number) => void): void {
+    const src = this.src;
+    while (this.i < this.n) {
+      let col = 0;
+      for (;;) {
+        const c = src.charCodeAt(this.i);
+        if (c === CH_SPACE) col++;
+        else if (c === CH_TAB) col = (Math.floor(col / 8) + 1) * 8;
+        else if (c === CH_FF) col = 0;
+        else break;
+        this.i++;
+      }
+      if (this.i >= this.n) break;
+      const c = src.charCodeAt(this.i);
+      if (c === CH_LF || c === CH_CR) {
+        this.newline();
+        continue;
+      }
+      if (c === CH_HASH) {
+        this.skipComment();
+        continue;
+      }
+      const toks: Tok[] = [];
+      this.logicalLine(toks);
+      if (toks.length > 0) onLine(toks, col);
     }
   }
 
@@ -678,7 +738,9 @@ class Scanner {
         if (toks) toks.push({ k: K.Str, v: '', line, start, end: this.i, str: v });
       } else if (isIdStart(c)) {
         let j = start + 1;
-        while (j < n && isIdPart(src.charCodeAt(j))) j++;
+        let wide = c >= 0x80;
+        for (let d = src.charCodeAt(j); j < n && isIdPart(d); d = src.charCodeAt(++j)) if (d >= 0x80) wide = true;
+        if (!this.suspect && (wide ? isSpecialName(src.slice(start, j).normalize('NFKC')) : isDynamicAt(src, start, j))) this.suspect = true;
         const q = src.charCodeAt(j);
         if ((q === CH_DQ || q === CH_SQ) && j - start <= 2 && isStringPrefix(src.slice(start, j))) {
           const line = this.line;
@@ -948,4 +1010,446 @@ function decodeEscape(src: string, at: number, bytes: boolean): { value: string 
   }
   if (!bytes && e === 'N') return { value: null, end: at + 2 };
   return { value: src.slice(at, at + 2), end: at + 2 }; // unknown escapes stay as written
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bindings other than plain module-level assignments (issue 13). Python runs the whole module,
+// so Alembic also reads a field bound inside `if True:`, by `for down_revision in […]`, `del`,
+// `def`/`class`/`import … as`, `with … as`, `:=`, `exec(…)` / `globals()[…]`, by a function
+// called at module level that declares it `global`, or under a name Python NFKC-normalises to
+// it (`ｄown_revision`). Checked case by case against Alembic 1.8 (test/script-bindings.test.ts).
+//
+// A file the fast pass marks suspect is read again statement by statement with its blocks:
+// - what can be evaluated statically is: `if True:` / `if 0:` / `elif` / `else`, `while False:`,
+//   `for x in <literal>`, `try:` / `finally:` bodies, `(x := <literal>)`, `del x` — with a
+//   warning naming the line;
+// - a binding whose value cannot be known (inside a block that may or may not run, `import`,
+//   `with … as`, `except … as`, `case`, a namespace written at run time) blocks for revision,
+//   down_revision and depends_on (the graph depends on them) and is a warning for
+//   branch_labels (the graph reports a missing label where depends_on names it);
+// - a binding to a function, class or module (`def down_revision():`) blocks: Alembic fails.
+// Function bodies run only when called: there, only `global <field>` and the dynamic names
+// matter, and only once the function is mentioned at module level.
+
+const DYNAMIC: ReadonlySet<string> = new Set([
+  'exec', 'eval', 'globals', 'vars', 'locals', 'setattr', 'delattr', '__import__', '__dict__', 'modules', 'import_module',
+]);
+
+function isSpecialName(name: string): boolean {
+  return FIELDS.has(name) || DYNAMIC.has(name);
+}
+
+/** Whether src[start, end) is one of DYNAMIC, or `import` followed by `*`. */
+function isDynamicAt(src: string, start: number, end: number): boolean {
+  const len = end - start;
+  if (len === 6 && src.startsWith('import', start)) return /^[ \t]*(?:\\\r?\n[ \t]*)?\*/.test(src.slice(end, end + 16));
+  if (len !== 4 && len !== 6 && len !== 7 && len !== 8 && len !== 10 && len !== 13) return false;
+  return DYNAMIC.has(src.slice(start, end));
+}
+
+/** A statement the fast pass sees that names a field but is not a plain assignment. */
+function bindsOtherwise(toks: Tok[]): boolean {
+  let field = false;
+  for (let j = 0; j < toks.length; j++) {
+    const t = toks[j]!;
+    if (t.k !== K.Name || !FIELDS.has(t.v)) continue;
+    field = true;
+    const nx = toks[j + 1];
+    if (nx !== undefined && nx.k === K.Op && nx.v === ':=') return true;
+  }
+  if (!field) return false;
+  const first = toks[0]!;
+  if (first.k === K.Name && (KEYWORDS.has(first.v) || first.v === 'match')) return true; // del, import, from, global
+  let assigns = false;
+  topLevelOps(toks, (t) => {
+    if (t.v === '=' || AUGMENTED.has(t.v)) assigns = true;
+    return !assigns;
+  });
+  return !assigns;
+}
+
+/** Reads the file's fields with the fast pass, or statement by statement when it is suspect. */
+function mayBindOtherwise(scanner: Scanner, text: string, fields: Map<Field, Assigned>): OtherBindings | null {
+  let otherwise = false;
+  scanner.run((stmt) =>
+    applyStatement(stmt, text, fields, () => {
+      otherwise = true;
+    }),
+  );
+  if (!otherwise && !scanner.suspect) return null;
+  fields.clear();
+  return readBindings(new Scanner(text), text, fields);
+}
+
+interface OtherBindings {
+  warnings: ScriptWarning[];
+}
+
+type Live = 0 | 1 | 2; // never runs, always runs, cannot tell
+
+const both = (a: Live, b: Live): Live => (a === 0 || b === 0 ? 0 : a === 2 || b === 2 ? 2 : 1);
+
+interface Block {
+  indent: number;
+  scope: 'module' | 'class' | 'def';
+  live: Live;
+  /** The module-level def or class this block is part of (null at module scope). */
+  owner: string | null;
+  /** The header, for messages: "`if …:` at line 3". */
+  header: string;
+}
+
+/** if/elif/else, try/except/else/finally and loop/else chains, by the indent of their header. */
+interface Chain {
+  indent: number;
+  kind: 'if' | 'try' | 'loop';
+  /** An earlier branch surely ran (if), or some earlier branch may have run. */
+  taken: Live;
+}
+
+const HEADERS = new Set(['if', 'elif', 'else', 'for', 'while', 'def', 'class', 'with', 'try', 'except', 'finally']);
+
+function readBindings(scanner: Scanner, src: string, fields: Map<Field, Assigned>): OtherBindings {
+  const other: OtherBindings = { warnings: [] };
+  const stack: Block[] = [];
+  const chains: Chain[] = [];
+  const tainted = new Map<string, string>(); // module-level def/class → what in it writes the namespace
+  const root: Block = { indent: -1, scope: 'module', live: 1, owner: null, header: '' };
+
+  const warn = (line: number, message: string) => other.warnings.push({ line, message });
+  const unknown = (field: Field, line: number, why: string) => {
+    fields.set(field, { value: UNKNOWN, line, source: () => '…', block: why });
+  };
+  /** A binding other than a plain assignment, of a value known (or not) statically. */
+  const bindOther = (field: Field, value: Value, line: number, ctx: Block, how: string) => {
+    if (ctx.live === 0) return;
+    if (ctx.live === 2) {
+      unknown(field, line, `is ${how} at line ${line} inside ${ctx.header}, which may or may not run, so its value cannot be known without running Python`);
+    } else if (value.kind === 'unknown') {
+      unknown(field, line, `is ${how} at line ${line}, so its value cannot be known without running Python`);
+    } else if (value.kind === 'other' && !value.what.startsWith('the number') && value.what !== 'True' && value.what !== 'False') {
+      unknown(field, line, `is bound to ${value.what} by ${how} at line ${line}, which Alembic cannot read as revision ids`);
+    } else {
+      fields.set(field, { value, line, source: () => show(value) });
+      warn(line, `${field} is ${how} at line ${line}, not by a plain module-level assignment; Alembic reads ${show(value)}`);
+    }
+  };
+  /** exec, globals()[…], a tainted function called: any field may change here. */
+  const dynamic = (line: number, what: string, ctx: Block) => {
+    if (ctx.live === 0) return;
+    for (const field of FIELDS as ReadonlySet<Field>) {
+      unknown(field, line, `may be changed by ${what} at line ${line}, which writes the module's names at run time, so its value cannot be known without running Python`);
+    }
+  };
+
+  /** Walrus bindings, dynamic names and mentions of tainted functions in an expression run at module or class level. */
+  const scanExpr = (toks: Tok[], ctx: Block) => {
+    for (let j = 0; j < toks.length; j++) {
+      const t = toks[j]!;
+      if (t.k !== K.Name) continue;
+      const prev = toks[j - 1];
+      const attr = prev !== undefined && prev.k === K.Op && prev.v === '.';
+      if (DYNAMIC.has(t.v) && (!attr || t.v === '__dict__' || t.v === 'modules' || t.v === 'import_module')) {
+        if (ctx.scope === 'def') tainted.set(ctx.owner!, `\`${t.v}\``);
+        else dynamic(t.line, `\`${t.v}\``, ctx);
+      } else if (t.v === 'import' && toks[j + 1]?.v === '*') {
+        if (ctx.scope === 'def') tainted.set(ctx.owner!, '`import *`');
+        else dynamic(t.line, '`import *`', ctx);
+      } else if (!attr && ctx.scope !== 'def' && tainted.has(t.v)) {
+        dynamic(t.line, `${t.v} (it uses ${tainted.get(t.v)})`, ctx);
+      } else if (FIELDS.has(t.v) && ctx.scope === 'module' && toks[j + 1]?.k === K.Op && toks[j + 1]!.v === ':=') {
+        bindOther(t.v as Field, walrusValue(toks, j + 2), t.line, ctx, 'assigned by `:=`');
+      }
+    }
+  };
+
+  const simple = (toks: Tok[], ctx: Block) => {
+    const first = toks[0]!;
+    const line = first.line;
+    if (ctx.scope === 'def') {
+      if (first.k === K.Name && first.v === 'global') {
+        const names = toks.filter((t) => t.k === K.Name && FIELDS.has(t.v)).map((t) => t.v);
+        if (names.length > 0) tainted.set(ctx.owner!, `\`global ${names.join(', ')}\``);
+      }
+      scanExpr(toks, ctx);
+      return;
+    }
+    if (ctx.live === 0) return;
+    scanExpr(toks, ctx);
+    if (ctx.scope === 'class') return; // binds attributes of the class
+    if (first.k === K.Name && first.v === 'del') {
+      for (const item of splitTop(toks.slice(1), ',')) {
+        const name = item.length === 1 && item[0]!.k === K.Name ? item[0]!.v : null;
+        if (name === null || !FIELDS.has(name)) continue;
+        if (ctx.live === 1) {
+          fields.delete(name as Field);
+          warn(line, `${name} is deleted by \`del\` at line ${line}, so Alembic no longer finds it`);
+        } else {
+          unknown(name as Field, line, `is deleted at line ${line} inside ${ctx.header}, which may or may not run, so whether it exists cannot be known without running Python`);
+        }
+      }
+      return;
+    }
+    if (first.k === K.Name && (first.v === 'import' || first.v === 'from')) {
+      const at = toks.findIndex((t) => t.k === K.Name && t.v === 'import');
+      for (const item of splitTop(toks.slice(at + 1).filter((t) => t.v !== '(' && t.v !== ')'), ',')) {
+        const as = item.findIndex((t) => t.k === K.Name && t.v === 'as');
+        const name = as >= 0 ? item[as + 1]?.v : item[0]?.v;
+        if (name === undefined || !FIELDS.has(name)) continue;
+        // `import x as down_revision` binds a module; `from x import y as down_revision` binds
+        // whatever x.y is (a string, perhaps): neither can be read without importing x.
+        bindOther(name as Field, first.v === 'import' ? { kind: 'other', what: 'a module' } : UNKNOWN, line, ctx, `imported (\`${first.v} … import\`)`);
+      }
+      return;
+    }
+    if (first.k === K.Name && KEYWORDS.has(first.v)) return; // global, pass, assert, raise…
+    if (stack.length === 0) {
+      applySimple(toks, src, fields); // a plain module-level statement, as the fast pass reads it
+      return;
+    }
+    const scratch = new Map<Field, Assigned>();
+    applySimple(toks, src, scratch);
+    for (const [field, a] of scratch) bindOther(field, a.value, a.line, ctx, `assigned inside ${ctx.header}`);
+  };
+
+  const statements = (toks: Tok[], ctx: Block) => {
+    for (const stmt of splitTop(toks, ';')) if (stmt.length > 0) simple(stmt, ctx);
+  };
+
+  scanner.runAll((toks, indent) => {
+    for (const t of toks) {
+      if (t.k !== K.Name || t.v.charCodeAt(0) < 0x80 && !/[^\x00-\x7f]/.test(t.v)) continue;
+      const name = t.v.normalize('NFKC');
+      if (name !== t.v && isSpecialName(name)) {
+        warn(t.line, `\`${t.v}\` at line ${t.line} is the name ${name} to Python, which normalises identifiers (NFKC)`);
+      }
+      t.v = name;
+    }
+    while (stack.length > 0 && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    while (chains.length > 0 && chains[chains.length - 1]!.indent > indent) chains.pop();
+    const ctx = stack[stack.length - 1] ?? root;
+    let head = toks[0]!;
+    let k = 0;
+    if (head.k === K.Name && head.v === 'async' && toks[1]?.k === K.Name) head = toks[(k = 1)]!;
+    const soft = (head.v === 'match' || head.v === 'case') && toks[toks.length - 1]!.v === ':' && toks[k + 1]?.k !== K.Op;
+    if (head.k !== K.Name || !(HEADERS.has(head.v) || soft)) {
+      if (chains.length > 0 && chains[chains.length - 1]!.indent === indent) chains.pop();
+      statements(toks, ctx);
+      return;
+    }
+    const colon = firstTopColon(toks, k + 1);
+    const header = toks.slice(k + 1, colon < 0 ? toks.length : colon);
+    const body = colon < 0 ? [] : toks.slice(colon + 1);
+    const line = head.line;
+    const described = `\`${sourceOf(src, toks.slice(0, colon < 0 ? toks.length : colon + 1))}\` (line ${line})`;
+    let chain = chains.length > 0 && chains[chains.length - 1]!.indent === indent ? chains[chains.length - 1]! : null;
+    const push = (own: Live, scope = ctx.scope, owner = ctx.owner) => {
+      const block: Block = { indent, scope, live: scope === 'def' ? 1 : both(ctx.live, own), owner, header: described };
+      stack.push(block);
+      if (body.length > 0) statements(body, block);
+    };
+    const startChain = (kind: Chain['kind'], taken: Live) => {
+      if (chain) chains.pop();
+      chain = { indent, kind, taken };
+      chains.push(chain);
+    };
+
+    if (head.v === 'def' || head.v === 'class') {
+      const name = header[0];
+      if (ctx.scope !== 'def') scanExpr(header.slice(1), ctx); // decorators ran already; defaults, bases run now
+      if (ctx.scope === 'module' && name !== undefined && FIELDS.has(name.v)) {
+        bindOther(name.v as Field, { kind: 'other', what: head.v === 'def' ? 'a function' : 'a class' }, line, ctx, `\`${head.v}\``);
+      }
+      if (chain) chains.pop();
+      push(1, head.v === 'def' ? 'def' : ctx.scope === 'def' ? 'def' : 'class', ctx.owner ?? name?.v ?? null);
+      return;
+    }
+    if (ctx.scope === 'def') {
+      scanExpr(header, ctx);
+      push(1);
+      return;
+    }
+    if (head.v === 'if' || head.v === 'elif' || (head.v === 'else' && chain?.kind === 'if')) {
+      const test = head.v === 'else' ? 1 : truth(header);
+      if (head.v !== 'else') scanExpr(header, ctx);
+      const before: Live = head.v === 'if' || chain === null || chain.kind !== 'if' ? 0 : chain.taken;
+      // before: 1 an earlier branch surely ran, 0 none did, 2 cannot tell
+      const own: Live = before === 1 ? 0 : before === 0 ? test : test === 0 ? 0 : 2;
+      const taken: Live = before === 1 || test === 1 && before === 0 ? 1 : before === 0 && test === 0 ? 0 : own === 0 && before === 0 ? 0 : 2;
+      if (head.v === 'if') startChain('if', taken);
+      else if (chain) chain.taken = taken;
+      push(own);
+      return;
+    }
+    if (head.v === 'while') {
+      scanExpr(header, ctx);
+      const test = truth(header);
+      startChain('loop', 2);
+      push(test === 0 ? 0 : 2);
+      return;
+    }
+    if (head.v === 'for') {
+      const inAt = header.findIndex((t, j) => t.k === K.Name && t.v === 'in' && depthAt(header, j) === 0);
+      const target = inAt < 0 ? header : header.slice(0, inAt);
+      const iter = inAt < 0 ? [] : header.slice(inAt + 1);
+      scanExpr(iter, ctx);
+      const items = literalItems(iter);
+      const name = target.length === 1 && target[0]!.k === K.Name ? target[0]!.v : null;
+      if (name !== null && FIELDS.has(name)) {
+        if (items === null) bindOther(name as Field, UNKNOWN, line, ctx, 'the target of a `for` loop');
+        else if (items.length > 0) bindOther(name as Field, items[items.length - 1]!, line, ctx, 'the target of a `for` loop');
+      } else {
+        for (const t of target) if (t.k === K.Name && FIELDS.has(t.v)) bindOther(t.v as Field, UNKNOWN, line, ctx, 'a target of a `for` loop');
+      }
+      startChain('loop', 2);
+      push(items === null ? 2 : items.length === 0 ? 0 : 1);
+      return;
+    }
+    if (head.v === 'try') {
+      startChain('try', 2);
+      push(1);
+      return;
+    }
+    if (head.v === 'finally' || (head.v === 'else' && chain?.kind === 'try')) {
+      push(1);
+      return;
+    }
+    // except, else of a loop, with, match, case: whether (or with what) the body runs is not
+    // static; the names they bind (`as x`, capture patterns) are not either.
+    scanExpr(header, ctx);
+    const as = head.v === 'with' || head.v === 'except' || head.v === 'case';
+    for (let j = 0; j < header.length; j++) {
+      const t = header[j]!;
+      if (t.k !== K.Name || !FIELDS.has(t.v)) continue;
+      const prev = header[j - 1];
+      const binds = head.v === 'case' ? !(prev?.v === '.' || header[j + 1]?.v === '(' || header[j + 1]?.v === '=') : prev?.k === K.Name && prev.v === 'as';
+      if (as && binds) bindOther(t.v as Field, UNKNOWN, line, ctx, `bound by \`${head.v}\``);
+    }
+    if (head.v === 'with' || head.v === 'match') {
+      if (chain) chains.pop();
+      push(1);
+    } else push(2);
+  });
+  return other;
+}
+
+/** Puts what readBindings found into the result: warnings, and the bindings that block. */
+function applyOtherBindings(result: ParsedScript, other: OtherBindings, fields: Map<Field, Assigned>): void {
+  result.warnings.push(...other.warnings);
+  let first: { field: Field; a: Assigned } | null = null;
+  for (const [field, a] of fields) {
+    if (a.block === undefined) continue;
+    if (field === 'branch_labels') {
+      result.warnings.push({ line: a.line, message: `branch_labels ${a.block}; it is treated as empty` });
+    } else if (first === null || a.line < first.a.line) first = { field, a };
+  }
+  // A header error (revision unreadable, down_revision missing) follows from the same binding.
+  if (first !== null && (result.error === undefined || result.error.kind === 'header')) {
+    result.error = { kind: 'not-static', line: first.a.line, message: `${first.field} ${first.a.block}` };
+  }
+}
+
+function splitTop(toks: Tok[], sep: string): Tok[][] {
+  const parts: Tok[][] = [];
+  let start = 0;
+  topLevelOps(toks, (t, j) => {
+    if (t.v === sep) {
+      parts.push(toks.slice(start, j));
+      start = j + 1;
+    }
+  });
+  parts.push(toks.slice(start));
+  return parts;
+}
+
+function depthAt(toks: Tok[], at: number): number {
+  let depth = 0;
+  for (let j = 0; j < at; j++) {
+    const t = toks[j]!;
+    if (t.k !== K.Op) continue;
+    if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
+    else if (t.v === ')' || t.v === ']' || t.v === '}') depth--;
+  }
+  return depth;
+}
+
+/** The `:` that ends a compound statement's header (brackets, lambdas aside), or -1. */
+function firstTopColon(toks: Tok[], from: number): number {
+  let depth = 0;
+  let lambdas = 0;
+  for (let j = from; j < toks.length; j++) {
+    const t = toks[j]!;
+    if (t.k === K.Name && t.v === 'lambda' && depth === 0) lambdas++;
+    if (t.k !== K.Op) continue;
+    if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
+    else if (t.v === ')' || t.v === ']' || t.v === '}') depth--;
+    else if (t.v === ':' && depth === 0) {
+      if (lambdas > 0) lambdas--;
+      else return j;
+    }
+  }
+  return -1;
+}
+
+/** The value after `name :=` : up to the comma or closing bracket that ends it. */
+function walrusValue(toks: Tok[], from: number): Value {
+  let depth = 0;
+  let end = from;
+  for (; end < toks.length; end++) {
+    const t = toks[end]!;
+    if (t.k !== K.Op) continue;
+    if (t.v === '(' || t.v === '[' || t.v === '{') depth++;
+    else if (t.v === ')' || t.v === ']' || t.v === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && (t.v === ',' || t.v === ':' || t.v === ';')) break;
+  }
+  return evaluate(toks.slice(from, end));
+}
+
+/** The items a `for` loop takes from a literal (a tuple, list or string), or null. */
+function literalItems(toks: Tok[]): Value[] | null {
+  const v = evaluate(toks);
+  if (v.kind === 'seq' && !v.set) return v.items;
+  if (v.kind === 'str') return [...v.value].map((c) => ({ kind: 'str', value: c }) as Value);
+  return null;
+}
+
+/** Whether a test is statically true (1), false (0) or cannot be told (2): `if True:`, `if 0:`. */
+function truth(toks: Tok[]): Live {
+  let negate = false;
+  let at = 0;
+  while (toks[at]?.k === K.Name && toks[at]!.v === 'not') {
+    negate = !negate;
+    at++;
+  }
+  const v = evaluate(toks.slice(at));
+  let t: Live = 2;
+  if (v.kind === 'none') t = 0;
+  else if (v.kind === 'str') t = v.value === '' ? 0 : 1;
+  else if (v.kind === 'seq' && !v.set) t = v.items.length === 0 ? 0 : 1;
+  else if (v.kind === 'other') {
+    if (v.what === 'True') t = 1;
+    else if (v.what === 'False') t = 0;
+    else if (v.what.startsWith('the number ')) {
+      const n = Number(v.what.slice('the number '.length).replace(/_/g, ''));
+      t = Number.isNaN(n) ? 2 : n === 0 ? 0 : 1;
+    }
+  }
+  return t === 2 || !negate ? t : t === 1 ? 0 : 1;
+}
+
+function show(v: Value): string {
+  switch (v.kind) {
+    case 'none':
+      return 'None';
+    case 'str':
+      return JSON.stringify(v.value);
+    case 'seq':
+      return `(${v.items.map(show).join(', ')}${v.items.length === 1 ? ',' : ''})`;
+    case 'other':
+      return v.what;
+    case 'unknown':
+      return 'an expression';
+  }
 }
