@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from './errors.js';
+import { withoutBom } from './text.js';
 import { pyprojectTool } from './toml.js';
 
 /** alembic-guard's own settings. Every key is optional; discovery fills in the rest. */
@@ -52,7 +53,7 @@ export async function loadConfig(root: string): Promise<GuardConfig> {
   if (pkg && typeof pkg === 'object' && pkg['alembic-guard'] !== undefined) {
     return validate(pkg['alembic-guard'], 'package.json "alembic-guard"');
   }
-  const toml = await pyprojectTool(join(root, 'pyproject.toml'), 'alembic-guard');
+  const toml = await pyprojectTool(join(root, 'pyproject.toml'), 'alembic-guard', 'pyproject.toml');
   if (toml) return validate(toml, 'pyproject.toml [tool.alembic-guard]');
   return { source: null, ...DEFAULTS, database: { ...DEFAULTS.database } };
 }
@@ -66,7 +67,7 @@ function readJson(file: string, label: string): unknown {
     throw new GuardError(`${label}: cannot read: ${(error as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(withoutBom(text));
   } catch (error) {
     throw new GuardError(`${label}: invalid JSON: ${(error as Error).message}`);
   }

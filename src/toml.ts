@@ -1,27 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { GuardError } from './errors.js';
+import { withoutBom } from './text.js';
 
 const cache = new Map<string, Record<string, unknown> | null>();
 
 /**
  * The `[tool.<name>]` table of a pyproject.toml, or null. smol-toml (nine modules to load) is
- * imported only when the text may define the table, so most hooks never pay for it.
+ * imported only when the text may define the table, so most hooks never pay for it. Invalid TOML
+ * where the table could be (a line naming tool and <name>, however malformed) is an error naming
+ * the file and line: skipping it would drop the configuration without a word.
  */
-export async function pyprojectTool(file: string, name: string): Promise<Record<string, unknown> | null> {
+export async function pyprojectTool(file: string, name: string, label = file): Promise<Record<string, unknown> | null> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = withoutBom(readFileSync(file, 'utf8'));
   } catch {
     return null;
   }
-  if (!mayDefine(text, name)) return null;
+  if (!mayDefine(text, name) && !mayMention(text, name)) return null;
   let doc = cache.get(file);
   if (doc === undefined) {
     const { parse } = await import('smol-toml');
     try {
       doc = parse(text) as Record<string, unknown>;
     } catch (error) {
-      throw new GuardError(`${file}: invalid TOML: ${(error as Error).message.split('\n')[0]}`);
+      const line = (error as { line?: unknown }).line;
+      const where = typeof line === 'number' ? `${label}:${line}` : label;
+      const why = (error as Error).message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      throw new GuardError(`${where}: invalid TOML: ${why}`);
     }
     cache.set(file, doc);
   }
@@ -48,4 +54,13 @@ export function mayDefine(text: string, name: string): boolean {
     (line(`\\[${ws}${tool}${ws}\\]`) && line(`${key}${ws}[.=]`)) ||
     line(`${tool}${ws}=`)
   );
+}
+
+/**
+ * Whether a line (outside comments) names both `tool` and `<name>`: where a broken header such
+ * as `[tool.alembic-guard` or `[tool.alembic-guard]]` would be. mayDefine cannot see those.
+ */
+export function mayMention(text: string, name: string): boolean {
+  const escaped = name.replace(/[-.]/g, '\\$&');
+  return new RegExp(`^[^#\\n]*\\btool\\b[^#\\n]*(?<![\\w-])${escaped}(?![\\w-])`, 'm').test(text);
 }

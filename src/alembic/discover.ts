@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { GuardConfig } from '../config.js';
+import { GuardError } from '../errors.js';
 import { listFiles, type Repo } from '../git/repo.js';
 import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
 import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
-import { iniValue, parseIni, sectionsWithScriptLocation } from './ini.js';
+import { iniValue, InterpolationError, parseIni, sectionsWithScriptLocation } from './ini.js';
 import { revisionScriptDirs } from './script-dirs.js';
 
 /**
@@ -97,6 +98,8 @@ function isFile(path: string): boolean {
   }
 }
 
+const SAY_MISSING_LOCATION = 'no such directory in the working tree; fix the path in the configuration (it is relative to the repository root)';
+
 class Context {
   readonly environments: Environment[] = [];
   readonly unresolved: Unresolved[] = [];
@@ -124,6 +127,10 @@ class Context {
         const rel = this.toRepoPath(resolve(this.repo.root, location));
         if (rel === null) outside.push(location);
         else versions.push(rel);
+        // A typo here would watch nothing and pass every commit: say so (check warns, doctor fails).
+        if (rel !== null && !isDirectory(join(this.repo.root, rel))) {
+          this.unresolved.push({ source, location, reason: SAY_MISSING_LOCATION, missing: true });
+        }
       }
       // The script directory is the versions directory's parent when env.py lives there.
       const parent = versions.length ? posix.dirname(versions[0]) : null;
@@ -144,6 +151,16 @@ class Context {
   }
 
   fromIni(file: string): void {
+    try {
+      this.readIni(file);
+    } catch (error) {
+      // configparser would raise here, and Alembic with it: say where, and stop (exit 2).
+      if (error instanceof InterpolationError) throw new GuardError(`${file} [${error.section}] ${error.key}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private readIni(file: string): void {
     let text: string;
     try {
       text = readFileSync(join(this.repo.root, file), 'utf8');
@@ -196,7 +213,7 @@ class Context {
 
   async fromPyproject(file: string): Promise<void> {
     const abs = join(this.repo.root, file);
-    const table = await pyprojectTool(abs, 'alembic');
+    const table = await pyprojectTool(abs, 'alembic', file);
     if (!table || typeof table.script_location !== 'string') return;
     const dir = dirname(abs);
     const here = (value: string) => value.replaceAll('%(here)s', dir);

@@ -54,6 +54,8 @@ export interface Unresolved {
   source: string;
   location: string;
   reason: string;
+  /** A configured location that names no directory (doctor: an error; check: a warning). */
+  missing?: boolean;
 }
 
 export interface Discovery {

@@ -4,13 +4,34 @@
  * case-insensitive keys, [DEFAULT] inheritance and BasicInterpolation (`%(name)s`, `%%`), with
  * Alembic's `here` default (the ini file's directory).
  */
+import { withoutBom } from '../text.js';
+
 export type IniSections = Map<string, Map<string, string>>;
+
+/** configparser's MAX_INTERPOLATION_DEPTH: deeper references raise InterpolationDepthError. */
+const MAX_DEPTH = 10;
+/**
+ * Longest interpolated value we build: references can nest ten deep, each value naming another
+ * many times (`%(a)s%(a)s…`), which grows without bound. No path list comes near this.
+ */
+const MAX_LENGTH = 1024 * 1024;
+
+/** An interpolation configparser refuses (too deep), or one too long to be a path list. */
+export class InterpolationError extends Error {
+  constructor(
+    readonly section: string,
+    readonly key: string,
+    why: string,
+  ) {
+    super(why);
+  }
+}
 
 export function parseIni(text: string): IniSections {
   const sections: IniSections = new Map();
   let current: Map<string, string> | null = null;
   let lastKey: string | null = null;
-  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+  for (const raw of withoutBom(text).split(/\r?\n/)) {
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) {
       // configparser keeps empty lines inside a multi-line value only when they are indented;
@@ -49,16 +70,32 @@ export function iniValue(
     sections.get(section)?.get(name) ?? sections.get('DEFAULT')?.get(name) ?? defaults[name];
   const raw = lookup(key);
   if (raw === undefined) return undefined;
-  return interpolate(raw, lookup, 0);
+  const fail = (why: string): never => {
+    throw new InterpolationError(section, key, why);
+  };
+  return interpolate(raw, lookup, 1, fail);
 }
 
-function interpolate(value: string, lookup: (name: string) => string | undefined, depth: number): string {
-  if (depth > 10) return value; // configparser raises InterpolationDepthError
-  return value.replace(/%(%|\(([^)]+)\)s)/g, (whole, _inner: string, name?: string) => {
-    if (!name) return '%';
-    const found = lookup(name.toLowerCase());
-    return found === undefined ? whole : interpolate(found, lookup, depth + 1);
-  });
+// configparser's BasicInterpolation._interpolate_some: a value holding `%` is expanded at depth
+// + 1, starting at 1, and a depth over MAX_INTERPOLATION_DEPTH (10) is an error (so is a cycle).
+function interpolate(value: string, lookup: (name: string) => string | undefined, depth: number, fail: (why: string) => never): string {
+  if (depth > MAX_DEPTH) fail(`%(…)s references nest deeper than ${MAX_DEPTH} levels (or refer to themselves), which configparser refuses`);
+  let out = '';
+  let at = 0;
+  for (const m of value.matchAll(/%(%|\(([^)]+)\)s)/g)) {
+    out += value.slice(at, m.index);
+    at = m.index + m[0].length;
+    const name = m[2];
+    if (!name) out += '%';
+    else {
+      const found = lookup(name.toLowerCase());
+      out += found === undefined ? m[0] : found.includes('%') ? interpolate(found, lookup, depth + 1, fail) : found;
+    }
+    if (out.length > MAX_LENGTH) fail(`%(…)s references expand to more than ${MAX_LENGTH / 1024 / 1024} MiB`);
+  }
+  out += value.slice(at);
+  if (out.length > MAX_LENGTH) fail(`%(…)s references expand to more than ${MAX_LENGTH / 1024 / 1024} MiB`);
+  return out;
 }
 
 /** Sections (other than DEFAULT) that define script_location directly or through DEFAULT. */

@@ -144,7 +144,7 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
       problems.push({ severity: 'warning', hook: null, message: SAY.noEnvironment, fix: SAY.noEnvironmentFix });
     }
     for (const u of ws.discovery.unresolved) {
-      problems.push({ severity: 'warning', hook: null, message: SAY.unresolved(u.source, u.location, u.reason), fix: null });
+      problems.push({ severity: u.missing ? 'error' : 'warning', hook: null, message: SAY.unresolved(u.source, u.location, u.reason), fix: null });
     }
   }
 

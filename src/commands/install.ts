@@ -30,6 +30,7 @@ import {
 import { dirname, join, relative } from 'node:path';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
+import { withoutBom } from '../text.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
 import {
@@ -506,7 +507,7 @@ function removeDirIfEmpty(dir: string): boolean {
 function parsePackageJson(text: string, label: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(withoutBom(text)); // npm reads a package.json with a UTF-8 BOM
   } catch (error) {
     throw new GuardError(`${label}: invalid JSON: ${(error as Error).message}`);
   }
@@ -517,7 +518,8 @@ function parsePackageJson(text: string, label: string): Record<string, unknown> 
 /** Serialise package.json the way it was written: same indentation, same final newline. */
 function formatPackageJson(pkg: Record<string, unknown>, original: string): string {
   const indent = /^([ \t]+)"/m.exec(original)?.[1] ?? '  ';
-  return JSON.stringify(pkg, null, indent) + (original.endsWith('\n') ? '\n' : '');
+  const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
+  return bom + JSON.stringify(pkg, null, indent) + (original.endsWith('\n') ? '\n' : '');
 }
 
 export function readRecord(repo: Repo): InstallRecord | null {
