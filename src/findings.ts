@@ -13,7 +13,7 @@ export type Finding =
   /** Matched by an ignore pattern: `git add` alone refuses it. */
   | (FileFinding<'ignored'> & { ignoredBy: IgnoreSource | null })
   /** Changed (or deleted) in the working tree and not staged. */
-  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add'; staged: boolean })
+  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule'; staged: boolean })
   /** A merge conflict not yet resolved. */
   | FileFinding<'unmerged'>
   /** Staged in the main index but left out of `git commit <paths>`. */

@@ -216,25 +216,27 @@ describe('submodules', () => {
     expect(check(sub, { also: [sup] })).toMatchObject({ code: 0, json: { findings: [] } });
   });
 
-  it('superproject whose alembic.ini points into a submodule: no crash; the submodule\'s files are left to the submodule\'s check (exit 0)', () => {
+  it('superproject whose alembic.ini points into a submodule: a migration left untracked in the submodule blocks (issue 13)', () => {
     const { sup, sub } = withSubmodule('db');
     sup.write('alembic.ini', '[alembic]\nscript_location = %(here)s/db/alembic\n').add('alembic.ini').commit('ini');
+    expect(check(sup)).toMatchObject({ code: 0, json: { findings: [] } });
     sub.write('alembic/versions/003_sessions.py', migration('003_sessions', '002_users'));
     const { code, json } = check(sup);
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     expect(json.environments.map((e) => e.versions)).toEqual([['db/alembic/versions']]);
-    expect(json.findings).toEqual([]);
+    expect(kindsAndPaths(json)).toEqual([['unstaged', 'db']]);
   });
 
-  it('superproject whose versions directory is itself a submodule: the gitlink is not read as a migration (exit 0)', () => {
+  it('superproject whose versions directory is itself a submodule: the gitlink is not a migration, a migration left in it blocks (issue 13)', () => {
     const versions = makeRepo({ '001_initial.py': migration('001_initial', null) }, { commit: true });
     const sup = makeRepo({ 'alembic.ini': alembicEnv('', 0)['alembic.ini'], 'alembic/env.py': ENV_PY, 'alembic/script.py.mako': MAKO }, { commit: true });
     sup.git(['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', versions.dir, 'alembic/versions']);
     sup.commit('versions as a submodule');
+    expect(check(sup)).toMatchObject({ code: 0, json: { findings: [] } });
     new TestRepo(join(sup.dir, 'alembic/versions')).write('002_users.py', migration('002_users', '001_initial'));
     const { code, json } = check(sup);
-    expect(code).toBe(0);
-    expect(json.findings).toEqual([]);
+    expect(code).toBe(1);
+    expect(kindsAndPaths(json)).toEqual([['unstaged', 'alembic/versions']]);
   });
 });
 

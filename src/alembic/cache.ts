@@ -239,6 +239,8 @@ const PROBLEM_KINDS: Record<GraphProblemKind, true> = {
   'not-a-migration': true,
   'unreadable-script': true,
   'syntax-error': true,
+  'not-loaded': true,
+  'submodule-unread': true,
 };
 const ERROR_KINDS: Record<NonNullable<ParsedScript['error']>['kind'], true> = {
   'not-a-migration': true,

@@ -21,7 +21,9 @@ export type GraphProblemKind =
   | 'not-a-migration'
   | 'syntax-error'
   | 'not-loaded'
-  | 'unreadable-script';
+  | 'unreadable-script'
+  /** A submodule at or around a versions directory whose scripts could not be read here. */
+  | 'submodule-unread';
 
 export interface GraphProblem {
   kind: GraphProblemKind;

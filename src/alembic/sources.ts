@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BlobEntry, indexEntries, readBlobs, treeEntries } from '../git/objects.js';
+import { allStages, type BlobEntry, indexEntries, readBlobs, submoduleEntries, treeEntries } from '../git/objects.js';
+import { literal } from '../git/status.js';
 import type { Repo } from '../git/repo.js';
 import { type Environment, isMigrationPath, isUnder, type Loading } from './environment.js';
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
-import type { GraphOptions, RevisionGraph } from './graph.js';
+import type { GraphOptions, GraphProblem, RevisionGraph } from './graph.js';
 import { setsVersionLocations } from './locations.js';
 import type { ParsedScript } from './script.js';
 
@@ -34,15 +35,21 @@ export function describeSource(source: Source): string {
 export async function loadGraphs(repo: Repo, environments: Environment[], source: Source): Promise<EnvironmentGraph[]> {
   const dirs = environments.flatMap((env) => env.versions);
   const [{ parseScript }, { buildEnvironmentGraph }] = await Promise.all([parser(), grapher()]);
-  const parsed =
-    source.kind === 'worktree'
-      ? [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content))
-      : await parseEntries(repo, await sourceEntries(repo, dirs, source), source);
+  let parsed: ParsedScript[];
+  let unread: Unread[] = [];
+  if (source.kind === 'worktree') {
+    parsed = [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content));
+  } else {
+    const [entries, notRead] = await sourceEntries(repo, dirs, source);
+    parsed = await parseEntries(repo, entries, source);
+    unread = notRead;
+  }
   const scripts = await withLabels(repo, source, parsed);
   return environments.map((environment) => {
     const mine = scripts.filter((script) => inEnvironment(environment, script.path));
     const options = graphOptions(repo, environment, mine.map((script) => script.path));
-    return { environment, scripts: mine, graph: buildEnvironmentGraph(mine, environment.versions, options) };
+    const graph = buildEnvironmentGraph(mine, environment.versions, options);
+    return { environment, scripts: mine, graph: withUnread(graph, environment, unread) };
   });
 }
 
@@ -56,7 +63,7 @@ export async function loadSummaries(
   environments: Environment[],
   source: Exclude<Source, { kind: 'worktree' }>,
 ): Promise<{ environment: Environment; graph: GraphSummary }[]> {
-  const entries = await sourceEntries(repo, environments.flatMap((env) => env.versions), source);
+  const [entries, unread] = await sourceEntries(repo, environments.flatMap((env) => env.versions), source);
   const cache = new GraphCache(repo.commonDir);
   const result = [];
   for (const environment of environments) {
@@ -73,7 +80,7 @@ export async function loadSummaries(
       // file's blob: it is built again next time rather than remembered.
       if (!parsed.some((script) => script.labelSource !== undefined)) cache.set(key, graph);
     }
-    result.push({ environment, graph });
+    result.push({ environment, graph: withUnread(graph, environment, unread) });
   }
   cache.save();
   return result;
@@ -84,11 +91,14 @@ export async function loadSummaries(
  * one for every environment. No git, no parsing: check asks while `git status` still runs.
  */
 export function cachedSummaries(repo: Repo, environments: Environment[], staged: BlobEntry[]): { environment: Environment; graph: GraphSummary }[] | null {
+  // A submodule's scripts are not in our index: loadSummaries reads them from the submodule.
+  if (staged.some((entry) => entry.mode === '160000')) return null;
   const entries = staged.filter(isScript);
   const cache = new GraphCache(repo.commonDir);
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
+    if (mine.length === 0) return null; // maybe a versions directory inside a submodule
     const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine.map((entry) => entry.path)) }));
     if (graph === undefined) return null;
     result.push({ environment, graph });
@@ -139,14 +149,73 @@ function inEnvironment(environment: Environment, path: string): boolean {
   return environment.versions.some((dir) => isUnder(path, dir));
 }
 
-/** The migration scripts a commit or the index records: path, mode and blob id, in path order. */
-async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source, { kind: 'worktree' }>): Promise<BlobEntry[]> {
-  if (dirs.length === 0) return [];
-  const entries =
+/** A submodule whose scripts could not be read, and why. */
+interface Unread {
+  path: string;
+  why: 'not-checked-out' | 'objects-missing';
+}
+
+/**
+ * The migration scripts a commit or the index records: path, mode and blob id, in path order;
+ * and the submodules at, under or above a versions directory whose scripts could not be read.
+ *
+ * A versions directory (or a folder in it, or a folder holding it) may be a git submodule: our
+ * index and trees then hold one gitlink (mode 160000, the recorded commit), not the scripts.
+ * Alembic reads the checked-out files, so the guard reads the recorded commit's tree from the
+ * submodule's own objects. `check` reads the commit recorded in the index; what the submodule
+ * has beyond it (new commits, changes, untracked files) shows in git status on the gitlink.
+ */
+async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source, { kind: 'worktree' }>): Promise<[BlobEntry[], Unread[]]> {
+  if (dirs.length === 0) return [[], []];
+  let entries =
     source.kind === 'commit'
       ? await treeEntries(repo, source.commit, dirs)
       : (source.entries ?? (await indexEntries(repo, dirs)));
-  return entries.filter(isScript);
+  const gitlinks = [...entries.filter((entry) => entry.mode === '160000'), ...(await gitlinksAbove(repo, dirs, entries, source))];
+  if (gitlinks.length === 0) return [entries.filter(isScript), []];
+  const unread: Unread[] = [];
+  const more: BlobEntry[] = [];
+  for (const gitlink of gitlinks) {
+    const rels = dirs.flatMap((dir) => (isUnder(dir, gitlink.path) ? [dir.slice(gitlink.path.length + 1)] : dir === gitlink.path || isUnder(gitlink.path, dir) ? [''] : []));
+    const found = await submoduleEntries(repo, gitlink, rels);
+    if (typeof found === 'string') unread.push({ path: gitlink.path, why: found });
+    else more.push(...found);
+  }
+  entries = [...entries, ...more].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [entries.filter(isScript), unread];
+}
+
+/**
+ * Submodules that hold a versions directory (`vendor/db` holding `vendor/db/versions`). Our
+ * index and trees list nothing under such a directory, so only a directory without entries is
+ * looked up: the usual repository pays nothing.
+ */
+export async function gitlinksAbove(repo: Repo, dirs: string[], entries: BlobEntry[], source: Exclude<Source, { kind: 'worktree' }>): Promise<BlobEntry[]> {
+  const empty = dirs.filter((dir) => dir !== '' && !entries.some((entry) => entry.path === dir || isUnder(entry.path, dir)));
+  const parents = [...new Set(empty.flatMap((dir) => dir.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
+  if (parents.length === 0) return [];
+  const found =
+    source.kind === 'commit'
+      ? await treeEntries(repo, source.commit, parents, false)
+      : (await allStages(repo, parents.map(literal))).filter((entry) => entry.stage === '0');
+  return found.filter((entry) => entry.mode === '160000' && parents.includes(entry.path));
+}
+
+/** The graph, with a warning for each submodule of the environment whose scripts were not read. */
+function withUnread<G extends GraphSummary>(graph: G, environment: Environment, unread: Unread[]): G {
+  const mine = unread.filter((u) => environment.versions.some((dir) => dir === u.path || isUnder(dir, u.path) || isUnder(u.path, dir)));
+  if (mine.length === 0) return graph;
+  const problems: GraphProblem[] = mine.map((u) => ({
+    kind: 'submodule-unread',
+    severity: 'warning',
+    paths: [u.path],
+    revisions: [],
+    message:
+      u.why === 'not-checked-out'
+        ? `${u.path} is a git submodule that is not checked out here, so its migrations were not checked (git submodule update --init ${u.path})`
+        : `${u.path} is a git submodule whose recorded commit is not in its objects here, so its migrations were not checked (git submodule update ${u.path})`,
+  }));
+  return { ...graph, problems: [...graph.problems, ...problems] };
 }
 
 /** Parsed scripts of blob entries; a script parsed once under its blob id is never parsed again. */
@@ -177,9 +246,11 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): P
       if (content && isBlob(content, entry.oid)) remember(entry, content);
       else fromObjects.push(entry);
     }
-    if (fromObjects.length > 0) {
-      const blobs = await readBlobs(repo, fromObjects.map((e) => e.oid));
-      for (const entry of fromObjects) {
+    // Each from the repository that holds it: ours, or a submodule's.
+    for (const objects of new Set(fromObjects.map((e) => e.objects))) {
+      const group = fromObjects.filter((e) => e.objects === objects);
+      const blobs = await readBlobs(objects === undefined ? repo : { ...repo, root: objects }, group.map((e) => e.oid));
+      for (const entry of group) {
         const blob = blobs.get(entry.oid);
         if (blob) remember(entry, blob);
       }

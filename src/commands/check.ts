@@ -1,7 +1,7 @@
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
 import { classify, type Environment, isUnder } from '../alembic/environment.js';
-import { cachedSummaries, loadSummaries, type Source } from '../alembic/sources.js';
+import { cachedSummaries, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
@@ -44,6 +44,14 @@ export async function check(cwd: string, whileGitWorks?: () => void): Promise<Re
   // The listing is done before status: look the graphs up in the cache meanwhile.
   const cached = cachedSummaries(ws.repo, environments, staged);
   const entries = await statusDone;
+  // A submodule holding a versions directory: git status on the gitlink says whether it has
+  // commits, changes or untracked files beyond the commit the index records.
+  const links = [...staged.filter((e) => e.mode === '160000'), ...(await gitlinksAbove(ws.repo, versions, staged, { kind: 'index' }))];
+  if (links.length > 0) {
+    const linked = new Set(links.map((g) => g.path));
+    const states = await status(ws.repo, [...linked], { submodules: true });
+    entries.splice(0, entries.length, ...entries.filter((e) => !linked.has(e.path)), ...states);
+  }
   hints?.update(ws.repo.root, { paths, versions });
   // `git add -N` puts an empty placeholder in the index: the file is reported as unstaged, and
   // the placeholder is not a script of the commit.
@@ -73,6 +81,16 @@ export async function worktreeFindings(
   // migration staged in the main index but not named is left out, and must be called that.
   const leftOut = await leftOutOfCommit(ws, environments, index);
   for (const entry of entries) {
+    if (entry.kind === 'changed' && entry.indexMode === '160000') {
+      // A submodule at, in or around a versions directory: Alembic reads its checked-out files,
+      // and the commit records only its commit. New commits, changes or untracked files in it
+      // are left behind as surely as an unstaged file.
+      const environment = environments.find((env) => env.versions.some((dir) => dir === entry.path || isUnder(entry.path, dir) || isUnder(dir, entry.path)));
+      if (environment && entry.y !== '.' && keep(entry.path)) {
+        findings.push({ kind: 'unstaged', severity: 'error', environment: environment.name, path: entry.path, role: 'migration', change: 'submodule', staged: entry.x !== '.' });
+      }
+      continue;
+    }
     const hit = classify(environments, entry.path);
     if (!hit || !keep(entry.path)) continue;
     const base = { severity: 'error' as const, environment: hit.environment.name, path: entry.path, role: hit.role };
@@ -123,7 +141,8 @@ async function stagedListing(repo: Repo, versions: string[]): Promise<StagedList
   const all = await allStages(repo, [...CANDIDATE_PATHSPECS, ...versions.map(literal)]);
   return {
     candidates: [...new Set(all.filter((e) => isCandidate(e.path)).map((e) => e.path))],
-    versions: all.filter((e) => e.stage === '0' && versions.some((dir) => isUnder(e.path, dir))),
+    // The directory itself is listed when it is a submodule (a gitlink).
+    versions: all.filter((e) => e.stage === '0' && versions.some((dir) => e.path === dir || isUnder(e.path, dir))),
   };
 }
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Repo } from './repo.js';
 import { git, splitZ } from './run.js';
 import { literal } from './status.js';
@@ -7,6 +9,8 @@ export interface BlobEntry {
   path: string;
   mode: string;
   oid: string;
+  /** The working tree of the repository whose objects hold the blob: a submodule's (else ours). */
+  objects?: string;
 }
 
 /** Entries of the index in use under the given directories (`git ls-files -s`). */
@@ -33,10 +37,13 @@ export async function allStages(repo: Repo, pathspecs: string[], indexFile?: str
   return entries;
 }
 
-/** Blob entries of a commit's tree under the given directories (`git ls-tree -r`). */
-export async function treeEntries(repo: Repo, commit: string, dirs: string[]): Promise<BlobEntry[]> {
+/**
+ * Blob entries of a commit's tree under the given directories (`git ls-tree -r`), and its
+ * submodules there (mode 160000, the recorded commit as oid).
+ */
+export async function treeEntries(repo: Repo, commit: string, dirs: string[], recursive = true): Promise<BlobEntry[]> {
   if (dirs.length === 0) return [];
-  const out = await git(['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...dirs.map(literal)], {
+  const out = await git(['ls-tree', ...(recursive ? ['-r'] : []), '-z', '--full-tree', commit, '--', ...dirs.map(literal)], {
     cwd: repo.root,
   });
   const entries: BlobEntry[] = [];
@@ -44,7 +51,28 @@ export async function treeEntries(repo: Repo, commit: string, dirs: string[]): P
     // <mode> SP <type> SP <object> TAB <path>
     const tab = record.indexOf('\t');
     const [mode, type, oid] = record.slice(0, tab).split(' ');
-    if (type === 'blob') entries.push({ path: record.slice(tab + 1), mode, oid });
+    if (type === 'blob' || type === 'commit') entries.push({ path: record.slice(tab + 1), mode, oid });
+  }
+  return entries;
+}
+
+/**
+ * What a submodule's recorded commit holds under `rel` paths (inside the submodule), read from
+ * the submodule's own objects: null when it is not checked out here, or lacks that commit.
+ */
+export async function submoduleEntries(repo: Repo, gitlink: BlobEntry, rels: string[]): Promise<BlobEntry[] | 'not-checked-out' | 'objects-missing'> {
+  const cwd = join(repo.root, gitlink.path);
+  if (!existsSync(join(cwd, '.git'))) return 'not-checked-out';
+  const has = await gitRaw(['cat-file', '-e', `${gitlink.oid}^{commit}`], { cwd, okCodes: [1, 128] }).catch(() => ({ code: 128 }));
+  if (has.code !== 0) return 'objects-missing';
+  const whole = rels.length === 0 || rels.includes('');
+  const out = await git(['ls-tree', '-r', '-z', '--full-tree', gitlink.oid, ...(whole ? [] : ['--', ...rels.map(literal)])], { cwd });
+  const entries: BlobEntry[] = [];
+  for (const record of splitZ(out)) {
+    const tab = record.indexOf('\t');
+    const [mode, type, oid] = record.slice(0, tab).split(' ');
+    // A submodule of the submodule is not followed (its gitlink stays, and is not a script).
+    if (type === 'blob') entries.push({ path: `${gitlink.path}/${record.slice(tab + 1)}`, mode, oid, objects: cwd });
   }
   return entries;
 }

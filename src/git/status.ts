@@ -54,7 +54,7 @@ export function parseStatusV2(records: string[]): StatusEntry[] {
  * untracked file and every ignored file individually. Rename detection is off so that a renamed
  * migration shows as its two real paths.
  */
-export async function status(repo: Repo, pathspecs: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<StatusEntry[]> {
+export async function status(repo: Repo, pathspecs: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; submodules?: boolean } = {}): Promise<StatusEntry[]> {
   if (pathspecs.length === 0) return [];
   const out = await git(
     [
@@ -64,7 +64,9 @@ export async function status(repo: Repo, pathspecs: string[], options: { cwd?: s
       '--untracked-files=all',
       '--ignored=traditional', // with --untracked-files=all: every file inside an ignored directory, one by one
       '--no-renames',
-      '--ignore-submodules=all',
+      // Asking each submodule costs a status of its own: only for the submodules that hold
+      // migrations (check passes their gitlinks with submodules: true).
+      options.submodules ? '--ignore-submodules=none' : '--ignore-submodules=all',
       '--',
       ...pathspecs.map(literal),
     ],

@@ -156,6 +156,7 @@ export function describe(f: Finding): string {
         ? `ignored ${ROLE[f.role]}: ${showName(f.path)} (by ${showName(f.ignoredBy.source)}:${f.ignoredBy.line}: ${showName(f.ignoredBy.pattern)})`
         : `ignored ${ROLE[f.role]}: ${showName(f.path)}`;
     case 'unstaged': {
+      if (f.change === 'submodule') return `submodule holding migrations has commits, changes or untracked files this commit does not record: ${f.path}`;
       const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
       return `${ROLE[f.role]} ${what}: ${showName(f.path)}`;
     }
@@ -205,6 +206,7 @@ export function listLine(f: Finding): string {
     case 'ignored':
       return f.ignoredBy ? `${showName(f.path)}  (ignored by ${showName(f.ignoredBy.source)}:${f.ignoredBy.line}: ${showName(f.ignoredBy.pattern)})` : showName(f.path);
     case 'unstaged': {
+      if (f.change === 'submodule') return `${f.path}  (submodule: commits, changes or untracked files not recorded)`;
       const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
       return `${showName(f.path)}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
     }
@@ -227,6 +229,7 @@ export function fix(f: Finding, command?: CommandName): string | null {
         ? `${gitCommand('add -f', [f.path])}${thenPush}   (and narrow the pattern at ${showName(f.ignoredBy.source)}:${f.ignoredBy.line})`
         : `${gitCommand('add -f', [f.path])}${thenPush}`;
     case 'unstaged':
+      if (f.change === 'submodule') return `commit the migrations inside the submodule (git -C ${shellQuote(f.path)} status), then ${gitCommand('add', [f.path])}`;
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
       if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
       return `${gitCommand('add', [f.path])}   (or drop the edits: ${gitCommand('restore', [f.path])})`;
