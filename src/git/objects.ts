@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repo } from './repo.js';
-import { git, splitZ } from './run.js';
+import { git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
 
 /** A file as a source (index or commit) records it: its path, mode and blob id. */
