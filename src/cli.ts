@@ -20,6 +20,7 @@ export interface CliOptions {
   'db-url-env'?: string;
   mode?: string;
   keep?: boolean;
+  force?: boolean;
 }
 
 /** What a command hands back: a report to render, or finished text and an exit code. */
@@ -41,7 +42,8 @@ Commands:
   post-checkout PREV NEW 1   after a branch switch: warn (never block) when the development
                             database is at a revision the new checkout does not define
   validate FILE…            lint-staged: parse and graph-check staged migration files
-  install | uninstall       set up / remove the git hooks (husky or plain hooks; --mode husky|git)
+  install | uninstall       set up / remove the git hooks (husky or plain hooks; --mode husky|git
+                            switches; --force replaces or removes hook lines you edited)
   doctor                    what was discovered and whether the hooks will run here
   demo                      replay the incident in a temporary repository
 
@@ -74,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
         'db-url-env': { type: 'string' },
         mode: { type: 'string' },
         keep: { type: 'boolean' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },

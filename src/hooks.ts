@@ -10,19 +10,50 @@ import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
 import { shellPath, shellQuote } from './report/messages.js';
 
-export const HOOK_NAMES = ['pre-commit', 'pre-push'] as const;
-export type HookName = (typeof HOOK_NAMES)[number];
+/**
+ * The hooks install writes, in every mode: one row each. Adding a hook is one more row (and, for
+ * a new `command`, that command in the CLI).
+ * - pre-commit: `git commit` (GIT_INDEX_FILE is the index being committed).
+ * - pre-merge-commit: `git merge` runs it, not pre-commit, once the merge is prepared in the index
+ *   and before the merge commit is made (githooks(5)); `check` reads that index, so two branches
+ *   that each add a migration are caught as two heads before the commit joins them.
+ * - pre-push: git writes the pushed refs on stdin.
+ */
+export const HOOKS = [
+  { name: 'pre-commit', command: 'check', verb: 'commit', stdin: false, guardsNextCommit: true, frameworkId: 'alembic-guard' },
+  { name: 'pre-merge-commit', command: 'check', verb: 'merge', stdin: false, guardsNextCommit: false, frameworkId: 'alembic-guard-merge' },
+  { name: 'pre-push', command: 'pre-push', verb: 'push', stdin: true, guardsNextCommit: false, frameworkId: 'alembic-guard-push' },
+] as const satisfies readonly HookSpec[];
+
+export interface HookSpec {
+  /** The hook's file name, as git runs it. */
+  name: string;
+  /** The alembic-guard command it runs. */
+  command: string;
+  /** What git is doing when it runs, for messages (`git <verb> --no-verify` skips it). */
+  verb: string;
+  /** git writes lines on its stdin, which the guard and the lines after it both read. */
+  stdin: boolean;
+  /** Without it the next `git commit` goes unchecked (doctor's verdict). */
+  guardsNextCommit: boolean;
+  /** The hook's id in .pre-commit-hooks.yaml (the pre-commit framework). */
+  frameworkId: string;
+}
+
+export type HookName = (typeof HOOKS)[number]['name'];
+export const HOOK_NAMES: HookName[] = HOOKS.map((h) => h.name);
+export const HOOK_SPECS = Object.fromEntries(HOOKS.map((h) => [h.name, h])) as Record<HookName, HookSpec>;
 
 /** The alembic-guard command each hook runs. */
-export const HOOK_COMMANDS: Record<HookName, string> = { 'pre-commit': 'check', 'pre-push': 'pre-push' };
+export const HOOK_COMMANDS = Object.fromEntries(HOOKS.map((h) => [h.name, h.command])) as Record<HookName, string>;
 
 /** What git is doing when each hook runs, for messages. */
-export const HOOK_VERBS: Record<HookName, string> = { 'pre-commit': 'commit', 'pre-push': 'push' };
+export const HOOK_VERBS = Object.fromEntries(HOOKS.map((h) => [h.name, h.verb])) as Record<HookName, string>;
 
 // ---------------------------------------------------------------------------------------------
-// Plain git hooks: hooks/<name> with the node and CLI that installed them filled in.
+// Plain git hooks: hooks/hook with the hook, the node and the CLI that installed it filled in.
 
-/** The line that marks a plain hook as ours (the second line of each template). */
+/** The line that marks a plain hook as ours (the second line of the template). */
 export const PLAIN_MARKER = '# alembic-guard: plain git hook';
 
 /** A hook that was in place before install is kept beside ours under this suffix, and run by it. */
@@ -40,16 +71,34 @@ export function thisRunner(): Runner {
   return { node: process.execPath, cli: fileURLToPath(new URL('./cli.js', import.meta.url)) };
 }
 
-/** The template as shipped in the package's hooks/ folder (placeholders @NODE@ and @CLI@). */
-export function plainTemplate(name: HookName): string {
-  return readFileSync(new URL(`../hooks/${name}`, import.meta.url), 'utf8');
+/** The template as shipped in the package's hooks/ folder (placeholders @HOOK@, @NODE@, @CLI@…). */
+export function plainTemplate(): string {
+  return readFileSync(new URL('../hooks/hook', import.meta.url), 'utf8');
 }
 
 /** The plain hook with this runner's paths quoted for sh (spaces, `$`, quotes, newlines). */
 export function renderPlainHook(name: HookName, runner: Runner): string {
-  return plainTemplate(name)
+  const spec = HOOK_SPECS[name];
+  return plainTemplate()
     .replace(/^alembic_guard_node=@NODE@$/m, () => `alembic_guard_node=${shellQuote(runner.node)}`)
-    .replace(/^alembic_guard_cli=@CLI@$/m, () => `alembic_guard_cli=${shellQuote(runner.cli)}`);
+    .replace(/^alembic_guard_cli=@CLI@$/m, () => `alembic_guard_cli=${shellQuote(runner.cli)}`)
+    .replace(/^alembic_guard_stdin=@STDIN@$/m, () => `alembic_guard_stdin=${spec.stdin ? 'yes' : 'no'}`)
+    .replaceAll('@HOOK@', () => spec.name)
+    .replaceAll('@COMMAND@', () => spec.command)
+    .replaceAll('@VERB@', () => spec.verb);
+}
+
+const RUNNER_LINES = /^(alembic_guard_(?:node|cli))=.*$/gm;
+
+/** The plain hook with other node and CLI paths, every other line (a person's too) as it is. */
+export function withRunner(text: string, runner: Runner): string {
+  return text.replace(RUNNER_LINES, (_line, name: string) => `${name}=${shellQuote(name.endsWith('node') ? runner.node : runner.cli)}`);
+}
+
+/** Is this hook exactly what install writes for it, whatever node and CLI it names? */
+export function plainHookIsPristine(name: HookName, text: string): boolean {
+  const blank = (t: string) => t.replace(RUNNER_LINES, '$1=');
+  return blank(text) === blank(renderPlainHook(name, { node: '', cli: '' }));
 }
 
 export function isPlainHook(text: string): boolean {
@@ -99,25 +148,85 @@ export const BLOCK_BEGIN = '# alembic-guard: begin';
 export const BLOCK_END = '# alembic-guard: end';
 const BEGIN_LINE = `${BLOCK_BEGIN} (added by \`alembic-guard install\`; \`alembic-guard uninstall\` removes it)`;
 
+/** How a husky block reaches the CLI, and what it tells a person to run when it cannot. */
+export interface HuskyBin {
+  /** The package's own CLI, relative to the top of the working tree (where git runs hooks). */
+  local: string;
+  /** The command that installs it, as a person types it at the top: `cd web && pnpm install`. */
+  install: string;
+}
+
+/** The words a husky block prints when neither the package's CLI nor one on PATH is there. */
+export function notInstalledLine(name: HookName, bin: HuskyBin): string {
+  return `alembic-guard: not installed in this clone (${bin.local}, nor alembic-guard on PATH), so this ${HOOK_VERBS[name]} is refused: run ${bin.install}`;
+}
+
 /**
- * The block for a husky hook. `bin` is how the hook reaches the CLI: `alembic-guard` where husky's
- * PATH (node_modules/.bin, relative to the top of the working tree) finds it, else a path
- * relative to the top, such as frontend/node_modules/.bin/alembic-guard.
+ * The block for a husky hook. It runs the package's own CLI (node_modules/.bin, found from the
+ * top of the working tree, where git runs hooks), else an alembic-guard on PATH (a global
+ * install, before this clone's install has run), else refuses with the command that installs it:
+ * never a silent pass, never a bare "command not found".
  */
-export function huskyBlock(name: HookName, bin: string): string {
-  if (name === 'pre-commit') return [BEGIN_LINE, `${bin} check`, BLOCK_END, ''].join('\n');
-  return [
+export function huskyBlock(name: HookName, bin: HuskyBin): string {
+  const spec = HOOK_SPECS[name];
+  const lines = [
     BEGIN_LINE,
-    '# The guard reads the ref lines git writes on stdin; they are handed back to the lines below',
-    '# (git lfs pre-push, for one, reads them too).',
-    'alembic_guard_refs=$(cat)',
-    `{ [ -z "$alembic_guard_refs" ] || printf '%s\\n' "$alembic_guard_refs"; } | ${bin} pre-push "$@" || exit $?`,
-    'exec <<alembic_guard_refs',
-    '$alembic_guard_refs',
-    'alembic_guard_refs',
-    BLOCK_END,
-    '',
-  ].join('\n');
+    `alembic_guard=${shellQuote(bin.local)}`,
+    `[ -x "$alembic_guard" ] || alembic_guard=$(command -v alembic-guard) || { echo ${shellQuote(notInstalledLine(name, bin))} >&2; exit 2; }`,
+  ];
+  if (!spec.stdin) lines.push(`"$alembic_guard" ${spec.command} "$@" || exit $?`);
+  else {
+    lines.push(
+      '# The guard reads the lines git writes on stdin; they are handed back to the lines below',
+      '# (git lfs pre-push, for one, reads them too).',
+      'alembic_guard_refs=$(cat)',
+      `{ [ -z "$alembic_guard_refs" ] || printf '%s\\n' "$alembic_guard_refs"; } | "$alembic_guard" ${spec.command} "$@" || exit $?`,
+      'exec <<alembic_guard_refs',
+      '$alembic_guard_refs',
+      'alembic_guard_refs',
+    );
+  }
+  return [...lines, BLOCK_END, ''].join('\n');
+}
+
+/** Our block as it is in the file (the shape huskyBlock returns), or null when there is none. */
+export function blockText(content: string): string | null {
+  const lines = content.split('\n');
+  const range = blockRange(lines);
+  return range ? `${lines.slice(range[0], range[1] + 1).join('\n')}\n` : null;
+}
+
+/** Blocks earlier versions wrote (one command line, no fallback): not edits by a person. */
+export function legacyHuskyBlocks(name: HookName, layout: { packageRel: string }): string[] {
+  const bin = layout.packageRel ? shellQuote(`${layout.packageRel}/node_modules/.bin/alembic-guard`) : 'alembic-guard';
+  if (name === 'pre-commit') return [[BEGIN_LINE, `${bin} check`, BLOCK_END, ''].join('\n')];
+  if (name !== 'pre-push') return [];
+  return [
+    [
+      BEGIN_LINE,
+      '# The guard reads the ref lines git writes on stdin; they are handed back to the lines below',
+      '# (git lfs pre-push, for one, reads them too).',
+      'alembic_guard_refs=$(cat)',
+      `{ [ -z "$alembic_guard_refs" ] || printf '%s\\n' "$alembic_guard_refs"; } | ${bin} pre-push "$@" || exit $?`,
+      'exec <<alembic_guard_refs',
+      '$alembic_guard_refs',
+      'alembic_guard_refs',
+      BLOCK_END,
+      '',
+    ].join('\n'),
+  ];
+}
+
+/** The CLI a husky block names (its `alembic_guard=` line), or null for a block of another shape. */
+export function blockBin(content: string): string | null {
+  const lines = content.split('\n');
+  const range = blockRange(lines);
+  if (!range) return null;
+  for (const line of lines.slice(range[0], range[1])) {
+    const match = /^alembic_guard=(.+)$/.exec(line);
+    if (match) return shellUnquote(match[1]);
+  }
+  return null;
 }
 
 function blockRange(lines: string[]): [number, number] | null {
@@ -223,18 +332,24 @@ export interface HuskyLayout {
   huskyRel: string;
   /** core.hooksPath husky sets: `<huskyRel>/_`. */
   hooksPath: string;
-  /** How a hook line reaches the CLI from the top of the working tree. */
-  bin: string;
-  /** The prepare command that runs husky from the package folder. */
+  /** How a hook reaches the CLI from the top of the working tree, and how to install it. */
+  bin: HuskyBin;
+  /** The command (in the setup script) that runs husky from the package folder. */
   prepare: string;
 }
 
-export function huskyLayout(root: string, packageDir: string): HuskyLayout {
+/** `cd <folder> && <command>`, or the command alone for the folder a person is in. */
+export function inFolder(rel: string, command: string): string {
+  return rel && rel !== '.' ? `cd ${shellPath(rel)} && ${command}` : command;
+}
+
+export function huskyLayout(root: string, packageDir: string, install = 'npm install'): HuskyLayout {
   const packageRel = toPosix(relative(safeRealpath(root), safeRealpath(packageDir)));
   const huskyRel = packageRel ? `${packageRel}/.husky` : '.husky';
-  // husky's hook runner puts node_modules/.bin (relative to the top of the working tree, where
-  // git runs hooks) on PATH; a package in a sub-folder has its bin folder elsewhere.
-  const bin = packageRel ? shellQuote(`${packageRel}/node_modules/.bin/alembic-guard`) : 'alembic-guard';
+  const bin: HuskyBin = {
+    local: `${packageRel ? `${packageRel}/` : ''}node_modules/.bin/alembic-guard`,
+    install: inFolder(packageRel, install),
+  };
   // husky's documented sub-folder setup: "prepare": "cd .. && husky frontend/.husky".
   const up = packageRel.split('/').map(() => '..').join('/');
   const prepare = packageRel ? `cd ${up} && husky ${shellPath(huskyRel)}` : 'husky';

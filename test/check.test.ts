@@ -217,7 +217,9 @@ describe('the staged revision graph', () => {
     const heads = report.findings.find((f) => f.kind === 'graph');
     expect(heads?.problem).toBe('multiple-heads');
     expect(heads?.paths.sort()).toEqual([`${V}/009_a.py`, `${V}/009_b.py`]);
-    expect(heads?.fix).toBe("cd backend && alembic merge -m 'merge heads' heads   (then git add the new migration)");
+    expect(heads?.fix).toBe(
+      "cd backend && alembic merge -m 'merge heads' heads   (then git add the new migration); or, where no database has applied them yet, re-point one head's down_revision at the other head's revision",
+    );
     repo.write('.alembic-guard.json', JSON.stringify({ allowMultipleHeads: true }));
     expect(repo.cli(['check']).code).toBe(0);
   });

@@ -11,6 +11,7 @@ import {
   BLOCK_BEGIN,
   BLOCK_END,
   embeddedRunner,
+  HOOK_NAMES,
   huskyBlock,
   isPlainHook,
   renderPlainHook,
@@ -40,6 +41,8 @@ beforeAll(() => {
 afterAll(cleanupAll);
 
 const LEFT = `alembic/versions/${INCIDENT[8]}.py`;
+/** How a block at the top reaches the CLI, with npm as the package manager. */
+const TOP_BIN = { local: 'node_modules/.bin/alembic-guard', install: 'npm install' };
 
 /** A committed Alembic project (001–008) with app/models.py, optionally with a package.json. */
 function project(options: { dir?: string; pkgDir?: string; pkg?: object | null; bins?: Record<string, string> } = {}): TestRepo {
@@ -97,7 +100,7 @@ function bareRemote(repo: TestRepo): string {
 
 describe('the husky block', () => {
   it('goes first (after a #! line), is replaced in place, and comes out byte for byte', () => {
-    const block = huskyBlock('pre-commit', 'alembic-guard');
+    const block = huskyBlock('pre-commit', TOP_BIN);
     for (const original of ['', 'npx lint-staged\n', 'npx lint-staged', '#!/usr/bin/env sh\n. "$(dirname -- "$0")/_/husky.sh"\n\nnpx lint-staged\n']) {
       const added = withBlock(original, block);
       expect(withBlock(added, block)).toBe(added);
@@ -283,8 +286,7 @@ describe('husky', () => {
     const installed = packedCli(repo, ['install']);
     expect(installed.code, installed.stderr).toBe(0);
     expect(repo.git(['config', 'core.hooksPath']).stdout.trim()).toBe('.husky/_');
-    expect(repo.read('.husky/pre-commit')).toBe(huskyBlock('pre-commit', 'alembic-guard'));
-    expect(repo.read('.husky/pre-push')).toBe(huskyBlock('pre-push', 'alembic-guard'));
+    for (const name of HOOK_NAMES) expect(repo.read(`.husky/${name}`)).toBe(huskyBlock(name, TOP_BIN));
     expect(JSON.parse(repo.read('package.json')).scripts).toEqual({ test: 'vitest', prepare: 'husky' });
     expect(existsSync(join(repo.dir, '.husky/_/h'))).toBe(true);
 
@@ -364,7 +366,7 @@ describe('husky', () => {
     expect(installed.code, installed.stderr).toBe(0);
     expect(repo.git(['config', 'core.hooksPath']).stdout.trim()).toBe('frontend/.husky/_');
     expect(JSON.parse(repo.read('frontend/package.json')).scripts.prepare).toBe('cd .. && husky frontend/.husky');
-    expect(repo.read('frontend/.husky/pre-commit')).toContain('frontend/node_modules/.bin/alembic-guard check');
+    expect(repo.read('frontend/.husky/pre-commit')).toContain('alembic_guard=frontend/node_modules/.bin/alembic-guard\n');
 
     // The prepare script works as npm runs it.
     repo.git(['config', '--unset', 'core.hooksPath']);
@@ -439,7 +441,7 @@ describe('husky', () => {
 describe('the package as published', () => {
   it('ships the hook templates and the pre-commit framework hooks', () => {
     const root = join(packed.nodeModules, 'alembic-guard');
-    for (const file of ['hooks/pre-commit', 'hooks/pre-push', '.pre-commit-hooks.yaml', 'dist/cli.js']) {
+    for (const file of ['hooks/hook', '.pre-commit-hooks.yaml', 'dist/cli.js']) {
       expect(existsSync(join(root, file)), file).toBe(true);
     }
     const yaml = readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8');
@@ -462,12 +464,10 @@ describe('the package as published', () => {
   });
 
   it('keeps the templates runnable as they are (LF endings, fallbacks when not filled in)', () => {
-    for (const name of ['pre-commit', 'pre-push']) {
-      const text = readFileSync(join(PROJECT, 'hooks', name), 'utf8');
-      expect(text.startsWith('#!/bin/sh\n')).toBe(true);
-      expect(text).not.toContain('\r');
-      expect(run('sh', ['-n', join(PROJECT, 'hooks', name)]).code).toBe(0);
-      expect(embeddedRunner(text)).toEqual({ node: null, cli: null });
-    }
+    const text = readFileSync(join(PROJECT, 'hooks', 'hook'), 'utf8');
+    expect(text.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(text).not.toContain('\r');
+    expect(run('sh', ['-n', join(PROJECT, 'hooks', 'hook')]).code).toBe(0);
+    expect(embeddedRunner(text)).toEqual({ node: null, cli: null });
   });
 });

@@ -19,8 +19,11 @@ import {
   BLOCK_BEGIN,
   display,
   embeddedRunner,
+  blockBin,
   HOOK_COMMANDS,
   HOOK_NAMES,
+  HOOK_SPECS,
+  inFolder,
   type HookName,
   hooksPathSetting,
   type HooksPathSetting,
@@ -35,7 +38,9 @@ import {
 } from '../hooks.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import { loadGraphs } from '../alembic/sources.js';
-import { describeLayout, devDatabaseLine, escapeControls, NO_ENVIRONMENT, shellPath, shellQuote, showName } from '../report/messages.js';
+import { detectPackageManager, installCommand } from '../package-manager.js';
+import { parsePackageJson } from '../project-package.js';
+import { describe, describeLayout, devDatabaseLine, escapeControls, NO_ENVIRONMENT, shellPath, shellQuote, showName } from '../report/messages.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import type { DevDatabaseState } from './database.js';
 import { readRecord } from './install.js';
@@ -81,8 +86,7 @@ const SAY = {
   noHooksDir: (dir: string) => `git runs hooks from ${dir}, which does not exist: no hook runs`,
   huskyDirMissing: (dir: string) =>
     `husky's ${dir}/ is missing in this worktree, so git finds no hooks and nothing is checked: husky generates it (gitignored) when npm install runs its prepare script, and a fresh clone or \`git worktree add\` has none until then`,
-  huskyDirFix: (packageRel: string | null) =>
-    `${packageRel ? `cd ${shellPath(packageRel)} && ` : ''}npm install   (or: npx alembic-guard install)`,
+  huskyDirFix: (install: string) => `${install}   (or: npx alembic-guard install)`,
   missing: (name: HookName, file: string) => `no ${name} hook (${file}): nothing runs the guard before a ${HOOK_VERBS[name]}`,
   install: 'npx alembic-guard install   (or alembic-guard install, if it is on PATH)',
   notExecutable: (name: HookName, file: string) => `${file} is not executable, so git ignores it: the ${name} hook does not run`,
@@ -91,8 +95,10 @@ const SAY = {
     `husky runs ${script} for ${name}, and it does not exist: nothing runs the guard before a ${HOOK_VERBS[name]}`,
   notGuarded: (name: HookName, file: string) => `${file} does not run alembic-guard: nothing runs the guard before a ${HOOK_VERBS[name]}`,
   notGuardedFix: 'alembic-guard install   (a hook that is there is kept and still runs)',
-  binMissing: (bin: string) =>
-    `the hook runs ${bin}, which is not installed in this worktree: every commit fails with "command not found" until it is`,
+  binMissing: (name: HookName, bin: string) =>
+    `the hook runs ${bin}, which is not installed in this worktree, and no alembic-guard is on PATH: it refuses every ${HOOK_VERBS[name]} until one is`,
+  binFallback: (bin: string, onPath: string) =>
+    `${bin} is not installed in this worktree: the hook falls back to alembic-guard on PATH (${onPath}), which may not be the project's version`,
   frameworkNoHook: (name: HookName, id: string) =>
     `the pre-commit framework runs ${name}, and .pre-commit-config.yaml has no ${id} hook`,
   frameworkFix: (id: string) => `add the ${id} hook of alembic-guard to .pre-commit-config.yaml, or run: alembic-guard install`,
@@ -124,6 +130,11 @@ const SAY = {
   globalHooksPath: (scope: string, value: string) =>
     `core.hooksPath comes from your ${scope} git configuration (${value}): every repository on this machine runs hooks from there`,
   willRun: 'The guard will run on the next commit in this worktree.',
+  wouldBlock: (reasons: string) => `The next commit would be blocked: ${reasons}`,
+  wouldPass: 'The next commit would pass the check (as the files and index are now).',
+  checkFailed: (message: string) => `The check the hook runs fails here, so the next commit would be refused: ${message}`,
+  notFound: 'runs the guard, but it cannot be found',
+  checkFix: "alembic-guard check   (the hook's full report, with the commands that fix it)",
   wontRun: 'The guard will NOT run on the next commit in this worktree: fix the problems marked ✖ above.',
 };
 
@@ -157,6 +168,7 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
   const hooks = inspectHooks(ctx);
   const node = nodeReport(ctx, hooks);
   const willRun = !problems.some((p) => p.severity === 'error');
+  const nextCommit = ws ? await nextCommitCheck(options.cwd) : null;
   const order: Severity[] = ['error', 'warning', 'info'];
   problems.sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
 
@@ -197,9 +209,30 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
     hooks: Object.fromEntries(hooks.map((h) => [h.name, h])),
     node,
     problems,
+    nextCommit,
   };
   if (options.format === 'json') return { text: `${JSON.stringify(data, null, 2)}\n`, exitCode: data.exitCode };
-  return { text: renderDoctor(repo, ws, data, hooks, problems, willRun, development), exitCode: data.exitCode };
+  return { text: renderDoctor(repo, ws, data, hooks, problems, willRun, nextCommit, development), exitCode: data.exitCode };
+}
+
+interface NextCommit {
+  /** Would the pre-commit hook's check refuse the commit as things are now? */
+  blocked: boolean;
+  /** What it would say: one line per blocking finding, or the error it stops with. */
+  reasons: string[];
+}
+
+/** The check the pre-commit hook runs, run now on this worktree and its index (read-only). */
+async function nextCommitCheck(cwd: string): Promise<NextCommit> {
+  try {
+    const { check } = await import('./check.js');
+    const { blocking } = await import('../report/report.js');
+    const found = blocking(await check(cwd));
+    return { blocked: found.length > 0, reasons: found.map((f) => describe(f)) };
+  } catch (error) {
+    if (!(error instanceof GuardError)) throw error;
+    return { blocked: true, reasons: [SAY.checkFailed(error.message)] };
+  }
 }
 
 function inspectHooks(ctx: Context): HookReport[] {
@@ -213,7 +246,7 @@ function inspectHooks(ctx: Context): HookReport[] {
         severity: 'error',
         hook: null,
         message: SAY.huskyDirMissing(shown),
-        fix: SAY.huskyDirFix(packageRel === '.' ? null : packageRel),
+        fix: SAY.huskyDirFix(installIn(repo, packageRel === '.' ? '' : packageRel)),
       });
     } else {
       problems.push({ severity: 'error', hook: null, message: SAY.noHooksDir(shown), fix: SAY.install });
@@ -236,7 +269,7 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
   const file = join(hooksDir, name);
   const shown = display(repo.root, file);
   // What doesn't keep the next commit from being checked is a warning for pre-push.
-  const severity: Severity = name === 'pre-commit' ? 'error' : 'warning';
+  const severity: Severity = HOOK_SPECS[name].guardsNextCommit ? 'error' : 'warning';
   const report: HookReport = { name, file, kind: 'missing', guarded: false, script: null, runs: null, userHook: null };
   const problem = (message: string, fix: string | null, level: Severity = severity) =>
     problems.push({ severity: level, hook: name, message, fix });
@@ -289,7 +322,7 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
 
   if (isPreCommitFrameworkHook(text)) {
     report.kind = 'pre-commit-framework';
-    const id = name === 'pre-commit' ? 'alembic-guard' : 'alembic-guard-push';
+    const id = HOOK_SPECS[name].frameworkId;
     const config = join(repo.root, '.pre-commit-config.yaml');
     const configured = existsSync(config) && new RegExp(`id:\\s*['"]?${id}['"]?\\s*$`, 'm').test(readFileSync(config, 'utf8'));
     if (!configured) {
@@ -342,9 +375,24 @@ function plainRunner(ctx: Context, name: HookName, text: string, severity: Sever
   return null;
 }
 
-/** The command in our husky block, and whether this worktree has it. */
+/** The command in our husky block, and whether this worktree has it (following the block's fallbacks). */
 function huskyRunner(ctx: Context, name: HookName, content: string, severity: Severity): string | null {
   const { repo } = ctx;
+  const problem = (level: Severity, message: string, fix: string | null) => ctx.problems.push({ severity: level, hook: name, message, fix });
+  const blockBinPath = blockBin(content);
+  if (blockBinPath !== null) {
+    const local = join(repo.root, blockBinPath);
+    if (isExecutable(local)) return `${display(repo.root, local)} ${HOOK_COMMANDS[name]}`;
+    const packageRel = blockBinPath.includes('node_modules/') ? blockBinPath.slice(0, blockBinPath.indexOf('node_modules/')).replace(/\/$/, '') : '';
+    const onPath = commandV('alembic-guard');
+    if (onPath) {
+      problem('warning', SAY.binFallback(blockBinPath, onPath), installIn(repo, packageRel));
+      return `${onPath} ${HOOK_COMMANDS[name]}`;
+    }
+    problem(severity, SAY.binMissing(name, blockBinPath), installIn(repo, packageRel));
+    return null;
+  }
+  // A block of an earlier version, or a line written by hand.
   const lines = content.split('\n');
   const begin = lines.findIndex((line) => line.startsWith(BLOCK_BEGIN));
   const pattern = new RegExp(`^(?:.*\\|\\s*)?((?:'[^']*'|[^\\s'])+)\\s+${HOOK_COMMANDS[name]}\\b`);
@@ -362,16 +410,23 @@ function huskyRunner(ctx: Context, name: HookName, content: string, severity: Se
     ? existsSync(join(repo.root, bin)) ? join(repo.root, bin) : null
     : existsSync(join(repo.root, 'node_modules', '.bin', bin)) ? join(repo.root, 'node_modules', '.bin', bin) : commandV(bin);
   if (resolved === null) {
-    const packageRel = bin.includes('/node_modules/') ? bin.slice(0, bin.indexOf('/node_modules/')) : null;
-    ctx.problems.push({
-      severity,
-      hook: name,
-      message: SAY.binMissing(bin),
-      fix: `${packageRel ? `cd ${shellPath(packageRel)} && ` : ''}npm install`,
-    });
+    const packageRel = bin.includes('/node_modules/') ? bin.slice(0, bin.indexOf('/node_modules/')) : '';
+    problem(severity, SAY.binMissing(name, bin), installIn(repo, packageRel));
     return null;
   }
   return `${display(repo.root, resolved)} ${HOOK_COMMANDS[name]}`;
+}
+
+/** The install command of the package in this folder (relative to the top), as typed at the top. */
+function installIn(repo: Repo, packageRel: string): string {
+  const dir = join(repo.root, packageRel);
+  let pkg: Record<string, unknown> = {};
+  try {
+    pkg = parsePackageJson(readFileSync(join(dir, 'package.json'), 'utf8'), 'package.json');
+  } catch {
+    // no package.json (or a broken one): the lockfiles still tell
+  }
+  return inFolder(packageRel, installCommand(detectPackageManager(dir, repo.root, pkg)));
 }
 
 interface NodeReport {
@@ -416,6 +471,7 @@ function renderDoctor(
   hooks: HookReport[],
   problems: Problem[],
   willRun: boolean,
+  nextCommit: NextCommit | null,
   development: DevDatabaseState | null = null,
 ): string {
   const lines: string[] = [];
@@ -447,7 +503,9 @@ function renderDoctor(
   );
   if (data.installed) lines.push(`  installed by alembic-guard install (${data.installed.mode} mode)`);
   for (const hook of hooks) {
-    const mark = hook.guarded ? pc.green('✔') : hook.name === 'pre-commit' ? pc.red('✖') : pc.yellow('⚠');
+    // A hook that runs the guard but cannot find it protects nothing: its mark says so.
+    const works = hook.guarded && hook.runs !== null;
+    const mark = works ? pc.green('✔') : HOOK_SPECS[hook.name].guardsNextCommit ? pc.red('✖') : pc.yellow('⚠');
     const what =
       hook.kind === 'missing'
         ? 'no hook'
@@ -460,7 +518,7 @@ function renderDoctor(
               : hook.kind === 'pre-commit-framework'
                 ? 'the pre-commit framework'
                 : 'a hook not written by alembic-guard';
-    lines.push(`  ${mark} ${hook.name}: ${what}${hook.guarded ? (hook.runs ? `; runs ${hook.runs}` : '; runs the guard, but it cannot be found') : ''}`);
+    lines.push(`  ${mark} ${hook.name}: ${what}${hook.guarded ? (hook.runs ? `; runs ${hook.runs}` : `; ${SAY.notFound}`) : ''}`);
   }
   const node = data.node;
   if (node.embedded) lines.push(`  node named in the hooks: ${node.embedded}${node.embeddedExists ? '' : ' (missing)'}`);
@@ -478,6 +536,11 @@ function renderDoctor(
     }
   }
   lines.push('', willRun ? pc.green(`✔ ${SAY.willRun}`) : pc.red(pc.bold(`✖ ${SAY.wontRun}`)));
+  // The check the hook runs, on the files and index as they are: what the next commit meets.
+  if (nextCommit?.blocked) {
+    const shown = nextCommit.reasons.slice(0, 5).join('; ') + (nextCommit.reasons.length > 5 ? `; and ${nextCommit.reasons.length - 5} more` : '');
+    lines.push(pc.red(`✖ ${SAY.wouldBlock(shown)}`), `    ${pc.cyan('→')} ${SAY.checkFix}`);
+  } else if (nextCommit && willRun) lines.push(pc.green(`✔ ${SAY.wouldPass}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,17 +1,24 @@
 /**
- * install / uninstall: put the guard in front of `git commit` and `git push`, and take it away
- * again leaving the repository as it was.
+ * install / uninstall: put the guard in front of `git commit`, `git merge` and `git push`, and
+ * take it away again leaving the repository as it was.
  *
- * - With a package.json (at the top of the working tree or in a sub-folder): through husky. Our
- *   block becomes the first command of .husky/pre-commit and .husky/pre-push, package.json
- *   "prepare" runs husky so every clone sets the hooks up on `npm install`, and husky itself is
- *   run now so this clone is protected at once.
+ * - With a package.json in the repository (at the top or in a sub-folder, chosen by
+ *   project-package.ts whatever folder install runs in): through husky. Our block goes first in
+ *   each .husky/<hook>; package.json gets the script that runs husky on the team's install
+ *   (`prepare`, or `postinstall` under Yarn 2+) and husky and alembic-guard as devDependencies,
+ *   so that a teammate's fresh clone is protected by the install they run anyway. husky itself
+ *   is run now so this clone is protected at once.
  * - Without one (Python projects): plain hooks in the folder git runs hooks from. A hook already
  *   there is moved aside, byte for byte, and run by ours after the guard.
+ *
+ * A plain `install` keeps the mode that is installed; an explicit other `--mode` takes the old
+ * one out and puts the new one in, in one run. Lines a person added to our hook files are never
+ * dropped without --force: a re-install keeps them (plain hooks) or refuses with the diff.
  *
  * What was done is recorded in <git common dir>/alembic-guard/install.json, so uninstall undoes
  * exactly that and nothing else.
  */
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -27,33 +34,42 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
-import { withoutBom } from '../text.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
 import {
   activeHooksDir,
+  blockText,
   display,
-  findPackageDir,
   HOOK_NAMES,
+  type HookName,
   hooksPathSetting,
   huskyBlock,
   huskyLayout,
   type HuskyLayout,
+  inFolder,
   isHuskyHooksPath,
   isInside,
   isPlainHook,
+  legacyHuskyBlocks,
+  plainHookIsPristine,
   recordFile,
   renderPlainHook,
   runsHusky,
+  safeRealpath,
   thisRunner,
+  toPosix,
   userHookPath,
   withBlock,
   withoutBlock,
+  withRunner,
 } from '../hooks.js';
-import { shellPath } from '../report/messages.js';
+import { detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
+import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
+import { shellQuote } from '../report/messages.js';
 
 export type Mode = 'husky' | 'git';
 
@@ -65,18 +81,31 @@ export interface InstallRecord {
   hooksDir?: string;
   /** git mode: hooks whose previous file is kept beside ours as <name>.alembic-guard-user. */
   movedAside?: string[];
-  /** husky mode: the folder of the package.json. */
+  /** husky mode: the folder of the package.json (absolute, in the worktree install ran in). */
   packageDir?: string;
+  /** husky mode: the same folder relative to the top of the working tree ('' at the top). */
+  packageRel?: string;
   /** husky mode: files and folders that did not exist before install. */
   created?: string[];
   /**
-   * husky mode: the "prepare" script before install and what install made of it, and the whole
-   * package.json before and after, so that uninstall can put back its exact bytes when nobody
-   * has edited it since.
+   * husky mode: the script that runs husky (`prepare`, or `postinstall` under Yarn 2+) before
+   * install and what install made of it, and the whole package.json before and after, so that
+   * uninstall can put back its exact bytes when nobody has edited it since.
    */
-  prepare?: { before: string | null; after: string; scriptsCreated: boolean; fileBefore: string; fileAfter: string };
+  prepare?: {
+    script?: 'prepare' | 'postinstall';
+    before: string | null;
+    after: string;
+    scriptsCreated: boolean;
+    fileBefore: string;
+    fileAfter: string;
+  };
+  /** husky mode: the devDependencies install added (name → version range). */
+  devDependencies?: Record<string, string>;
   /** husky mode: the local core.hooksPath before husky set it (present only when it changed). */
   hooksPath?: { before: string | null };
+  /** sha256 of each hook file (plain) or block (husky) as install wrote it: not edited since. */
+  written?: Record<string, string>;
 }
 
 interface Action {
@@ -93,30 +122,60 @@ interface Outcome {
   footer: string[];
 }
 
+/** A hook file or block of ours that a person changed: what install would write, what is there. */
+interface Edit {
+  path: string;
+  ours: string;
+  theirs: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // install
 
 export async function install(options: CliOptions): Promise<CommandResult> {
   const repo = await openRepo(options.cwd);
-  const previous = readRecord(repo);
+  let previous = readRecord(repo);
   const requested = parseMode(options.mode);
-  const packageDir = findPackageDir(options.cwd, repo.root);
-  if (requested === 'husky' && packageDir === null) {
-    throw new GuardError(
-      `--mode husky needs a package.json, and there is none in ${options.cwd} or above it up to ${repo.root}; run install in the folder that has it, or use --mode git for plain git hooks`,
-    );
+  const installedPackage = previous?.mode === 'husky' ? recordedPackage(repo.root, previous) : null;
+  const choice: PackageChoice =
+    requested === 'git'
+      ? { dir: null, reason: '--mode git' }
+      : installedPackage
+        ? { dir: installedPackage, reason: `${display(repo.root, join(installedPackage, 'package.json'))}, where it is installed` }
+        : await choosePackage(repo, options.cwd);
+  if (requested === 'husky' && choice.dir === null) {
+    throw new GuardError(`--mode husky needs a package.json, and this repository has none (${choice.reason}); use --mode git for plain git hooks`);
   }
-  const mode: Mode = requested ?? (packageDir !== null ? 'husky' : 'git');
-  if (previous && previous.mode !== mode) {
-    throw new GuardError(
-      `alembic-guard is installed here in ${previous.mode} mode; run \`alembic-guard uninstall\` first, then \`alembic-guard install --mode ${mode}\``,
-    );
+  // A plain install keeps the mode that is installed; only an explicit --mode switches.
+  const mode: Mode = requested ?? previous?.mode ?? (choice.dir !== null ? 'husky' : 'git');
+  if (mode === 'husky' && choice.dir === null) {
+    throw new GuardError(`alembic-guard was installed here in husky mode, and ${display(repo.root, previous?.packageDir ?? '')}/package.json is gone: run \`alembic-guard install --mode git\`, or restore it`);
   }
-  const outcome = mode === 'husky' ? await installHusky(repo, packageDir!, previous) : await installGit(repo, previous);
-  return render(options, 'install', outcome);
+  const why = requested ? `--mode ${requested}` : previous ? `${mode} mode as installed; --mode ${mode === 'git' ? 'husky' : 'git'} switches` : choice.reason;
+
+  const switching = previous !== null && previous.mode !== mode;
+  // Edited hooks are found before anything is written, so a refusal leaves everything as it was.
+  const edits = switching ? await uninstallEdits(repo, previous, options.cwd) : [];
+  if (edits.length && !options.force) return refuseEdits('install', edits);
+
+  const actions: Action[] = [];
+  const notes: string[] = [];
+  if (switching) {
+    await removeAll(repo, previous, options.cwd, actions, notes);
+    actions.push({ path: 'install.json', did: `${previous!.mode} mode taken out, switching to ${mode} mode`, changed: true });
+    previous = null;
+  }
+  const outcome =
+    mode === 'husky'
+      ? await installHusky(repo, choice.dir!, why, previous, options)
+      : await installGit(repo, why, previous, options);
+  if (outcome.actions === null) return outcome.refusal;
+  return render(options, 'install', { ...outcome, actions: [...actions, ...outcome.actions], notes: [...notes, ...outcome.notes] });
 }
 
-async function installGit(repo: Repo, previous: InstallRecord | null): Promise<Outcome> {
+type Installed = (Outcome & { actions: Action[] }) | { actions: null; refusal: CommandResult };
+
+async function installGit(repo: Repo, why: string, previous: InstallRecord | null, options: CliOptions): Promise<Installed> {
   const setting = await hooksPathSetting(repo);
   if (setting.value !== null && setting.scope !== 'local' && setting.scope !== 'worktree') {
     throw new GuardError(
@@ -126,7 +185,7 @@ async function installGit(repo: Repo, previous: InstallRecord | null): Promise<O
   const dir = await activeHooksDir(repo);
   if (isHuskyHooksPath(setting.value) || existsSync(join(dir, 'h'))) {
     throw new GuardError(
-      `core.hooksPath is ${setting.value}: husky runs the hooks of this repository, and would overwrite plain hooks; run install from the folder with package.json (or with --mode husky)`,
+      `core.hooksPath is ${setting.value}: husky runs the hooks of this repository, and would overwrite plain hooks; install in husky mode (alembic-guard install --mode husky)`,
     );
   }
   if (previous?.hooksDir && previous.hooksDir !== dir) {
@@ -135,19 +194,43 @@ async function installGit(repo: Repo, previous: InstallRecord | null): Promise<O
     );
   }
   const runner = thisRunner();
+  const written = { ...(previous?.written ?? {}) };
+  const edited: Edit[] = [];
+  for (const name of HOOK_NAMES) {
+    const file = join(dir, name);
+    const text = ownPlainHook(file);
+    if (text !== null && plainEdited(text, file, name, previous)) {
+      edited.push({ path: display(repo.root, file), ours: withRunner(renderPlainHook(name, runner), runner), theirs: text });
+    }
+  }
   const actions: Action[] = [];
+  const notes: string[] = [];
   const moved = new Set(previous?.movedAside ?? []);
   mkdirSync(dir, { recursive: true });
   for (const name of HOOK_NAMES) {
     const file = join(dir, name);
     const text = renderPlainHook(name, runner);
     const current = lstatOrNull(file);
-    const ours = current?.isFile() && isPlainHook(readFileSync(file, 'utf8'));
+    const own = ownPlainHook(file);
     const path = display(repo.root, file);
-    if (ours) {
-      const same = readFileSync(file, 'utf8') === text && (current!.mode & 0o111) !== 0;
-      if (!same) writeHook(file, text);
-      actions.push({ path, did: same ? 'already runs the guard' : 'updated (node and CLI paths refreshed)', changed: !same });
+    if (own !== null) {
+      const edit = edited.find((e) => e.path === path);
+      // Lines a person added stay: only the node and CLI lines are refreshed (--force: rewritten).
+      const next = edit && !options.force ? withRunner(own, runner) : text;
+      const same = own === next && (current!.mode & 0o111) !== 0;
+      if (!same) writeHook(file, next);
+      // A file with a person's lines is not ours alone: uninstall will ask before dropping them.
+      if (edit && !options.force) delete written[file];
+      else written[file] = sha(next);
+      actions.push({
+        path,
+        did: same
+          ? edit && !options.force ? 'already runs the guard (with your edits, kept)' : 'already runs the guard'
+          : edit && !options.force
+            ? 'your edits kept; node and CLI paths refreshed (--force rewrites it whole)'
+            : 'updated',
+        changed: !same,
+      });
       continue;
     }
     if (current) {
@@ -170,15 +253,15 @@ async function installGit(repo: Repo, previous: InstallRecord | null): Promise<O
       writeHook(file, text);
       actions.push({ path, did: 'written', changed: true });
     }
+    written[file] = sha(text);
   }
-  const record: InstallRecord = {
+  writeRecord(repo, {
     version: 1,
     mode: 'git',
     hooksDir: dir,
     movedAside: HOOK_NAMES.filter((name) => moved.has(name)),
-  };
-  writeRecord(repo, record);
-  const notes: string[] = [];
+    written,
+  });
   if (isInside(dir, repo.root) && !isInside(dir, repo.commonDir) && !isInside(dir, repo.gitDir)) {
     notes.push(
       `${display(repo.root, dir)} is inside the working tree: the hooks written there name this machine's node and CLI; keep them out of commits`,
@@ -187,37 +270,60 @@ async function installGit(repo: Repo, previous: InstallRecord | null): Promise<O
   const shared = isInside(dir, repo.commonDir);
   return {
     mode: 'git',
-    title: `plain git hooks in ${display(repo.root, dir)}`,
+    title: `plain git hooks in ${display(repo.root, dir)} (${why})`,
     actions,
     notes,
     footer: [
-      `The hooks run ${runner.node} ${runner.cli}`,
+      `The hooks run ${shellQuote(runner.node)} ${shellQuote(runner.cli)}`,
       shared
-        ? 'This clone and all its worktrees are protected now. Hooks are not committed: each clone runs `alembic-guard install` once.'
-        : 'This worktree is protected now. Hooks are not committed: each clone runs `alembic-guard install` once.',
+        ? 'This clone and all its worktrees are protected now. Plain hooks are not committed: each clone runs `npx alembic-guard install` once.'
+        : 'This worktree is protected now. Plain hooks are not committed: each clone runs `npx alembic-guard install` once.',
       'See what the hooks will do: alembic-guard doctor',
     ],
   };
 }
 
-async function installHusky(repo: Repo, packageDir: string, previous: InstallRecord | null): Promise<Outcome> {
-  const layout = huskyLayout(repo.root, packageDir);
+async function installHusky(repo: Repo, packageDir: string, why: string, previous: InstallRecord | null, options: CliOptions): Promise<Installed> {
   const pkgFile = join(packageDir, 'package.json');
+  const pkgRel = display(repo.root, pkgFile);
   const pkgText = readFileSync(pkgFile, 'utf8');
-  const pkg = parsePackageJson(pkgText, display(repo.root, pkgFile));
+  const pkg = parsePackageJson(pkgText, pkgRel);
+  const pm = detectPackageManager(packageDir, repo.root, pkg);
+  const layout = huskyLayout(repo.root, packageDir, installCommand(pm));
   const scripts = pkg.scripts as Record<string, unknown> | undefined;
   if (scripts !== undefined && (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts))) {
-    throw new GuardError(`${display(repo.root, pkgFile)}: "scripts" must be an object`);
+    throw new GuardError(`${pkgRel}: "scripts" must be an object`);
   }
-  const prepareBefore = scripts?.prepare;
-  if (prepareBefore !== undefined && typeof prepareBefore !== 'string') {
-    throw new GuardError(`${display(repo.root, pkgFile)}: "scripts.prepare" must be a string`);
+  const scriptName = pm.setupScript;
+  const scriptBefore = scripts?.[scriptName];
+  if (scriptBefore !== undefined && typeof scriptBefore !== 'string') {
+    throw new GuardError(`${pkgRel}: "scripts.${scriptName}" must be a string`);
+  }
+  for (const key of ['dependencies', 'devDependencies']) {
+    const value = pkg[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new GuardError(`${pkgRel}: "${key}" must be an object`);
+    }
   }
   const huskyDir = join(repo.root, layout.huskyRel);
+
+  // Blocks a person edited are found before anything is written.
+  const written = { ...(previous?.written ?? {}) };
+  const edits: Edit[] = [];
+  for (const name of HOOK_NAMES) {
+    const file = join(huskyDir, name);
+    const current = existsSync(file) ? blockText(readFileSync(file, 'utf8')) : null;
+    if (current !== null && huskyEdited(current, file, name, layout, previous)) {
+      edits.push({ path: display(repo.root, file), ours: huskyBlock(name, layout.bin), theirs: current });
+    }
+  }
+  if (edits.length && !options.force) return { actions: null, refusal: refuseEdits('install', edits) };
+
   const created = new Set(previous?.created ?? []);
   // Re-running install keeps what the first run found (the state before alembic-guard).
   let prepareRecord = previous?.prepare;
   let hooksPathRecord = previous?.hooksPath;
+  const addedDeps: Record<string, string> = { ...(previous?.devDependencies ?? {}) };
   const actions: Action[] = [];
   const notes: string[] = [];
 
@@ -233,7 +339,7 @@ async function installHusky(repo: Repo, packageDir: string, previous: InstallRec
     hooksPathRecord ??= { before: localBefore };
     actions.push({
       path: 'core.hooksPath',
-      did: `${layout.hooksPath} (set by husky${setting.value ? `; it was ${setting.value}` : ''}): this clone is protected now`,
+      did: `${layout.hooksPath} (set by husky${setting.value ? `; it was ${setting.value}` : ''})`,
       changed: true,
     });
     if (setting.value) {
@@ -253,7 +359,9 @@ async function installHusky(repo: Repo, packageDir: string, previous: InstallRec
   for (const name of HOOK_NAMES) {
     const file = join(huskyDir, name);
     const before = existsSync(file) ? readFileSync(file, 'utf8') : null;
-    const after = withBlock(before ?? '', huskyBlock(name, layout.bin));
+    const block = huskyBlock(name, layout.bin);
+    const after = withBlock(before ?? '', block);
+    written[file] = sha(block);
     const path = display(repo.root, file);
     if (before === after) {
       actions.push({ path, did: 'already runs the guard', changed: false });
@@ -261,51 +369,106 @@ async function installHusky(repo: Repo, packageDir: string, previous: InstallRec
     }
     if (before === null) created.add(file);
     writeFileSync(file, after);
+    const edited = edits.some((e) => e.path === path);
     actions.push({
       path,
-      did: before === null ? 'created; it runs the guard' : name === 'pre-commit' ? 'the guard added as its first command' : 'the guard added',
+      did:
+        before === null
+          ? 'created; it runs the guard'
+          : edited
+            ? 'the guard block rewritten (--force: your edits in it are gone)'
+            : blockText(before) !== null
+              ? 'the guard block updated'
+              : 'the guard added as its first command',
       changed: true,
     });
   }
 
-  const pkgRel = display(repo.root, pkgFile);
-  if (runsHusky(prepareBefore)) {
-    actions.push({ path: pkgRel, did: `"prepare" already runs husky: ${prepareBefore}`, changed: false });
+  // package.json: the script that runs husky on the team's install, and both packages it needs.
+  let changedPkg = false;
+  const otherScript = scriptName === 'prepare' ? 'postinstall' : 'prepare';
+  let scriptAdded: { before: string | null; after: string; scriptsCreated: boolean } | null = null;
+  if (runsHusky(scriptBefore)) {
+    actions.push({ path: pkgRel, did: `"${scriptName}" already runs husky: ${scriptBefore}`, changed: false });
+  } else if (scriptName === 'prepare' && runsHusky(scripts?.[otherScript] as string | undefined)) {
+    // (Under Yarn 2+ a prepare that runs husky does not count: Yarn 2+ never runs it.)
+    actions.push({ path: pkgRel, did: `"${otherScript}" already runs husky: ${scripts![otherScript] as string}`, changed: false });
   } else {
-    const after = prepareBefore ? `${prepareBefore} && ${layout.prepare}` : layout.prepare;
-    if (scripts) scripts.prepare = after;
-    else pkg.scripts = { prepare: after };
-    const text = formatPackageJson(pkg, pkgText);
-    prepareRecord ??= { before: prepareBefore ?? null, after, scriptsCreated: scripts === undefined, fileBefore: pkgText, fileAfter: text };
-    writeFileSync(pkgFile, text);
-    actions.push({ path: pkgRel, did: `"prepare": ${JSON.stringify(after)} (every clone sets the hooks up on npm install)`, changed: true });
+    const after = scriptBefore ? `${scriptBefore} && ${layout.prepare}` : layout.prepare;
+    if (scripts) scripts[scriptName] = after;
+    else pkg.scripts = { [scriptName]: after };
+    changedPkg = true;
+    scriptAdded = { before: scriptBefore ?? null, after, scriptsCreated: scripts === undefined };
+    actions.push({
+      path: pkgRel,
+      did: `"${scriptName}": ${JSON.stringify(after)} (${pm.name} runs it on every install, which sets the hooks up${scriptName === 'postinstall' ? '; Yarn 2+ does not run "prepare"' : ''})`,
+      changed: true,
+    });
   }
-
   const deps = { ...(pkg.dependencies as object), ...(pkg.devDependencies as object) } as Record<string, unknown>;
-  if (!('alembic-guard' in deps)) {
-    notes.push(`${pkgRel} does not list alembic-guard: the hooks run it from node_modules/.bin, so add it: ${layout.packageRel ? `cd ${shellPath(layout.packageRel)} && ` : ''}npm install --save-dev alembic-guard`);
-  } else if (!existsSync(join(packageDir, 'node_modules', '.bin', 'alembic-guard'))) {
-    notes.push(`node_modules/.bin/alembic-guard is missing: run ${layout.packageRel ? `cd ${shellPath(layout.packageRel)} && ` : ''}npm install`);
+  const wanted: [string, string][] = [
+    ['alembic-guard', `^${ownVersion()}`],
+    ['husky', `^${huskyVersion()}`],
+  ];
+  const adding = wanted.filter(([name]) => !(name in deps));
+  if (adding.length) {
+    pkg.devDependencies = withEntries((pkg.devDependencies as Record<string, unknown>) ?? {}, adding);
+    for (const [name, range] of adding) addedDeps[name] = range;
+    changedPkg = true;
+    actions.push({
+      path: pkgRel,
+      did: `devDependencies: ${adding.map(([n, r]) => `"${n}": "${r}"`).join(', ')} (the hooks run them from node_modules${pm.name === 'pnpm' ? '; pnpm links only direct dependencies' : ''})`,
+      changed: true,
+    });
+  } else {
+    actions.push({ path: pkgRel, did: 'devDependencies already list alembic-guard and husky', changed: false });
+  }
+  if (changedPkg) {
+    const text = formatPackageJson(pkg, pkgText);
+    writeFileSync(pkgFile, text);
+    // The first install's "before" stays: uninstall puts back the file as it was before any.
+    prepareRecord = prepareRecord
+      ? { ...prepareRecord, fileAfter: text }
+      : { script: scriptName, ...(scriptAdded ?? { before: null, after: '', scriptsCreated: false }), fileBefore: pkgText, fileAfter: text };
   }
 
   writeRecord(repo, {
     version: 1,
     mode: 'husky',
     packageDir,
+    packageRel: layout.packageRel,
     created: [...created].sort(),
     ...(prepareRecord ? { prepare: prepareRecord } : {}),
+    ...(Object.keys(addedDeps).length ? { devDependencies: addedDeps } : {}),
     ...(hooksPathRecord ? { hooksPath: hooksPathRecord } : {}),
+    written,
   });
-  const committed = [...HOOK_NAMES.map((name) => `${layout.huskyRel}/${name}`), pkgRel];
+
+  // Commands as typed where install runs.
+  const here = toPosix(relative(safeRealpath(options.cwd), safeRealpath(packageDir)));
+  const installHere = inFolder(here, installCommand(pm));
+  const lockfile = display(repo.root, join(packageDir, pm.lockfile));
+  const localBin = existsSync(join(repo.root, layout.bin.local));
+  const committed = [...HOOK_NAMES.map((name) => `${layout.huskyRel}/${name}`), pkgRel, lockfile];
+  const footer = [
+    `Package manager: ${pm.name}${pm.berry ? ' (Yarn 2+)' : ''} (${pm.reason}).`,
+    changedPkg || !localBin
+      ? `Next: ${installHere}   (installs alembic-guard and husky and updates ${lockfile})`
+      : `Up to date: ${installHere} installs them.`,
+    `Then commit ${committed.map(shellQuote).join(' ')}: every teammate's ${installCommand(pm)} sets the hooks up, nothing else to run.`,
+    'See what the hooks will do: alembic-guard doctor',
+  ];
+  if (!localBin) {
+    notes.push(
+      `${layout.bin.local} is not installed yet: until \`${installHere}\` runs, the hooks use an alembic-guard on PATH, and refuse every commit when there is none`,
+    );
+  }
   return {
     mode: 'husky',
-    title: `husky (${layout.packageRel ? `package.json in ${layout.packageRel}/` : 'package.json at the top'})`,
+    title: `husky (${why})`,
     actions,
     notes,
-    footer: [
-      `Commit ${committed.join(', ')} so that every clone gets the guard on npm install.`,
-      'See what the hooks will do: alembic-guard doctor',
-    ],
+    footer,
   };
 }
 
@@ -330,21 +493,11 @@ export async function uninstall(options: CliOptions): Promise<CommandResult> {
   parseMode(options.mode);
   const repo = await openRepo(options.cwd);
   const record = readRecord(repo);
+  const edits = await uninstallEdits(repo, record, options.cwd);
+  if (edits.length && !options.force) return refuseEdits('uninstall', edits);
   const actions: Action[] = [];
   const notes: string[] = [];
-
-  // Plain hooks: wherever install wrote them, and wherever git looks now.
-  const dirs = new Set<string>();
-  if (record?.hooksDir) dirs.add(record.hooksDir);
-  const active = await activeHooksDir(repo);
-  if (!existsSync(join(active, 'h'))) dirs.add(active);
-  for (const dir of dirs) removePlainHooks(repo, dir, actions, notes);
-
-  // husky: the package install used, else the one this folder belongs to.
-  const packageDir = record?.packageDir ?? findPackageDir(options.cwd, repo.root);
-  if (packageDir && existsSync(join(packageDir, 'package.json'))) {
-    await removeHusky(repo, huskyLayout(repo.root, packageDir), record?.mode === 'husky' ? record : null, actions, notes);
-  }
+  await removeAll(repo, record, options.cwd, actions, notes);
 
   // The hooks' cache goes too; the bypass log stays, it is an audit trail.
   const cache = join(dirname(recordFile(repo)), 'cache');
@@ -367,14 +520,63 @@ export async function uninstall(options: CliOptions): Promise<CommandResult> {
   return render(options, 'uninstall', outcome);
 }
 
+/** Where uninstall looks: the plain hook folders and the package.json it would clean up. */
+async function uninstallTargets(repo: Repo, record: InstallRecord | null, cwd: string): Promise<{ dirs: string[]; packageDir: string | null }> {
+  const dirs = new Set<string>();
+  if (record?.hooksDir) dirs.add(record.hooksDir);
+  const active = await activeHooksDir(repo);
+  if (!existsSync(join(active, 'h'))) dirs.add(active);
+  let packageDir = recordedPackage(repo.root, record);
+  if (!packageDir && !record) {
+    try {
+      packageDir = (await choosePackage(repo, cwd)).dir;
+    } catch {
+      packageDir = null;
+    }
+  }
+  return { dirs: [...dirs], packageDir };
+}
+
+/** Hook files and blocks of ours that a person edited since install wrote them. */
+async function uninstallEdits(repo: Repo, record: InstallRecord | null, cwd: string): Promise<Edit[]> {
+  const { dirs, packageDir } = await uninstallTargets(repo, record, cwd);
+  const edits: Edit[] = [];
+  for (const dir of dirs) {
+    for (const name of HOOK_NAMES) {
+      const file = join(dir, name);
+      const text = ownPlainHook(file);
+      if (text !== null && plainEdited(text, file, name, record)) {
+        edits.push({ path: display(repo.root, file), ours: renderPlainHook(name, thisRunner()), theirs: text });
+      }
+    }
+  }
+  if (packageDir) {
+    const layout = huskyLayout(repo.root, packageDir);
+    for (const name of HOOK_NAMES) {
+      const file = join(repo.root, layout.huskyRel, name);
+      const block = existsSync(file) ? blockText(readFileSync(file, 'utf8')) : null;
+      if (block !== null && huskyEdited(block, file, name, layout, record)) {
+        edits.push({ path: display(repo.root, file), ours: huskyBlock(name, layout.bin), theirs: block });
+      }
+    }
+  }
+  return edits;
+}
+
+async function removeAll(repo: Repo, record: InstallRecord | null, cwd: string, actions: Action[], notes: string[]): Promise<void> {
+  const { dirs, packageDir } = await uninstallTargets(repo, record, cwd);
+  for (const dir of dirs) removePlainHooks(repo, dir, actions, notes);
+  if (packageDir) {
+    await removeHusky(repo, huskyLayout(repo.root, packageDir), record?.mode === 'husky' ? record : null, actions, notes);
+  }
+}
+
 function removePlainHooks(repo: Repo, dir: string, actions: Action[], notes: string[]): void {
   for (const name of HOOK_NAMES) {
     const file = join(dir, name);
     const aside = userHookPath(file);
-    const current = lstatOrNull(file);
-    const ours = current?.isFile() && isPlainHook(readFileSync(file, 'utf8'));
     const path = display(repo.root, file);
-    if (ours) {
+    if (ownPlainHook(file) !== null) {
       unlinkSync(file);
       actions.push({ path, did: 'removed', changed: true });
     }
@@ -417,28 +619,49 @@ async function removeHusky(
 
   const pkgFile = join(layout.packageDir, 'package.json');
   const pkgRel = display(repo.root, pkgFile);
-  if (record?.prepare) {
+  if (record?.prepare || record?.devDependencies) {
     const text = readFileSync(pkgFile, 'utf8');
     const pkg = parsePackageJson(text, pkgRel);
     const scripts = pkg.scripts as Record<string, unknown> | undefined;
-    const current = scripts?.prepare;
-    const { before, after, scriptsCreated, fileBefore, fileAfter } = record.prepare;
-    let restored: string | null | undefined;
-    if (current === after) restored = before;
-    else if (typeof current === 'string' && current.endsWith(` && ${layout.prepare}`)) {
-      restored = current.slice(0, -` && ${layout.prepare}`.length);
-    } else if (current === layout.prepare) restored = null;
-    if (restored === undefined) {
-      if (current !== undefined) notes.push(`${pkgRel} "prepare" was changed since install (${JSON.stringify(current)}); left as it is`);
-    } else if (scripts) {
-      if (restored === null) delete scripts.prepare;
-      else scripts.prepare = restored;
-      if (scriptsCreated && Object.keys(scripts).length === 0) delete pkg.scripts;
+    let changed = false;
+    if (record.prepare && record.prepare.before !== record.prepare.after) {
+      const scriptName = record.prepare.script ?? 'prepare';
+      const current = scripts?.[scriptName];
+      const { before, after, scriptsCreated } = record.prepare;
+      let restored: string | null | undefined;
+      if (current === after) restored = before;
+      else if (typeof current === 'string' && current.endsWith(` && ${layout.prepare}`)) {
+        restored = current.slice(0, -` && ${layout.prepare}`.length);
+      } else if (current === layout.prepare) restored = null;
+      if (restored === undefined) {
+        if (current !== undefined) notes.push(`${pkgRel} "${scriptName}" was changed since install (${JSON.stringify(current)}); left as it is`);
+      } else if (scripts) {
+        if (restored === null) delete scripts[scriptName];
+        else scripts[scriptName] = restored;
+        if (scriptsCreated && Object.keys(scripts).length === 0) delete pkg.scripts;
+        changed = true;
+        actions.push({ path: pkgRel, did: restored === null ? `"${scriptName}" removed` : `"${scriptName}" back to ${JSON.stringify(restored)}`, changed: true });
+      }
+    }
+    const devDeps = pkg.devDependencies as Record<string, unknown> | undefined;
+    const removed: string[] = [];
+    for (const [name, range] of Object.entries(record.devDependencies ?? {})) {
+      if (devDeps?.[name] === range) {
+        delete devDeps[name];
+        removed.push(name);
+      }
+    }
+    if (removed.length) {
+      if (devDeps && Object.keys(devDeps).length === 0 && !/"devDependencies"/.test(record.prepare?.fileBefore ?? '"devDependencies"')) delete pkg.devDependencies;
+      changed = true;
+      actions.push({ path: pkgRel, did: `devDependencies: ${removed.join(', ')} removed (install had added ${removed.length === 1 ? 'it' : 'them'}); your package manager's install updates the lockfile`, changed: true });
+    }
+    if (changed) {
+      const { fileBefore, fileAfter } = record.prepare ?? { fileBefore: '', fileAfter: null };
       writeFileSync(pkgFile, text === fileAfter ? fileBefore : formatPackageJson(pkg, text));
-      actions.push({ path: pkgRel, did: restored === null ? '"prepare" removed' : `"prepare" back to ${JSON.stringify(restored)}`, changed: true });
     }
   } else if (record === null && actions.some((a) => a.changed)) {
-    notes.push(`${pkgRel} "prepare" and core.hooksPath are left as they are (no install record in this clone)`);
+    notes.push(`${pkgRel} scripts, devDependencies and core.hooksPath are left as they are (no install record in this clone)`);
   }
 
   if (record?.hooksPath) {
@@ -462,6 +685,69 @@ async function removeHusky(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hooks a person edited
+
+/** The text of a plain hook of ours at this path, or null (none, or not ours). */
+function ownPlainHook(file: string): string | null {
+  if (!lstatOrNull(file)?.isFile()) return null;
+  const text = readFileSync(file, 'utf8');
+  return isPlainHook(text) ? text : null;
+}
+
+/** A plain hook differs from what install wrote (its node and CLI lines aside). */
+function plainEdited(text: string, file: string, name: HookName, record: InstallRecord | null): boolean {
+  if (plainHookIsPristine(name, text)) return false;
+  if (record?.written?.[file] === sha(text)) return false;
+  // An install from before hashes were recorded: the record says it wrote the file.
+  return !(record?.mode === 'git' && record.written === undefined);
+}
+
+/** Our husky block differs from any block install writes (for any package manager, or an older one). */
+function huskyEdited(block: string, file: string, name: HookName, layout: HuskyLayout, record: InstallRecord | null): boolean {
+  if (record?.written?.[file] === sha(block)) return false;
+  if (legacyHuskyBlocks(name, layout).includes(block)) return false;
+  return PACKAGE_MANAGERS.every((pm) => block !== huskyBlock(name, { ...layout.bin, install: inFolder(layout.packageRel, `${pm} install`) }));
+}
+
+function refuseEdits(command: 'install' | 'uninstall', edits: Edit[]): CommandResult {
+  const lines = [
+    `alembic-guard ${command}: refused: ${edits.length === 1 ? 'a hook' : 'hooks'} of alembic-guard ${edits.length === 1 ? 'has' : 'have'} lines you edited, which ${command} would drop`,
+  ];
+  for (const edit of edits) {
+    lines.push('', `--- ${edit.path} (as alembic-guard ${command === 'install' ? 'writes it' : 'wrote it'})`, `+++ ${edit.path} (as it is now)`);
+    lines.push(...lineDiff(edit.ours, edit.theirs));
+  }
+  lines.push(
+    '',
+    command === 'install'
+      ? 'Move your lines outside the alembic-guard block (they are kept there), or run `alembic-guard install --force` to rewrite it.'
+      : 'Keep a copy of your lines, then run `alembic-guard uninstall --force`; or leave the hook as it is.',
+  );
+  return { text: `${lines.join('\n')}\n`, exitCode: 2, stream: 'stderr' };
+}
+
+/** The lines that differ, `-` ours and `+` theirs, in order (a longest-common-subsequence diff). */
+export function lineDiff(ours: string, theirs: string): string[] {
+  const a = ours.split('\n');
+  const b = theirs.split('\n');
+  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i -= 1) {
+    for (let j = b.length - 1; j >= 0; j -= 1) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      i += 1;
+      j += 1;
+    } else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) out.push(`+${b[j++]}`);
+    else out.push(`-${a[i++]}`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // helpers
 
 function parseMode(mode: string | undefined): Mode | null {
@@ -478,9 +764,33 @@ function lstatOrNull(path: string): Stats | null {
   return lstatSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 function writeHook(file: string, text: string): void {
   writeFileSync(file, text, { mode: 0o755 });
   chmodSync(file, 0o755); // the umask may have taken bits off
+}
+
+/** The version of the running alembic-guard (its package.json beside dist/). */
+function ownVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The version of the husky this alembic-guard runs (its exports hide package.json). */
+function huskyVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('husky');
+  return (JSON.parse(readFileSync(join(dirname(entry), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The object with entries added: in order when its keys were sorted (as npm keeps them), else at the end. */
+function withEntries(object: Record<string, unknown>, entries: [string, string][]): Record<string, unknown> {
+  const keys = Object.keys(object);
+  const sorted = keys.every((key, i) => i === 0 || keys[i - 1].localeCompare(key, 'en') <= 0);
+  const all = [...Object.entries(object), ...entries];
+  if (sorted) all.sort(([x], [y]) => x.localeCompare(y, 'en'));
+  return Object.fromEntries(all);
 }
 
 /** Hooks someone put in .git/hooks (git's own *.sample files aside). */
@@ -502,24 +812,6 @@ function removeDirIfEmpty(dir: string): boolean {
   } catch {
     return false;
   }
-}
-
-function parsePackageJson(text: string, label: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(withoutBom(text)); // npm reads a package.json with a UTF-8 BOM
-  } catch (error) {
-    throw new GuardError(`${label}: invalid JSON: ${(error as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GuardError(`${label}: not a JSON object`);
-  return value as Record<string, unknown>;
-}
-
-/** Serialise package.json the way it was written: same indentation, same final newline. */
-function formatPackageJson(pkg: Record<string, unknown>, original: string): string {
-  const indent = /^([ \t]+)"/m.exec(original)?.[1] ?? '  ';
-  const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
-  return bom + JSON.stringify(pkg, null, indent) + (original.endsWith('\n') ? '\n' : '');
 }
 
 export function readRecord(repo: Repo): InstallRecord | null {

@@ -275,12 +275,14 @@ export function fix(f: Finding, command?: CommandName): string | null {
 export function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {
   switch (kind) {
     case 'multiple-heads': {
-      if (runner?.merge !== undefined) return `${runner.merge}   (then git add the new migration)`;
+      // Two new heads that no database has applied can also be joined by hand.
+      const repoint = "; or, where no database has applied them yet, re-point one head's down_revision at the other head's revision";
+      if (runner?.merge !== undefined) return `${runner.merge}   (then git add the new migration)${repoint}`;
       const args = ['-m', 'merge heads', 'heads'];
       const direct = alembicCommand(runner, 'merge', args);
-      if (runner?.wrapper === undefined) return `${direct}   (then git add the new migration)`;
+      if (runner?.wrapper === undefined) return `${direct}   (then git add the new migration)${repoint}`;
       const wrapped = alembicCommand({ ...runner, command: runner.wrapper.split(' ') }, 'merge', args); // our own fixed words
-      return `${direct}   or, through the project's own CLI: ${wrapped}   (then git add the new migration; "mergeCommand" in the alembic-guard configuration names the one to show)`;
+      return `${direct}   or, through the project's own CLI: ${wrapped}   (then git add the new migration; "mergeCommand" in the alembic-guard configuration names the one to show)${repoint}`;
     }
     case 'missing-parent':
     case 'missing-dependency':

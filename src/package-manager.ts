@@ -1,0 +1,99 @@
+/**
+ * The project's package manager, so that every command install prints is one the team already
+ * runs: the `packageManager` field (corepack's), else the lockfile beside package.json or in a
+ * folder above it up to the top of the repository (a workspace keeps one lockfile at its root).
+ *
+ * What differs between them for the hooks (from each manager's and husky's documentation):
+ * - pnpm links only direct dependencies into node_modules/.bin, so husky must be a direct
+ *   devDependency (it is one for every manager: install adds it).
+ * - Yarn 2+ (berry) does not run a project's own `prepare` on `yarn install`; husky's docs use
+ *   `postinstall` there. Yarn 1, npm, pnpm and bun run `prepare`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isInside, safeRealpath } from './hooks.js';
+import { shellQuote } from './report/messages.js';
+
+export const PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn', 'bun'] as const;
+export type PackageManagerName = (typeof PACKAGE_MANAGERS)[number];
+
+export interface PackageManager {
+  name: PackageManagerName;
+  /** Yarn 2 or later. */
+  berry: boolean;
+  /** Why this one, for people: `packageManager: "pnpm@9.15.0"`, `pnpm-lock.yaml`, or the default. */
+  reason: string;
+  /** The lockfile it keeps. */
+  lockfile: string;
+  /** The script the manager runs on its own install, where husky sets the hooks up. */
+  setupScript: 'prepare' | 'postinstall';
+}
+
+const LOCKFILES: [string, PackageManagerName][] = [
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
+  ['bun.lockb', 'bun'],
+  ['bun.lock', 'bun'],
+];
+
+const LOCKFILE_OF: Record<PackageManagerName, string> = {
+  npm: 'package-lock.json',
+  pnpm: 'pnpm-lock.yaml',
+  yarn: 'yarn.lock',
+  bun: 'bun.lockb',
+};
+
+function make(name: PackageManagerName, berry: boolean, reason: string, lockfile?: string): PackageManager {
+  return { name, berry, reason, lockfile: lockfile ?? LOCKFILE_OF[name], setupScript: name === 'yarn' && berry ? 'postinstall' : 'prepare' };
+}
+
+/** The package manager of the package.json in packageDir (inside the repository at root). */
+export function detectPackageManager(packageDir: string, root: string, pkg: Record<string, unknown>): PackageManager {
+  const field = pkg.packageManager;
+  if (typeof field === 'string') {
+    const match = /^(npm|pnpm|yarn|bun)@(\d+)/.exec(field);
+    if (match) {
+      const name = match[1] as PackageManagerName;
+      return make(name, name === 'yarn' && Number(match[2]) >= 2, `"packageManager": ${JSON.stringify(field)}`);
+    }
+  }
+  const top = safeRealpath(root);
+  for (let dir = safeRealpath(packageDir); ; dir = dirname(dir)) {
+    for (const [file, name] of LOCKFILES) {
+      if (!existsSync(join(dir, file))) continue;
+      const berry = name === 'yarn' && (existsSync(join(dir, '.yarnrc.yml')) || isBerryLockfile(join(dir, file)));
+      return make(name, berry, file, file);
+    }
+    if (dir === top || !isInside(dir, top) || dirname(dir) === dir) break;
+  }
+  return make('npm', false, 'no lockfile or "packageManager" field: npm, the default');
+}
+
+/** Yarn 2+ writes a `__metadata:` entry at the top of yarn.lock; Yarn 1 never does. */
+function isBerryLockfile(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').slice(0, 2000).includes('__metadata:');
+  } catch {
+    return false;
+  }
+}
+
+/** The command that installs the project's dependencies (and updates the lockfile). */
+export function installCommand(pm: PackageManager): string {
+  return `${pm.name} install`;
+}
+
+/** The command that adds development dependencies. */
+export function addDevCommand(pm: PackageManager, packages: string[]): string {
+  const words = { npm: 'npm install --save-dev', pnpm: 'pnpm add -D', yarn: 'yarn add -D', bun: 'bun add -d' }[pm.name];
+  return `${words} ${packages.map(shellQuote).join(' ')}`;
+}
+
+/** The command that installs a package for this user, on PATH for every repository. */
+export function globalAddCommand(pm: PackageManager, pkg: string): string {
+  if (pm.name === 'yarn' && pm.berry) return `npm install -g ${shellQuote(pkg)}`; // Yarn 2+ has no global add
+  const q = shellQuote(pkg);
+  return { npm: `npm install -g ${q}`, pnpm: `pnpm add -g ${q}`, yarn: `yarn global add ${q}`, bun: `bun add -g ${q}` }[pm.name];
+}
