@@ -146,7 +146,7 @@ export async function demo(options: CliOptions): Promise<CommandResult> {
     const installed = run(process.execPath, [cli, 'install', '--mode', 'git']);
     const hookOk = installed.code === 0 && existsSync(join(dir, '.git', 'hooks', 'pre-commit'));
     steps.push({
-      title: 'alembic-guard install --mode git: plain pre-commit and pre-push hooks, pointing at this package.',
+      title: 'alembic-guard install --mode git: plain pre-commit, pre-merge-commit and pre-push hooks, pointing at this package.',
       ok: hookOk,
       command: 'alembic-guard install --mode git',
       exitCode: installed.code,

@@ -11,7 +11,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PROJECT, run, tempDir, testEnv } from './repo.js';
 
 export interface Packed {
@@ -21,7 +21,7 @@ export interface Packed {
   how: 'npm install' | 'unpacked';
 }
 
-function npmEnv(): NodeJS.ProcessEnv {
+export function npmEnv(): NodeJS.ProcessEnv {
   return testEnv({
     npm_config_cache: process.env.npm_config_cache || join(homedir(), '.npm'),
     npm_config_update_notifier: 'false',
@@ -31,11 +31,17 @@ function npmEnv(): NodeJS.ProcessEnv {
   });
 }
 
-export function packProject(): Packed {
+/** `npm pack` of this project into a new folder: the tarball's path. */
+export function packTarball(): string {
   const dir = tempDir('ag-pack-');
   const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, PROJECT], { cwd: dir, env: npmEnv() });
   if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
-  const tgz = join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
+  return join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
+}
+
+export function packProject(): Packed {
+  const tgz = packTarball();
+  const dir = dirname(tgz);
   const template = join(dir, 'template');
   mkdirSync(template);
   writeFileSync(join(template, 'package.json'), '{ "name": "ag-template", "version": "1.0.0", "private": true }\n');
