@@ -8,6 +8,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupAll, ENV_PY, MAKO, makeRepo, migration, type TestRepo } from './helpers/repo.js';
 
+/** The fix for two heads ends with the advice to join them by hand (issue 10, item 9). */
+const REPOINT = "; or, where no database has applied them yet, re-point one head's down_revision at the other head's revision";
+
 afterAll(cleanupAll);
 
 interface Finding {
@@ -253,7 +256,7 @@ describe('merge advice', () => {
 
   it('Flask-Migrate: the text does not contradict the command', () => {
     const f = heads(flask());
-    expect(f.fix).toBe("flask db merge -m 'merge heads' heads   (then git add the new migration)");
+    expect(f.fix).toBe(`flask db merge -m 'merge heads' heads   (then git add the new migration)${REPOINT}`);
     expect(f.message).not.toContain('alembic merge');
   });
 
@@ -267,9 +270,9 @@ describe('merge advice', () => {
   it('mergeCommand (per environment or for all) is the command shown; a wrong type exits 2', () => {
     const repo = flask({ 'manage.py': '' });
     repo.write('.alembic-guard.json', JSON.stringify({ mergeCommand: 'python manage.py db merge heads' }));
-    expect(heads(repo).fix).toBe('python manage.py db merge heads   (then git add the new migration)');
+    expect(heads(repo).fix).toBe(`python manage.py db merge heads   (then git add the new migration)${REPOINT}`);
     repo.write('.alembic-guard.json', JSON.stringify({ environments: [{ versions: ['migrations/versions'], mergeCommand: 'make db-merge' }] }));
-    expect(heads(repo).fix).toBe('make db-merge   (then git add the new migration)');
+    expect(heads(repo).fix).toBe(`make db-merge   (then git add the new migration)${REPOINT}`);
     repo.write('.alembic-guard.json', JSON.stringify({ environments: [{ versions: ['migrations/versions'], mergeCommand: 3 }] }));
     const bad = repo.cli(['check']);
     expect(bad.code).toBe(2);
