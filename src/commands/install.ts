@@ -35,6 +35,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
@@ -775,7 +776,12 @@ function writeHook(file: string, text: string): void {
 
 /** The version of the running alembic-guard (its package.json beside dist/). */
 function ownVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  // The nearest package.json above this module: dist/ or dist/commands/, bundled or not.
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  throw new GuardError('cannot find alembic-guard\'s own package.json');
 }
 
 /** The version of the husky this alembic-guard runs (its exports hide package.json). */
