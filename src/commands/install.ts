@@ -779,7 +779,9 @@ function ownVersion(): string {
   // The nearest package.json above this module: dist/ or dist/commands/, bundled or not.
   for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    // (dist/ holds a package.json of its own, with only a "type")
+    const pkg = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }) : null;
+    if (pkg?.name === 'alembic-guard' && pkg.version) return pkg.version;
   }
   throw new GuardError('cannot find alembic-guard\'s own package.json');
 }
