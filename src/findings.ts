@@ -1,5 +1,6 @@
 import type { AlembicRunner } from './alembic/environment.js';
 import type { GraphProblem } from './alembic/graph.js';
+import type { ConfigChange } from './alembic/settings.js';
 import type { IgnoreSource } from './git/status.js';
 
 /**
@@ -12,7 +13,7 @@ export type Finding =
   /** Matched by an ignore pattern: `git add` alone refuses it. */
   | (FileFinding<'ignored'> & { ignoredBy: IgnoreSource | null })
   /** Changed (or deleted) in the working tree and not staged. */
-  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add'; staged: boolean })
+  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add'; staged: boolean; settings?: ConfigChange })
   /** A merge conflict not yet resolved. */
   | FileFinding<'unmerged'>
   /** Staged in the main index but left out of `git commit <paths>`. */
@@ -20,7 +21,7 @@ export type Finding =
   /** pre-push / verify: staged, but the pushed commit does not have it. */
   | FileFinding<'staged-uncommitted'>
   /** pre-push / verify: differs from the pushed commit and is not staged. */
-  | FileFinding<'modified-uncommitted'>
+  | (FileFinding<'modified-uncommitted'> & { settings?: ConfigChange })
   /** A broken revision graph in the named source (index, a commit, the working tree). */
   | { kind: 'graph'; severity: Severity; environment: string; source: string; problem: GraphProblem; runner?: AlembicRunner }
   /** A migration Python cannot compile (a syntax error, or bytes that are not source text). */

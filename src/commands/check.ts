@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
 import { classify, type Environment, isUnder } from '../alembic/environment.js';
+import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { cachedSummaries, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
-import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
+import { allStages, type BlobEntry, indexEntries, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources, literal, status, type StatusEntry } from '../git/status.js';
 import type { Report } from '../report/report.js';
@@ -69,6 +72,7 @@ export async function worktreeFindings(
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const ignored: Extract<Finding, { kind: 'ignored' }>[] = [];
+  const configEdits: Extract<Finding, { kind: 'unstaged' }>[] = [];
   // During `git commit <paths>` git commits a temporary index built from HEAD and <paths>; a
   // migration staged in the main index but not named is left out, and must be called that.
   const leftOut = await leftOutOfCommit(ws, environments, index);
@@ -86,6 +90,9 @@ export async function worktreeFindings(
         findings.push({ kind: 'untracked', ...base });
         break;
       case 'ignored': {
+        // Teams ignore alembic.ini on purpose: it holds the database URL. It stays local, and
+        // `git add -f` would commit the password (doctor mentions it once, as information).
+        if (hit.role === 'env-file' && isConfigFile(entry.path)) break;
         const finding = { kind: 'ignored' as const, ...base, ignoredBy: null };
         ignored.push(finding);
         findings.push(finding);
@@ -96,6 +103,10 @@ export async function worktreeFindings(
         break;
       case 'changed':
         if (entry.y === '.') break;
+        if (entry.y === 'M' && hit.role === 'env-file' && isConfigFile(entry.path)) {
+          configEdits.push({ kind: 'unstaged', ...base, change: 'modified', staged: entry.x !== '.' });
+          break;
+        }
         findings.push({
           kind: 'unstaged',
           ...base,
@@ -105,11 +116,36 @@ export async function worktreeFindings(
         break;
     }
   }
+  // A local edit of alembic.ini (the URL) is routine: only a change to what decides the scripts
+  // Alembic loads leaves the commit's migrations behind.
+  if (configEdits.length > 0) findings.push(...(await loadingChanges(ws, configEdits)));
   if (ignored.length > 0) {
     const sources = await ignoreSources(ws.repo, ignored.map((f) => f.path));
     for (const finding of ignored) finding.ignoredBy = sources.get(finding.path) ?? null;
   }
   return findings;
+}
+
+/** The unstaged config-file edits that change which scripts Alembic loads, each saying what changed. */
+async function loadingChanges(ws: Workspace, edits: Extract<Finding, { kind: 'unstaged' }>[]): Promise<Finding[]> {
+  const staged = await stagedBlobs(ws.repo, edits.map((f) => f.path));
+  const result: Finding[] = [];
+  for (const finding of edits) {
+    const before = staged.get(finding.path);
+    let after: string | null = null;
+    try {
+      after = readFileSync(join(ws.repo.root, finding.path), 'utf8');
+    } catch {
+      // gone since git status looked: judged as a change
+    }
+    if (before === null || before === undefined || after === null) {
+      result.push(finding);
+      continue;
+    }
+    const change = await compareConfig(finding.path, before.toString('utf8'), after);
+    if (change.loading.length > 0) result.push({ ...finding, settings: change });
+  }
+  return result;
 }
 
 interface StagedListing {

@@ -4,6 +4,7 @@
  */
 import type { AlembicRunner } from '../alembic/environment.js';
 import type { GraphLayout } from '../alembic/graph.js';
+import type { ConfigChange } from '../alembic/settings.js';
 import type { Finding } from '../findings.js';
 import type { CommandName } from './report.js';
 
@@ -76,7 +77,8 @@ export function describe(f: Finding): string {
         : `ignored ${ROLE[f.role]}: ${f.path}`;
     case 'unstaged': {
       const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
-      return `${ROLE[f.role]} ${what}: ${f.path}`;
+      const settings = f.settings ? ` (it changes ${f.settings.loading.join(', ')}, which decides the scripts Alembic loads)` : '';
+      return `${ROLE[f.role]} ${what}: ${f.path}${settings}`;
     }
     case 'unmerged':
       return `merge conflict not resolved: ${f.path}`;
@@ -124,7 +126,8 @@ export function listLine(f: Finding): string {
       return f.ignoredBy ? `${f.path}  (ignored by ${f.ignoredBy.source}:${f.ignoredBy.line}: ${f.ignoredBy.pattern})` : f.path;
     case 'unstaged': {
       const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
-      return `${f.path}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
+      const settings = f.settings ? `: ${f.settings.loading.join(', ')}` : '';
+      return `${f.path}  (${what}${settings}${f.role === 'env-file' ? ', environment file' : ''})`;
     }
     default:
       return describe(f);
@@ -141,6 +144,7 @@ export function fix(f: Finding): string | null {
         ? `${gitCommand('add -f', [f.path])}   (and narrow the pattern at ${f.ignoredBy.source}:${f.ignoredBy.line})`
         : gitCommand('add -f', [f.path]);
     case 'unstaged':
+      if (f.settings && f.settings.other.length > 0) return stageOnly(f.path, f.settings);
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
       if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
       return `${gitCommand('add', [f.path])}   (or drop the edits: ${gitCommand('restore', [f.path])})`;
@@ -151,6 +155,7 @@ export function fix(f: Finding): string | null {
     case 'staged-uncommitted':
       return `${gitCommand('commit', [f.path])}   then push again`;
     case 'modified-uncommitted':
+      if (f.settings && f.settings.other.length > 0) return `${stageOnly(f.path, f.settings)}, then git commit and push again`;
       return `${gitCommand('add', [f.path])} && git commit   then push again (or drop the edits: ${gitCommand('restore', [f.path])})`;
     case 'graph':
       return graphFix(f.problem.kind, f.problem.paths, f.runner);
@@ -174,6 +179,14 @@ export function fix(f: Finding): string | null {
     case 'database-untracked':
       return 'run alembic upgrade head (or alembic stamp) against this database, or point --db-url at the right one';
   }
+}
+
+/**
+ * A config file whose unstaged edits include more than the settings that decide the scripts (a
+ * URL, a password): never `git add` the whole file, only the lines that matter.
+ */
+function stageOnly(path: string, settings: ConfigChange): string {
+  return `stage only the lines that change ${settings.loading.join(', ')}: ${gitCommand('add -p', [path])}   (leave ${settings.other.join(', ')} unstaged: local values such as a database URL or password must not be committed)`;
 }
 
 export function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {
