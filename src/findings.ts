@@ -27,7 +27,7 @@ export type Finding =
   /** A migration Python cannot compile (a syntax error, or bytes that are not source text). */
   | { kind: 'unparsable'; severity: 'error'; environment: string; source: string; path: string; line?: number; message: string }
   /** A value the static parser could not evaluate (the script may still be fine). */
-  | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string }
+  | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string; repeated?: boolean }
   /** A versions directory outside the repository: no commit can carry its files. */
   | { kind: 'outside-repository'; severity: 'error'; environment: string; location: string }
   /** A script_location the guard could not map to a directory. */

@@ -10,6 +10,7 @@ import { allStages, type BlobEntry, indexEntries, stagedBlobs } from '../git/obj
 import type { Repo } from '../git/repo.js';
 import { ignoreSources, literal, status, type StatusEntry } from '../git/status.js';
 import type { Report } from '../report/report.js';
+import { ShownWarnings } from '../shown-warnings.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
 
@@ -17,7 +18,7 @@ import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
  * pre-commit: nothing Alembic needs may stay behind in the working tree, and the graph of what
  * the commit will contain (the index in use, GIT_INDEX_FILE included) must hold together.
  */
-export async function check(cwd: string, whileGitWorks?: () => void): Promise<Report> {
+export async function check(cwd: string, whileGitWorks?: () => void, options: { remember?: boolean } = {}): Promise<Report> {
   // `git status` is most of a check's time, and discovery reads the whole index. Both start as
   // soon as the repository is known, on what this working tree watched last time: one
   // `git ls-files -s` for discovery's candidates and those versions directories, one status.
@@ -58,8 +59,30 @@ export async function check(cwd: string, whileGitWorks?: () => void): Promise<Re
   const source: Source = { kind: 'index', entries: index, dirty };
   // The cached answers were looked up with any `git add -N` placeholders among the scripts.
   const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
-  findings.push(...graphFindings(summaries, source, keep));
+  const graphs = graphFindings(summaries, source, keep);
+  if (graphs.some((f) => f.kind === 'parse-warning')) markRepeated(ws, graphs, entries, index, options.remember ?? true);
+  findings.push(...graphs);
   return { command: 'check', workspace: ws, findings };
+}
+
+/**
+ * A parse warning about a file this commit does not change was shown when that version of the
+ * file was first checked: mark it repeated (text and GitHub output leave it out; JSON keeps it).
+ * A file the commit adds or changes shows its warnings every time.
+ */
+function markRepeated(ws: Workspace, findings: Finding[], entries: StatusEntry[], index: BlobEntry[], remember: boolean): void {
+  const changed = new Set(entries.filter((e) => e.kind === 'changed' && e.x !== '.').map((e) => e.path));
+  const oids = new Map(index.map((e) => [e.path, e.oid]));
+  const shown = new ShownWarnings(ws.repo.commonDir);
+  for (const finding of findings) {
+    if (finding.kind !== 'parse-warning') continue;
+    const oid = oids.get(finding.path);
+    if (oid === undefined) continue;
+    const key = ShownWarnings.key(oid, finding.path, finding.line, finding.message);
+    if (!changed.has(finding.path) && shown.has(key)) finding.repeated = true;
+    else if (remember) shown.add(key);
+  }
+  shown.save();
 }
 
 /** Untracked, ignored, unstaged and conflicted files, from one `git status` of the watched paths. */

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { Finding } from '../findings.js';
 import { bypassHelp, describe, fix, listLine, gitCommand, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT } from './messages.js';
-import { blocking, type Report } from './report.js';
+import { blocking, type Report, shownFindings } from './report.js';
 
 const ORDER: Finding['kind'][] = [
   'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
@@ -22,8 +22,9 @@ export function renderText(report: Report): string {
   } else {
     lines.push(pc.green(`✔ alembic-guard: ${words.passed}`));
   }
+  const findings = shownFindings(report);
   for (const kind of ORDER) {
-    const group = report.findings.filter((f) => f.kind === kind);
+    const group = findings.filter((f) => f.kind === kind);
     if (group.length === 0) continue;
     const severity = group.some((f) => f.severity === 'error') ? 'error' : group[0].severity;
     const mark = severity === 'error' ? pc.red('✖') : severity === 'warning' ? pc.yellow('⚠') : pc.cyan('ℹ');
