@@ -35,11 +35,15 @@ export type Finding =
   /** pre-push: a pushed commit changes or deletes a migration the remote already has. */
   | { kind: 'changed-pushed-migration'; severity: Severity; environment: string; path: string; change: 'modified' | 'deleted'; commit: string; remoteRef: string }
   /** verify: the database holds a revision that no committed migration defines. */
-  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[] }
+  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[]; table?: string }
   /** verify: the database is behind a head (information). */
-  | { kind: 'database-behind'; severity: 'info'; environment: string; database: string; revision: string; head: string; ahead: number }
+  | { kind: 'database-behind'; severity: 'info'; environment: string; database: string; revision: string; head: string; ahead: number; table?: string }
   /** verify: the database is at a head. */
-  | { kind: 'database-current'; severity: 'info'; environment: string; database: string; revision: string }
+  | { kind: 'database-current'; severity: 'info'; environment: string; database: string; revision: string; table?: string }
+  /** verify: which version table was read for which environments, and what it holds (null: no such table). */
+  | { kind: 'database-read'; severity: 'info'; database: string; table: string; environments: string[]; revisions: string[] | null }
+  /** verify: env.py computes its version_table when it runs, so the table read may not be its own. */
+  | { kind: 'version-table-unknown'; severity: 'warning'; environment: string; path: string; line: number; expression: string; table: string }
   /** verify: no alembic_version table. */
   | { kind: 'database-untracked'; severity: Severity; database: string; table: string };
 

@@ -62,6 +62,8 @@ export const GROUP_TITLES: Record<Finding['kind'], string> = {
   'database-behind': 'The database is behind',
   'database-current': 'The database is at head',
   'database-untracked': 'The database is not under Alembic',
+  'database-read': 'Version tables read',
+  'version-table-unknown': 'Version tables env.py computes when it runs: verify cannot know them without running Python',
 };
 
 const ROLE: Record<'migration' | 'env-file', string> = { migration: 'migration', 'env-file': 'environment file' };
@@ -102,15 +104,23 @@ export function describe(f: Finding): string {
       return `${f.path} is ${f.change} by ${f.commit.slice(0, 12)}, but ${f.remoteRef} already has it`;
     case 'database-ahead': {
       const heads = f.heads.length ? f.heads.map((h) => `${h.revision} (${h.path})`).join(', ') : 'nothing (no migrations are committed)';
-      return `the database ${f.database} is at ${f.revision}, which no committed migration defines; the repository's migrations end at ${heads}`;
+      return `the database ${f.database}${inTable(f.table)} is at ${f.revision}, which no committed migration defines; the repository's migrations end at ${heads}`;
     }
     case 'database-behind':
-      return `the database is at ${f.revision}; head ${f.head} of ${f.environment} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
+      return `the database${inTable(f.table)} is at ${f.revision}; head ${f.head} of ${f.environment} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
     case 'database-current':
-      return `the database is at ${f.revision}, a head of ${f.environment}`;
+      return `the database${inTable(f.table)} is at ${f.revision}, a head of ${f.environment}`;
+    case 'database-read':
+      return `${f.table} for ${f.environments.join(', ')}: ${f.revisions === null ? 'no such table' : f.revisions.length === 0 ? 'empty' : `at ${f.revisions.join(', ')}`}`;
+    case 'version-table-unknown':
+      return `${f.path}:${f.line}: version_table = ${f.expression} is computed when env.py runs; verify read ${f.table} for ${f.environment}`;
     case 'database-untracked':
       return `the database ${f.database} has no ${f.table} table: it is not under Alembic`;
   }
+}
+
+function inTable(table: string | undefined): string {
+  return table ? ` (table ${table})` : '';
 }
 
 /** The short line the text report lists under a group title (the title already says the kind). */
@@ -175,7 +185,10 @@ export function fix(f: Finding): string | null {
       return 'commit the migration files that define it: on the machine that ran the upgrade, look for untracked files in the versions directory (git status --untracked-files=all), then git add them, commit and push';
     case 'database-behind':
     case 'database-current':
+    case 'database-read':
       return null;
+    case 'version-table-unknown':
+      return `set "versionTable" (and "schema") for this environment under "environments" in the alembic-guard configuration`;
     case 'database-untracked':
       return 'run alembic upgrade head (or alembic stamp) against this database, or point --db-url at the right one';
   }

@@ -6,7 +6,7 @@ import { blocking, type Report, shownFindings } from './report.js';
 const ORDER: Finding['kind'][] = [
   'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
   'database-ahead', 'unparsable', 'graph', 'changed-pushed-migration', 'outside-repository', 'unresolved-location',
-  'parse-warning', 'database-untracked', 'database-behind', 'database-current',
+  'parse-warning', 'version-table-unknown', 'database-untracked', 'database-behind', 'database-current', 'database-read',
 ];
 
 export function renderText(report: Report): string {
