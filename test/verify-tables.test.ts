@@ -138,8 +138,16 @@ describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (P
     expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-untracked', table: 'activity_alembic_version', severity: 'info' }));
   });
 
-  it('a table env.py computes when it runs (ckan\'s real shape) is a warning naming env.py and its line', async () => {
+  it('ckan\'s real shape, \'{}_alembic_version\'.format(<the folder\'s name>), is read without running env.py', async () => {
     const repo = ckanLike(COMPUTED_ENV);
+    const { code, report } = verify(repo, await database({ alembic_version: ['c002'], activity_alembic_version: ['a999_unknown'] }));
+    expect(code).toBe(1);
+    expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-ahead', revision: 'a999_unknown', table: 'activity_alembic_version' }));
+    expect(report.findings.map((f) => f.kind)).not.toContain('version-table-unknown');
+  });
+
+  it('a table env.py computes from anything else is a warning naming env.py and its line, and the table read', async () => {
+    const repo = ckanLike(COMPUTED_ENV.replace("'{}_alembic_version'.format(name)", 'settings.version_table()'));
     const { code, report } = verify(repo, await database({ alembic_version: ['c002'] }));
     expect(code).toBe(0);
     expect(report.findings).toContainEqual(
@@ -226,6 +234,14 @@ describe('versionTableSettings: the static reading of env.py', async () => {
     ["context.configure(version_table='a')\ncontext.configure(version_table='b')", "'a' / 'b'"],
   ])('says when it is computed: %j', (text, source) => {
     expect(versionTableSettings(text).table).toMatchObject({ value: null, source });
+  });
+
+  it('reads ckan\'s table from the folder name, and str.format with literal arguments', () => {
+    const ckan = "import os\nname = os.path.basename(os.path.dirname(__file__))\ncontext.configure(version_table=u'{}_alembic_version'.format(name))";
+    expect(versionTableSettings(ckan, 'activity').table?.value).toBe('activity_alembic_version');
+    expect(versionTableSettings(ckan).table?.value).toBeNull();
+    expect(versionTableSettings("P = 'x'\ncontext.configure(version_table='{0}_{{v}}_{0}'.format(P))").table?.value).toBe('x_{v}_x');
+    expect(versionTableSettings("context.configure(version_table='{}_{0}'.format('a', 'b'))").table?.value).toBeNull();
   });
 
   it('no keyword: nothing (Alembic uses alembic_version)', () => {

@@ -27,9 +27,14 @@ type Token = { kind: 'name' | 'string' | 'op' | 'other'; text: string; line: num
 
 const KEYWORDS: Record<string, keyof VersionTableSettings> = { version_table: 'table', version_table_schema: 'schema' };
 
-export function versionTableSettings(text: string): VersionTableSettings {
+/**
+ * @param scriptDirName the name of the folder env.py lives in: ckan's plugins compute their
+ * table from it (`name = os.path.basename(os.path.dirname(__file__))`, then
+ * `'{}_alembic_version'.format(name)`), which is known without running anything.
+ */
+export function versionTableSettings(text: string, scriptDirName?: string): VersionTableSettings {
   const tokens = tokenize(text);
-  const constants = moduleConstants(tokens);
+  const constants = moduleConstants(tokens, scriptDirName);
   const found: { [K in keyof VersionTableSettings]: EnvPyValue[] } = { table: [], schema: [] };
   for (let i = 0; i + 1 < tokens.length; i++) {
     if (tokens[i]!.kind !== 'name' || tokens[i]!.text !== 'configure' || tokens[i + 1]!.text !== '(') continue;
@@ -72,25 +77,69 @@ function argument(tokens: Token[], from: number, text: string, constants: Map<st
   }
   const parts = tokens.slice(from, end);
   const source = parts.length ? text.slice(parts[0]!.start, parts[parts.length - 1]!.end).replace(/\s+/g, ' ').slice(0, 120) : '';
-  let value: string | null = null;
-  if (parts.length > 0 && parts.every((p) => p.kind === 'string' && p.value !== null && p.value !== undefined)) {
-    value = parts.map((p) => p.value).join(''); // implicit concatenation
-  } else if (parts.length === 1 && parts[0]!.kind === 'name') {
-    value = constants.get(parts[0]!.text) ?? null;
-  }
-  return { value: { value, source }, end };
+  return { value: { value: evaluate(parts, constants), source }, end };
 }
 
-/** `NAME = "literal"` statements at module level (column 0), assigned exactly once. */
-function moduleConstants(tokens: Token[]): Map<string, string> {
+/**
+ * A string literal (implicitly concatenated), a module-level constant, or `'…{}…'.format(X)`
+ * with positional fields and X one of those: the value; anything else needs Python (null).
+ */
+function evaluate(parts: Token[], constants: Map<string, string>): string | null {
+  const literal = (ts: Token[]): string | null =>
+    ts.length > 0 && ts.every((p) => p.kind === 'string' && typeof p.value === 'string') ? ts.map((p) => p.value).join('') : null;
+  const simple = (ts: Token[]): string | null => literal(ts) ?? (ts.length === 1 && ts[0]!.kind === 'name' ? (constants.get(ts[0]!.text) ?? null) : null);
+  const direct = simple(parts);
+  if (direct !== null) return direct;
+  const dot = parts.findIndex((p) => p.text === '.');
+  if (dot < 1 || parts[dot + 1]?.text !== 'format' || parts[dot + 2]?.text !== '(' || parts[parts.length - 1]?.text !== ')') return null;
+  const template = literal(parts.slice(0, dot));
+  const args: string[] = [];
+  let current: Token[] = [];
+  for (const t of parts.slice(dot + 3, -1)) {
+    if (t.text === ',') {
+      args.push(simple(current) ?? '\0');
+      current = [];
+    } else current.push(t);
+  }
+  if (current.length > 0) args.push(simple(current) ?? '\0');
+  if (template === null || args.includes('\0')) return null;
+  let next = 0;
+  let ok = true;
+  const modes = new Set<string>(); // Python refuses to mix '{}' and '{0}'
+  const out = template.replace(/\{\{|\}\}|\{(\d*)\}|[{}]/g, (m: string, index?: string) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    if (index !== undefined) modes.add(index === '' ? 'auto' : 'manual');
+    const arg = index === undefined || modes.size > 1 ? undefined : args[index === '' ? next++ : Number(index)];
+    if (arg === undefined) ok = false;
+    return arg ?? '';
+  });
+  return ok ? out : null;
+}
+
+// The folder env.py lives in, as env.py computes it.
+const SCRIPT_DIR_NAME = new Set([
+  'os.path.basename(os.path.dirname(__file__))',
+  'os.path.basename(os.path.dirname(os.path.abspath(__file__)))',
+  'os.path.basename(os.path.dirname(os.path.realpath(__file__)))',
+]);
+
+/** `NAME = "literal"` (or the script folder's name) at module level (column 0), assigned exactly once. */
+function moduleConstants(tokens: Token[], scriptDirName: string | undefined): Map<string, string> {
   const seen = new Map<string, string | null>();
   for (let i = 0; i + 2 < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.kind !== 'name' || t.col !== 0 || tokens[i + 1]!.text !== '=') continue;
-    const value = tokens[i + 2]!;
-    const next = tokens[i + 3];
-    const single = value.kind === 'string' && value.value != null && (next === undefined || next.line !== value.line || next.text === ';');
-    seen.set(t.text, seen.has(t.text) ? null : single ? value.value! : null);
+    let end = i + 2;
+    while (end < tokens.length && tokens[end]!.line === tokens[i + 2]!.line && tokens[end]!.text !== ';') end++;
+    const rhs = tokens.slice(i + 2, end);
+    const value =
+      rhs.length > 0 && rhs.every((p) => p.kind === 'string' && typeof p.value === 'string')
+        ? rhs.map((p) => p.value).join('')
+        : scriptDirName !== undefined && SCRIPT_DIR_NAME.has(rhs.map((p) => p.text).join(''))
+          ? scriptDirName
+          : null;
+    seen.set(t.text, seen.has(t.text) ? null : value);
   }
   const constants = new Map<string, string>();
   for (const [name, value] of seen) if (value !== null) constants.set(name, value);

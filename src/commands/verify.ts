@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { ancestors } from '../alembic/ancestry.js';
 import { type EnvironmentGraph, loadGraphs, type Source } from '../alembic/sources.js';
 import type { CliOptions } from '../cli.js';
@@ -121,7 +122,8 @@ async function versionTables(ws: Workspace, commit: string): Promise<TableOf[]> 
     const path = envPys[i];
     const entry = path ? entries.get(path) : undefined;
     const blob = entry ? blobs.get(entry.oid) : undefined;
-    const fromEnvPy = blob && versionTableSettings ? versionTableSettings(blob.toString('utf8')) : {};
+    const folder = path ? posix.basename(posix.dirname(path)) : undefined;
+    const fromEnvPy = blob && versionTableSettings ? versionTableSettings(blob.toString('utf8'), folder === '.' ? undefined : folder) : {};
     const result: TableOf = {
       environment,
       table: configured?.table ?? fromEnvPy.table?.value ?? defaults.versionTable,
