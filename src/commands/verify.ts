@@ -6,7 +6,7 @@ import { redactText } from '../db/url.js';
 import { GuardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import type { Environment } from '../alembic/environment.js';
-import { indexEntries, readBlobs, treeFiles } from '../git/objects.js';
+import { commitBlobs, indexEntries } from '../git/objects.js';
 import { headCommit, resolveCommit } from '../git/repo.js';
 import { status } from '../git/status.js';
 import type { Report } from '../report/report.js';
@@ -113,15 +113,13 @@ async function versionTables(ws: Workspace, commit: string): Promise<TableOf[]> 
   const environments = ws.discovery.environments;
   const envPys = environments.map((env) => (env.scriptDir === null ? null : env.scriptDir ? `${env.scriptDir}/env.py` : 'env.py'));
   const wanted = envPys.filter((p, i): p is string => p !== null && !(environments[i]!.versionTable?.table && environments[i]!.versionTable?.schema));
-  const entries = wanted.length > 0 ? await treeFiles(ws.repo, commit, wanted) : new Map();
-  const blobs = entries.size > 0 ? await readBlobs(ws.repo, [...entries.values()].map((e) => e.oid)) : new Map<string, Buffer>();
-  const { versionTableSettings } = entries.size > 0 ? await import('../alembic/env-py.js') : { versionTableSettings: null };
+  const blobs = wanted.length > 0 ? await commitBlobs(ws.repo, commit, wanted) : new Map<string, Buffer | null>();
+  const { versionTableSettings } = wanted.length > 0 ? await import('../alembic/env-py.js') : { versionTableSettings: null };
   const defaults = ws.config.database;
   return environments.map((environment, i) => {
     const configured = environment.versionTable;
     const path = envPys[i];
-    const entry = path ? entries.get(path) : undefined;
-    const blob = entry ? blobs.get(entry.oid) : undefined;
+    const blob = path ? blobs.get(path) : undefined;
     const folder = path ? posix.basename(posix.dirname(path)) : undefined;
     const fromEnvPy = blob && versionTableSettings ? versionTableSettings(blob.toString('utf8'), folder === '.' ? undefined : folder) : {};
     const result: TableOf = {

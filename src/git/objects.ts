@@ -83,12 +83,21 @@ export async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string,
  * The staged content (stage 0 of the index in use) of a few files, by path: one
  * `git cat-file --batch` reading `:0:<path>` names. null where the index has no such blob.
  */
-export async function stagedBlobs(repo: Repo, paths: string[]): Promise<Map<string, Buffer | null>> {
+export function stagedBlobs(repo: Repo, paths: string[]): Promise<Map<string, Buffer | null>> {
+  return blobsAt(repo, ':0:', paths);
+}
+
+/** A few files of a commit, by path, with one `git cat-file --batch` (`<commit>:<path>`). */
+export function commitBlobs(repo: Repo, commit: string, paths: string[]): Promise<Map<string, Buffer | null>> {
+  return blobsAt(repo, `${commit}:`, paths);
+}
+
+async function blobsAt(repo: Repo, prefix: string, paths: string[]): Promise<Map<string, Buffer | null>> {
   const result = new Map<string, Buffer | null>();
   const asked = paths.filter((p) => !p.includes('\n'));
   for (const p of paths) result.set(p, null);
   if (asked.length === 0) return result;
-  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: asked.map((p) => `:0:${p}`).join('\n') + '\n' });
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: asked.map((p) => `${prefix}${p}`).join('\n') + '\n' });
   let at = 0;
   for (const path of asked) {
     const eol = out.indexOf(0x0a, at);
