@@ -118,7 +118,8 @@ async function run(command: string, args: string[], options: CliOptions): Promis
     case 'check':
       noArgs(command, args);
       // The renderer loads while git works, instead of after.
-      return { report: await (await import('./commands/check.js')).check(options.cwd, () => preloadRenderer(options.format)) };
+      // A warning counts as shown when a person (or CI) saw it, not when a tool read the JSON.
+      return { report: await (await import('./commands/check.js')).check(options.cwd, () => preloadRenderer(options.format), { remember: options.format !== 'json' }) };
     case 'pre-push':
       return { report: await (await import('./commands/pre-push.js')).prePush(options.cwd, args, process.stdin) };
     case 'verify':

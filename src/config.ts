@@ -11,7 +11,7 @@ export interface GuardConfig {
   /** Versions directories, each its own environment (replaces discovery). */
   locations?: string[];
   /** Environments with several versions directories sharing one graph (replaces discovery). */
-  environments?: { name?: string; versions: string[]; allowMultipleHeads?: boolean; mergeCommand?: string }[];
+  environments?: { name?: string; versions: string[]; allowMultipleHeads?: boolean; mergeCommand?: string; versionTable?: string; schema?: string }[];
   /**
    * The command that merges heads, for projects that wrap Alembic in their own CLI (redash's
    * `python manage.py db merge heads`): one for every environment, or per environment name.
@@ -43,7 +43,9 @@ const DEFAULTS: Omit<GuardConfig, 'source'> = {
 
 const KEYS = new Set(['locations', 'environments', 'ignore', 'allowMultipleHeads', 'mergeCommand', 'changedMigrations', 'database']);
 const DB_KEYS = new Set(['urlEnv', 'versionTable', 'schema', 'requireTable', 'devUrl', 'devUrlEnv']);
-const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads', 'mergeCommand']);
+const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads', 'mergeCommand', 'versionTable', 'schema']);
+// A table or schema name as verify quotes it (src/db/index.ts accepts nothing else).
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /** Looks in order: .alembic-guard.json, package.json "alembic-guard", pyproject.toml [tool.alembic-guard]. */
 export async function loadConfig(root: string): Promise<GuardConfig> {
@@ -93,11 +95,18 @@ export function validate(raw: unknown, source: string): GuardConfig {
       if (e.name !== undefined && typeof e.name !== 'string') fail(`${key}.name`, 'must be a string');
       if (e.allowMultipleHeads !== undefined && typeof e.allowMultipleHeads !== 'boolean') fail(`${key}.allowMultipleHeads`, 'must be true or false');
       if (e.mergeCommand !== undefined) command(e.mergeCommand, `${key}.mergeCommand`, fail);
+      for (const k of ['versionTable', 'schema'] as const) {
+        if (e[k] !== undefined && (typeof e[k] !== 'string' || !IDENTIFIER.test(e[k] as string))) {
+          fail(`${key}.${k}`, 'must be a plain identifier (letters, digits, _)');
+        }
+      }
       return {
         name: e.name as string | undefined,
         versions: stringList(e.versions, `${key}.versions`, fail, true),
         allowMultipleHeads: e.allowMultipleHeads as boolean | undefined,
         mergeCommand: e.mergeCommand as string | undefined,
+        versionTable: e.versionTable as string | undefined,
+        schema: e.schema as string | undefined,
       };
     });
   }
@@ -130,7 +139,7 @@ export function validate(raw: unknown, source: string): GuardConfig {
     }
     for (const k of ['urlEnv', 'versionTable', 'schema', 'devUrlEnv'] as const) {
       if (db[k] === undefined) continue;
-      if (typeof db[k] !== 'string' || !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(db[k] as string)) {
+      if (typeof db[k] !== 'string' || !IDENTIFIER.test(db[k] as string)) {
         fail(`database.${k}`, 'must be a plain identifier (letters, digits, _)');
       }
       (config.database as Record<string, unknown>)[k] = db[k];

@@ -1,5 +1,6 @@
 import type { AlembicRunner } from './alembic/environment.js';
 import type { GraphProblem } from './alembic/graph.js';
+import type { ConfigChange } from './alembic/settings.js';
 import type { IgnoreSource } from './git/status.js';
 import type { Place } from './located.js';
 
@@ -13,7 +14,7 @@ export type Finding =
   /** Matched by an ignore pattern: `git add` alone refuses it. */
   | (FileFinding<'ignored'> & { ignoredBy: IgnoreSource | null })
   /** Changed (or deleted) in the working tree and not staged. */
-  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule'; staged: boolean })
+  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule'; staged: boolean; settings?: ConfigChange })
   /** A merge conflict not yet resolved. */
   | FileFinding<'unmerged'>
   /** Staged in the main index but left out of `git commit <paths>`. */
@@ -21,13 +22,13 @@ export type Finding =
   /** pre-push / verify: staged, but the pushed commit does not have it. */
   | FileFinding<'staged-uncommitted'>
   /** pre-push / verify: differs from the pushed commit and is not staged. */
-  | FileFinding<'modified-uncommitted'>
+  | (FileFinding<'modified-uncommitted'> & { settings?: ConfigChange })
   /** A broken revision graph in the named source (index, a commit, the working tree). */
   | { kind: 'graph'; severity: Severity; environment: string; source: string; problem: GraphProblem; runner?: AlembicRunner }
   /** A migration Python cannot compile (a syntax error, or bytes that are not source text). */
   | { kind: 'unparsable'; severity: 'error'; environment: string; source: string; path: string; line?: number; message: string }
   /** A value the static parser could not evaluate (the script may still be fine). */
-  | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string }
+  | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string; repeated?: boolean }
   /** A versions directory outside the repository: no commit can carry its files. */
   | { kind: 'outside-repository'; severity: 'error'; environment: string; location: string }
   /** A script_location the guard could not map to a directory. */
@@ -35,11 +36,15 @@ export type Finding =
   /** pre-push: a pushed commit changes or deletes a migration the remote already has. */
   | { kind: 'changed-pushed-migration'; severity: Severity; environment: string; path: string; change: 'modified' | 'deleted'; commit: string; remoteRef: string }
   /** verify: the database holds a revision that no committed migration defines. */
-  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[]; located?: AheadLocation }
+  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[]; table?: string; located?: AheadLocation }
   /** verify: the database is behind a head (information). */
-  | { kind: 'database-behind'; severity: 'info'; environment: string; database: string; revision: string; head: string; ahead: number }
+  | { kind: 'database-behind'; severity: 'info'; environment: string; database: string; revision: string; head: string; ahead: number; table?: string }
   /** verify: the database is at a head. */
-  | { kind: 'database-current'; severity: 'info'; environment: string; database: string; revision: string }
+  | { kind: 'database-current'; severity: 'info'; environment: string; database: string; revision: string; table?: string }
+  /** verify: which version table was read for which environments, and what it holds (null: no such table). */
+  | { kind: 'database-read'; severity: 'info'; database: string; table: string; environments: string[]; revisions: string[] | null }
+  /** verify: env.py computes its version_table when it runs, so the table read may not be its own. */
+  | { kind: 'version-table-unknown'; severity: 'warning'; environment: string; path: string; line: number; expression: string; table: string }
   /** verify: no alembic_version table. */
   | { kind: 'database-untracked'; severity: Severity; database: string; table: string };
 

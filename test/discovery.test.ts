@@ -513,7 +513,7 @@ describe('script_location = package:path', () => {
 });
 
 describe('files git does not track yet', () => {
-  it('an ignored root alembic.ini (it holds the database URL) is discovered and reported as an ignored environment file', () => {
+  it('an ignored root alembic.ini (it holds the database URL) is discovered, and stays local without a finding', () => {
     const files = alembicEnv('', 1);
     const repo = makeRepo({ ...files, '.gitignore': 'alembic.ini\n' });
     repo.add('.gitignore', 'alembic/env.py', 'alembic/script.py.mako', 'alembic/versions').commit('env, ini ignored');
@@ -523,13 +523,7 @@ describe('files git does not track yet', () => {
     expect(code).toBe(1);
     expect(json.environments).toEqual([expect.objectContaining({ name: 'alembic', versions: ['alembic/versions'] })]);
     expect(json.environments[0].envFiles).toContain('alembic.ini');
-    expect(json.findings.map((f) => [f.kind, f.path, f.role])).toEqual(
-      expect.arrayContaining([
-        ['ignored', 'alembic.ini', 'env-file'],
-        ['untracked', path, 'migration'],
-      ]),
-    );
-    expect(json.findings).toHaveLength(2);
+    expect(json.findings.map((f) => [f.kind, f.path, f.role])).toEqual([['untracked', path, 'migration']]);
   });
 
   it('an ignored migrations/alembic.ini of Flask-Migrate is discovered too', () => {
@@ -543,10 +537,7 @@ describe('files git does not track yet', () => {
     const path = leftBehind(repo, 'migrations/versions');
     const { code, json } = check(repo);
     expect(code).toBe(1);
-    expect(fileFindings(json)).toEqual([
-      { kind: 'ignored', path: 'migrations/alembic.ini', environment: 'migrations' },
-      { kind: 'untracked', path, environment: 'migrations' },
-    ]);
+    expect(fileFindings(json)).toEqual([{ kind: 'untracked', path, environment: 'migrations' }]);
   });
 
   it('an ignored alembic.ini in a subdirectory, beside the script directory, is discovered too', () => {
@@ -557,10 +548,7 @@ describe('files git does not track yet', () => {
     const { code, json } = check(repo);
     expect(code).toBe(1);
     expect(json.environments).toEqual([expect.objectContaining({ name: 'backend/alembic', source: 'backend/alembic.ini [alembic]' })]);
-    expect(fileFindings(json)).toEqual([
-      { kind: 'ignored', path: 'backend/alembic.ini', environment: 'backend/alembic' },
-      { kind: 'untracked', path, environment: 'backend/alembic' },
-    ]);
+    expect(fileFindings(json)).toEqual([{ kind: 'untracked', path, environment: 'backend/alembic' }]);
   });
 
   it('right after `alembic init` (nothing added): the environment is discovered and its files reported untracked', () => {

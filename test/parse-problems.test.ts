@@ -36,3 +36,51 @@ describe('a migration Python cannot parse', () => {
     expect(github.stdout).toContain(`::error file=${V}/009_x.py,line=${line},title=alembic-guard%3A unparsable::`);
   });
 });
+
+describe('a parse warning about a file the commit does not change', () => {
+  // neutron's shape: an upstream migration whose branch_labels need Python to evaluate.
+  const upstream = (name: string, down: string | null) =>
+    migration(name, down).replace('branch_labels = None', 'branch_labels = (cli.compute_label(),)');
+  const repo = () => {
+    const files = alembicEnv('backend', 3);
+    files[`${V}/004_upstream.py`] = upstream('004_upstream', INCIDENT[2]);
+    return makeRepo(files, { commit: true });
+  };
+  const warned = (text: string) => text.includes('004_upstream.py:') && text.includes('cannot be evaluated');
+
+  it('is shown once per file version in text; JSON keeps it, marked repeated', () => {
+    const r = repo();
+    const first = r.cli(['check']);
+    expect(first.code).toBe(0);
+    expect(warned(first.stdout)).toBe(true);
+    const again = r.cli(['check']);
+    expect(again.code).toBe(0);
+    expect(warned(again.stdout)).toBe(false);
+    expect(r.cli(['check', '--format', 'github']).stdout).not.toContain('004_upstream');
+    const json = JSON.parse(r.cli(['check', '--format', 'json']).stdout) as { findings: Record<string, unknown>[] };
+    expect(json.findings).toEqual([expect.objectContaining({ kind: 'parse-warning', path: `${V}/004_upstream.py`, repeated: true })]);
+    // graph lists it every time
+    expect(r.cli(['graph']).stdout).toContain('004_upstream.py:');
+  });
+
+  it('a new version of the file is shown again; a staged (changed) file always shows', () => {
+    const r = repo();
+    r.cli(['check']);
+    r.write(`${V}/004_upstream.py`, `${upstream('004_upstream', INCIDENT[2])}# edited\n`).add(V);
+    expect(warned(r.cli(['check']).stdout)).toBe(true);
+    expect(warned(r.cli(['check']).stdout)).toBe(true); // still staged: the commit changes it
+    r.commit('edit');
+    expect(warned(r.cli(['check']).stdout)).toBe(false); // committed, and shown before
+  });
+
+  it('JSON runs do not count as shown; a damaged record is replaced, never a crash', () => {
+    const r = repo();
+    r.cli(['check', '--format', 'json']);
+    expect(warned(r.cli(['check']).stdout)).toBe(true);
+    r.write('.git/alembic-guard/shown-warnings.json', '{"version":1,"shown":[42,"zz",null');
+    const result = r.cli(['check']);
+    expect(result.code).toBe(0);
+    expect(warned(result.stdout)).toBe(true);
+    expect(warned(r.cli(['check']).stdout)).toBe(false);
+  });
+});

@@ -143,3 +143,17 @@ describe('the file and line of each warning and block', () => {
     expect(plain).toEqual({ path: 'versions/002_b.py', revision: '002', downRevisions: ['001'], dependsOn: [], branchLabels: [], warnings: [] });
   });
 });
+
+describe('a star import (quay: `from peewee import *`)', () => {
+  it('binds none of the fields: the file is read as its plain assignments say, with no warning', () => {
+    const parsed = parseScript(
+      'a.py',
+      '"""x"""\nimport json\n\nfrom peewee import *\n\nrevision = "a1"\ndown_revision = "a0"\n\ndef upgrade():\n    pass\n',
+    );
+    expect(parsed.error ?? null).toBeNull();
+    expect(parsed.revision).toBe('a1');
+    expect(parsed.downRevisions).toEqual(["a0"]);
+    expect(parsed.dependsOn).toEqual([]);
+    expect(parsed.warnings).toEqual([]);
+  });
+});

@@ -102,7 +102,7 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
     const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
     const { code, report } = verify(repo, await database([INCIDENT[7]]), ['--db-url-env', 'DATABASE_URL']);
     expect(code).toBe(0);
-    expect(report.findings.map((f: { kind: string }) => f.kind)).toEqual(['database-current']);
+    expect(report.findings.map((f: { kind: string }) => f.kind)).toEqual(['database-current', 'database-read']);
   });
 
   it('two branches: each row is checked', async () => {

@@ -120,7 +120,7 @@ class Context {
     const source = this.config.source ?? 'configuration';
     const groups =
       this.config.environments ?? (this.config.locations ?? []).map((location) => ({ versions: [location] }));
-    for (const group of groups as { name?: string; versions: string[]; allowMultipleHeads?: boolean; mergeCommand?: string }[]) {
+    for (const group of groups as NonNullable<GuardConfig['environments']>) {
       const versions: string[] = [];
       const outside: string[] = [];
       for (const location of group.versions) {
@@ -146,6 +146,7 @@ class Context {
         // The user named these directories: every file below them counts.
         loading: 'recursive',
         runner: group.mergeCommand !== undefined ? { cwd: '', command: ['alembic'], options: [], merge: group.mergeCommand } : undefined,
+        ...(group.versionTable || group.schema ? { versionTable: { table: group.versionTable, schema: group.schema } } : {}),
       });
     }
   }

@@ -22,6 +22,8 @@ export interface Environment {
    * sets version_locations (sources.ts decides).
    */
   loading?: Loading;
+  /** Configured (environments[].versionTable / .schema): the table its revisions are recorded in. */
+  versionTable?: { table?: string; schema?: string };
 }
 
 /**

@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
 import { classify, type Environment, isUnder } from '../alembic/environment.js';
+import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { cachedSummaries, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
-import { allStages, type BlobEntry, indexEntries } from '../git/objects.js';
+import { allStages, type BlobEntry, indexEntries, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources, literal, status, type StatusEntry } from '../git/status.js';
 import type { Report } from '../report/report.js';
+import { ShownWarnings } from '../shown-warnings.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
 
@@ -14,7 +18,7 @@ import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
  * pre-commit: nothing Alembic needs may stay behind in the working tree, and the graph of what
  * the commit will contain (the index in use, GIT_INDEX_FILE included) must hold together.
  */
-export async function check(cwd: string, whileGitWorks?: () => void): Promise<Report> {
+export async function check(cwd: string, whileGitWorks?: () => void, options: { remember?: boolean } = {}): Promise<Report> {
   // `git status` is most of a check's time, and discovery reads the whole index. Both start as
   // soon as the repository is known, on what this working tree watched last time: one
   // `git ls-files -s` for discovery's candidates and those versions directories, one status.
@@ -63,8 +67,30 @@ export async function check(cwd: string, whileGitWorks?: () => void): Promise<Re
   const source: Source = { kind: 'index', entries: index, dirty };
   // The cached answers were looked up with any `git add -N` placeholders among the scripts.
   const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
-  findings.push(...graphFindings(summaries, source, keep));
+  const graphs = graphFindings(summaries, source, keep);
+  if (graphs.some((f) => f.kind === 'parse-warning')) markRepeated(ws, graphs, entries, index, options.remember ?? true);
+  findings.push(...graphs);
   return { command: 'check', workspace: ws, findings };
+}
+
+/**
+ * A parse warning about a file this commit does not change was shown when that version of the
+ * file was first checked: mark it repeated (text and GitHub output leave it out; JSON keeps it).
+ * A file the commit adds or changes shows its warnings every time.
+ */
+function markRepeated(ws: Workspace, findings: Finding[], entries: StatusEntry[], index: BlobEntry[], remember: boolean): void {
+  const changed = new Set(entries.filter((e) => e.kind === 'changed' && e.x !== '.').map((e) => e.path));
+  const oids = new Map(index.map((e) => [e.path, e.oid]));
+  const shown = new ShownWarnings(ws.repo.commonDir);
+  for (const finding of findings) {
+    if (finding.kind !== 'parse-warning') continue;
+    const oid = oids.get(finding.path);
+    if (oid === undefined) continue;
+    const key = ShownWarnings.key(oid, finding.path, finding.line, finding.message);
+    if (!changed.has(finding.path) && shown.has(key)) finding.repeated = true;
+    else if (remember) shown.add(key);
+  }
+  shown.save();
 }
 
 /** Untracked, ignored, unstaged and conflicted files, from one `git status` of the watched paths. */
@@ -77,6 +103,7 @@ export async function worktreeFindings(
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const ignored: Extract<Finding, { kind: 'ignored' }>[] = [];
+  const configEdits: Extract<Finding, { kind: 'unstaged' }>[] = [];
   // During `git commit <paths>` git commits a temporary index built from HEAD and <paths>; a
   // migration staged in the main index but not named is left out, and must be called that.
   const leftOut = await leftOutOfCommit(ws, environments, index);
@@ -104,6 +131,9 @@ export async function worktreeFindings(
         findings.push({ kind: 'untracked', ...base });
         break;
       case 'ignored': {
+        // Teams ignore alembic.ini on purpose: it holds the database URL. It stays local, and
+        // `git add -f` would commit the password (doctor mentions it once, as information).
+        if (hit.role === 'env-file' && isConfigFile(entry.path)) break;
         const finding = { kind: 'ignored' as const, ...base, ignoredBy: null };
         ignored.push(finding);
         findings.push(finding);
@@ -114,6 +144,10 @@ export async function worktreeFindings(
         break;
       case 'changed':
         if (entry.y === '.') break;
+        if (entry.y === 'M' && hit.role === 'env-file' && isConfigFile(entry.path)) {
+          configEdits.push({ kind: 'unstaged', ...base, change: 'modified', staged: entry.x !== '.' });
+          break;
+        }
         findings.push({
           kind: 'unstaged',
           ...base,
@@ -123,11 +157,36 @@ export async function worktreeFindings(
         break;
     }
   }
+  // A local edit of alembic.ini (the URL) is routine: only a change to what decides the scripts
+  // Alembic loads leaves the commit's migrations behind.
+  if (configEdits.length > 0) findings.push(...(await loadingChanges(ws, configEdits)));
   if (ignored.length > 0) {
     const sources = await ignoreSources(ws.repo, ignored.map((f) => f.path));
     for (const finding of ignored) finding.ignoredBy = sources.get(finding.path) ?? null;
   }
   return findings;
+}
+
+/** The unstaged config-file edits that change which scripts Alembic loads, each saying what changed. */
+async function loadingChanges(ws: Workspace, edits: Extract<Finding, { kind: 'unstaged' }>[]): Promise<Finding[]> {
+  const staged = await stagedBlobs(ws.repo, edits.map((f) => f.path));
+  const result: Finding[] = [];
+  for (const finding of edits) {
+    const before = staged.get(finding.path);
+    let after: string | null = null;
+    try {
+      after = readFileSync(join(ws.repo.root, finding.path), 'utf8');
+    } catch {
+      // gone since git status looked: judged as a change
+    }
+    if (before === null || before === undefined || after === null) {
+      result.push(finding);
+      continue;
+    }
+    const change = await compareConfig(finding.path, before.toString('utf8'), after);
+    if (change.loading.length > 0) result.push({ ...finding, settings: change });
+  }
+  return result;
 }
 
 interface StagedListing {

@@ -13,7 +13,10 @@ import { dirname, join, posix } from 'node:path';
 import pc from 'picocolors';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
+import { compareConfig, isConfigFile } from '../alembic/settings.js';
+import { stagedBlobs } from '../git/objects.js';
 import { openRepo, type Repo } from '../git/repo.js';
+import { ignoreSources, status } from '../git/status.js';
 import {
   activeHooksDir,
   BLOCK_BEGIN,
@@ -129,6 +132,10 @@ const SAY = {
   unresolved: (source: string, location: string, reason: string) => `${source}: cannot resolve ${location}: ${reason}`,
   globalHooksPath: (scope: string, value: string) =>
     `core.hooksPath comes from your ${scope} git configuration (${value}): every repository on this machine runs hooks from there`,
+  ignoredConfig: (path: string, by: string | null) =>
+    `${path} is ignored by git${by ? ` (${by})` : ''}: it stays on this machine, as a file holding a database URL should; the guard reads it from the working tree and does not ask to commit it`,
+  localConfig: (path: string, keys: string[]) =>
+    `${path} has local changes that are not staged (${keys.join(', ') || 'comments or layout'}): they do not change which scripts Alembic loads, so they block no commit; keep them out of commits`,
   willRun: 'The guard will run on the next commit in this worktree.',
   wouldBlock: (reasons: string) => `The next commit would be blocked: ${reasons}`,
   wouldPass: 'The next commit would pass the check (as the files and index are now).',
@@ -157,6 +164,7 @@ export async function doctor(options: CliOptions): Promise<CommandResult> {
     for (const u of ws.discovery.unresolved) {
       problems.push({ severity: u.missing ? 'error' : 'warning', hook: null, message: SAY.unresolved(u.source, u.location, u.reason), fix: null });
     }
+    problems.push(...(await localConfigNotes(ws)));
   }
 
   const setting = await hooksPathSetting(repo);
@@ -232,6 +240,42 @@ async function nextCommitCheck(cwd: string): Promise<NextCommit> {
   } catch (error) {
     if (!(error instanceof GuardError)) throw error;
     return { blocked: true, reasons: [SAY.checkFailed(error.message)] };
+  }
+}
+
+/**
+ * Configuration files kept local on purpose (ignored, or with an unstaged database URL): the hooks
+ * stay silent about them, so doctor says once that they were seen.
+ */
+async function localConfigNotes(ws: Workspace): Promise<Problem[]> {
+  const files = [...new Set(ws.discovery.environments.flatMap((env) => env.envFiles).filter(isConfigFile))];
+  if (files.length === 0) return [];
+  const entries = await status(ws.repo, files);
+  const notes: Problem[] = [];
+  const ignored = entries.filter((e) => e.kind === 'ignored').map((e) => e.path);
+  const sources = await ignoreSources(ws.repo, ignored);
+  for (const path of ignored) {
+    const by = sources.get(path);
+    notes.push({ severity: 'info', hook: null, message: SAY.ignoredConfig(path, by ? `${by.source}:${by.line}: ${by.pattern}` : null), fix: null });
+  }
+  const edited = entries.filter((e) => e.kind === 'changed' && e.y === 'M').map((e) => e.path);
+  const staged = await stagedBlobs(ws.repo, edited);
+  for (const path of edited) {
+    const before = staged.get(path);
+    const after = readOrNull(join(ws.repo.root, path));
+    if (!before || after === null) continue;
+    const change = await compareConfig(path, before.toString('utf8'), after);
+    // A change to what Alembic loads is a finding of check itself; here only the local kind.
+    if (change.loading.length === 0) notes.push({ severity: 'info', hook: null, message: SAY.localConfig(path, change.other), fix: null });
+  }
+  return notes;
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
   }
 }
 

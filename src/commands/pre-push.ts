@@ -110,7 +110,9 @@ async function leftBehind(ws: Workspace, commit: string, keep: (path: string) =>
   const findings: Finding[] = [];
   for (const finding of await worktreeFindings(ws, environments, entries, index, keep)) {
     if (finding.kind === 'unstaged') {
-      findings.push({ kind: 'modified-uncommitted', severity: 'error', environment: finding.environment, path: finding.path, role: finding.role });
+      const uncommitted: Finding = { kind: 'modified-uncommitted', severity: 'error', environment: finding.environment, path: finding.path, role: finding.role };
+      if (finding.settings) uncommitted.settings = finding.settings;
+      findings.push(uncommitted);
     } else {
       findings.push(finding);
     }

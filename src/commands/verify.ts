@@ -1,13 +1,16 @@
+import { posix } from 'node:path';
 import { ancestors } from '../alembic/ancestry.js';
 import { type EnvironmentGraph, loadGraphs, type Source } from '../alembic/sources.js';
 import type { CliOptions } from '../cli.js';
+import { redactText } from '../db/url.js';
 import { GuardError } from '../errors.js';
 import type { Finding } from '../findings.js';
-import { indexEntries } from '../git/objects.js';
+import type { Environment } from '../alembic/environment.js';
+import { commitBlobs, indexEntries } from '../git/objects.js';
 import { headCommit, resolveCommit } from '../git/repo.js';
 import { status } from '../git/status.js';
 import type { Report } from '../report/report.js';
-import { openWorkspace, watchedPaths } from '../workspace.js';
+import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { worktreeFindings } from './check.js';
 import { databaseUrl } from './database.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
@@ -39,37 +42,100 @@ export async function verify(options: CliOptions): Promise<Report> {
   const url = databaseUrl(options, ws.config.database.urlEnv);
   if (url) {
     const { readAppliedRevisions, isDbError } = await import('../db/index.js');
-    const applied = await readAppliedRevisions(url, {
-      table: ws.config.database.versionTable,
-      schema: ws.config.database.schema,
-    }).catch((error: unknown) => {
-      // Driver failures (auth, DNS, refused, TLS, no database) are environment errors: exit 2,
-      // one line, already redacted by the db layer.
-      throw isDbError(error) ? new GuardError(error.message) : error;
-    });
-    const table = ws.config.database.schema
-      ? `${ws.config.database.schema}.${ws.config.database.versionTable}`
-      : ws.config.database.versionTable;
-    facts.database = { target: applied.target, state: applied.state, revisions: applied.state === 'ok' ? applied.revisions : [] };
-    if (applied.state === 'no-table') {
-      findings.push({
-        kind: 'database-untracked',
-        severity: ws.config.database.requireTable ? 'error' : 'info',
-        database: applied.target,
-        table,
+    const tables = await versionTables(ws, commit);
+    const read: { table: string; schema: string | null; environments: string[]; state: string; revisions: string[] }[] = [];
+    let target = '';
+    const groups = groupByTable(tables);
+    // No environment: the configured table still holds the database's story (all of it ahead).
+    if (groups.length === 0) groups.push({ table: ws.config.database.versionTable, schema: ws.config.database.schema ?? null, members: [] });
+    for (const group of groups) {
+      const applied = await readAppliedRevisions(url, { table: group.table, schema: group.schema ?? undefined }).catch((error: unknown) => {
+        // Driver failures (auth, DNS, refused, TLS, no database) are environment errors: exit 2,
+        // one line, already redacted by the db layer.
+        throw isDbError(error) ? new GuardError(error.message) : error;
       });
-    } else {
-      findings.push(...compareDatabase(graphs, applied.revisions, applied.target));
-      // Where the clone has what the database is at: loaded only when the database is ahead.
-      const ahead = findings.filter((f) => f.kind === 'database-ahead');
-      if (ahead.length > 0) await (await import('./locate.js')).locateAhead(ws, ahead, options.cwd);
+      target = applied.target;
+      const table = group.schema ? `${group.schema}.${group.table}` : group.table;
+      const names = group.members.map((m) => m.environment.name);
+      const revisions = applied.state === 'ok' ? applied.revisions : null;
+      read.push({ table: group.table, schema: group.schema, environments: names, state: applied.state, revisions: revisions ?? [] });
+      for (const m of group.members) {
+        if (m.computed) findings.push({ kind: 'version-table-unknown', severity: 'warning', environment: m.environment.name, table, ...m.computed });
+      }
+      if (applied.state === 'no-table') {
+        findings.push({ kind: 'database-untracked', severity: ws.config.database.requireTable ? 'error' : 'info', database: applied.target, table });
+      } else {
+        const mine = graphs.filter((g) => group.members.some((m) => m.environment === g.environment));
+        findings.push(...compareDatabase(mine, applied.revisions, applied.target, table));
+      }
+      findings.push({ kind: 'database-read', severity: 'info', database: applied.target, table, environments: names, revisions });
     }
+    // Where the clone has what the database is at: loaded only when the database is ahead.
+    const ahead = findings.filter((f) => f.kind === 'database-ahead');
+    if (ahead.length > 0) await (await import('./locate.js')).locateAhead(ws, ahead, options.cwd);
+    const ok = read.filter((r) => r.state === 'ok');
+    facts.database = {
+      target,
+      state: ok.length > 0 ? 'ok' : 'no-table',
+      revisions: [...new Set(ok.flatMap((r) => r.revisions))].sort(),
+      tables: read,
+    };
   }
   return { command: 'verify', workspace: ws, findings, facts };
 }
 
+interface TableOf {
+  environment: Environment;
+  table: string;
+  schema: string | null;
+  /** env.py computes version_table at run time: where, and the expression. */
+  computed?: { path: string; line: number; expression: string };
+}
+
+/**
+ * The version table of each environment: configured for it (environments[].versionTable), else
+ * the literal its env.py passes to context.configure() in the verified commit, else the
+ * configuration's database.versionTable (alembic_version).
+ */
+async function versionTables(ws: Workspace, commit: string): Promise<TableOf[]> {
+  const environments = ws.discovery.environments;
+  const envPys = environments.map((env) => (env.scriptDir === null ? null : env.scriptDir ? `${env.scriptDir}/env.py` : 'env.py'));
+  const wanted = envPys.filter((p, i): p is string => p !== null && !(environments[i]!.versionTable?.table && environments[i]!.versionTable?.schema));
+  const blobs = wanted.length > 0 ? await commitBlobs(ws.repo, commit, wanted) : new Map<string, Buffer | null>();
+  const { versionTableSettings } = wanted.length > 0 ? await import('../alembic/env-py.js') : { versionTableSettings: null };
+  const defaults = ws.config.database;
+  return environments.map((environment, i) => {
+    const configured = environment.versionTable;
+    const path = envPys[i];
+    const blob = path ? blobs.get(path) : undefined;
+    const folder = path ? posix.basename(posix.dirname(path)) : undefined;
+    const fromEnvPy = blob && versionTableSettings ? versionTableSettings(blob.toString('utf8'), folder === '.' ? undefined : folder) : {};
+    const result: TableOf = {
+      environment,
+      table: configured?.table ?? fromEnvPy.table?.value ?? defaults.versionTable,
+      schema: configured?.schema ?? fromEnvPy.schema?.value ?? defaults.schema ?? null,
+    };
+    const unknown = !configured?.table && fromEnvPy.table && fromEnvPy.table.value === null ? fromEnvPy.table
+      : !configured?.schema && fromEnvPy.schema && fromEnvPy.schema.value === null ? fromEnvPy.schema : undefined;
+    if (unknown && path) result.computed = { path, line: unknown.line, expression: redactText(unknown.source) };
+    return result;
+  });
+}
+
+/** Environments that share a version table read it once and are compared together. */
+function groupByTable(tables: TableOf[]): { table: string; schema: string | null; members: TableOf[] }[] {
+  const groups = new Map<string, { table: string; schema: string | null; members: TableOf[] }>();
+  for (const t of tables) {
+    const key = `${t.schema ?? ''}\0${t.table}`;
+    const group = groups.get(key) ?? { table: t.table, schema: t.schema, members: [] };
+    group.members.push(t);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
 /** Each applied revision against the committed graphs: unknown → ahead (error); else how far behind. */
-export function compareDatabase(graphs: EnvironmentGraph[], applied: string[], target: string): Finding[] {
+export function compareDatabase(graphs: EnvironmentGraph[], applied: string[], target: string, table?: string): Finding[] {
   const findings: Finding[] = [];
   for (const revision of applied) {
     const home = graphs.find((g) => g.graph.revisions.some((r) => r.revision === revision));
@@ -77,7 +143,7 @@ export function compareDatabase(graphs: EnvironmentGraph[], applied: string[], t
       const heads = graphs.flatMap((g) =>
         g.graph.heads.map((h) => ({ revision: h, path: g.graph.revisions.find((r) => r.revision === h)?.path ?? '' })),
       );
-      findings.push({ kind: 'database-ahead', severity: 'error', environment: graphs.length === 1 ? graphs[0].environment.name : null, database: target, revision, heads });
+      findings.push({ kind: 'database-ahead', severity: 'error', environment: graphs.length === 1 ? graphs[0].environment.name : null, database: target, revision, heads, table });
       continue;
     }
     const below = ancestors(home.graph, revision);
@@ -89,12 +155,12 @@ export function compareDatabase(graphs: EnvironmentGraph[], applied: string[], t
       const ahead = [...above].filter((id) => !below.has(id)).length;
       findings.push(
         ahead === 0
-          ? { kind: 'database-current', severity: 'info', environment: home.environment.name, database: target, revision }
-          : { kind: 'database-behind', severity: 'info', environment: home.environment.name, database: target, revision, head, ahead },
+          ? { kind: 'database-current', severity: 'info', environment: home.environment.name, database: target, revision, table }
+          : { kind: 'database-behind', severity: 'info', environment: home.environment.name, database: target, revision, head, ahead, table },
       );
     }
     if (!related) {
-      findings.push({ kind: 'database-current', severity: 'info', environment: home.environment.name, database: target, revision });
+      findings.push({ kind: 'database-current', severity: 'info', environment: home.environment.name, database: target, revision, table });
     }
   }
   return findings;

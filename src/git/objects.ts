@@ -122,6 +122,44 @@ export async function catFile(repo: Repo, names: string[]): Promise<({ oid: stri
   return objects;
 }
 
+/**
+ * The staged content (stage 0 of the index in use) of a few files, by path: one
+ * `git cat-file --batch` reading `:0:<path>` names. null where the index has no such blob.
+ */
+export function stagedBlobs(repo: Repo, paths: string[]): Promise<Map<string, Buffer | null>> {
+  return blobsAt(repo, ':0:', paths);
+}
+
+/** A few files of a commit, by path, with one `git cat-file --batch` (`<commit>:<path>`). */
+export function commitBlobs(repo: Repo, commit: string, paths: string[]): Promise<Map<string, Buffer | null>> {
+  return blobsAt(repo, `${commit}:`, paths);
+}
+
+async function blobsAt(repo: Repo, prefix: string, paths: string[]): Promise<Map<string, Buffer | null>> {
+  const result = new Map<string, Buffer | null>();
+  const asked = paths.filter((p) => !p.includes('\n'));
+  for (const p of paths) result.set(p, null);
+  if (asked.length === 0) return result;
+  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: asked.map((p) => `${prefix}${p}`).join('\n') + '\n' });
+  let at = 0;
+  for (const path of asked) {
+    const eol = out.indexOf(0x0a, at);
+    if (eol < 0) break;
+    const header = out.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    // `<oid> <type> <size>`, or `<name> missing` / `<name> ambiguous`
+    const match = /^[0-9a-f]+ blob (\d+)$/.exec(header);
+    if (!match) {
+      if (/^[0-9a-f]+ \w+ (\d+)$/.test(header)) at += Number(header.split(' ')[2]) + 1; // not a blob (a submodule)
+      continue;
+    }
+    const size = Number(match[1]);
+    result.set(path, out.subarray(at, at + size));
+    at += size + 1;
+  }
+  return result;
+}
+
 /** Commits reachable from `tips` but not from `exclude` (for pre-push), oldest first. */
 export async function revList(repo: Repo, tips: string[], exclude: string[]): Promise<string[]> {
   const args = ['rev-list', '--reverse', ...tips, ...exclude.map((oid) => `^${oid}`), '--'];

@@ -1,11 +1,11 @@
 import { bypassNotLogged, describe, escapeControls, fix, HEADLINES } from './messages.js';
 import { findingPaths } from './json.js';
-import { blocking, type Report } from './report.js';
+import { blocking, type Report, shownFindings } from './report.js';
 
 /** GitHub Actions workflow commands: one ::error/::warning/::notice annotation per finding. */
 export function renderGithub(report: Report): string {
   const lines: string[] = [];
-  for (const f of report.findings) {
+  for (const f of shownFindings(report)) {
     const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice';
     const [file] = findingPaths(f);
     const props = [file ? `file=${escapeProperty(escapeControls(file))}` : null, 'line' in f ? `line=${f.line}` : null, `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`]

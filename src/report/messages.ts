@@ -4,10 +4,11 @@
  */
 import type { AlembicRunner } from '../alembic/environment.js';
 import type { GraphLayout } from '../alembic/graph.js';
+import type { ConfigChange } from '../alembic/settings.js';
 import type { AheadLocation, Finding } from '../findings.js';
 import { pathChars } from '../git/bytes.js';
-import type { Invoker } from './invoker.js';
 import type { CloneCompleteness, CommitInfo, Place, Searched } from '../located.js';
+import type { Invoker } from './invoker.js';
 import type { CommandName } from './report.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +143,8 @@ export const GROUP_TITLES: Record<Finding['kind'], string> = {
   'database-behind': 'The database is behind',
   'database-current': 'The database is at head',
   'database-untracked': 'The database is not under Alembic',
+  'database-read': 'Version tables read',
+  'version-table-unknown': 'Version tables env.py computes when it runs: verify cannot know them without running Python',
 };
 
 const ROLE: Record<'migration' | 'env-file', string> = { migration: 'migration', 'env-file': 'environment file' };
@@ -158,7 +161,8 @@ export function describe(f: Finding): string {
     case 'unstaged': {
       if (f.change === 'submodule') return `submodule holding migrations has commits, changes or untracked files this commit does not record: ${f.path}`;
       const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
-      return `${ROLE[f.role]} ${what}: ${showName(f.path)}`;
+      const settings = f.settings ? ` (it changes ${f.settings.loading.join(', ')}, which decides the scripts Alembic loads)` : '';
+      return `${ROLE[f.role]} ${what}: ${showName(f.path)}${settings}`;
     }
     case 'unmerged':
       return `merge conflict not resolved: ${showName(f.path)}`;
@@ -182,16 +186,24 @@ export function describe(f: Finding): string {
       return `${showName(f.path)} is ${f.change} by ${f.commit.slice(0, 12)}, but ${showName(f.remoteRef)} already has it`;
     case 'database-ahead': {
       const heads = f.heads.length ? f.heads.map((h) => `${showName(h.revision)} (${showName(h.path)})`).join(', ') : 'nothing (no migrations are committed)';
-      const base = `the database ${showName(f.database)} is at ${showName(f.revision)}, which no committed migration defines; the repository's migrations end at ${heads}`;
+      const base = `the database ${showName(f.database)}${inTable(f.table)} is at ${showName(f.revision)}, which no committed migration defines; the repository's migrations end at ${heads}`;
       return f.located ? `${base}; ${aheadWhere(f.revision, f.located)}` : base;
     }
     case 'database-behind':
-      return `the database is at ${showName(f.revision)}; head ${showName(f.head)} of ${showName(f.environment)} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
+      return `the database${inTable(f.table)} is at ${showName(f.revision)}; head ${showName(f.head)} of ${showName(f.environment)} is ${f.ahead} revision${f.ahead === 1 ? '' : 's'} ahead (run alembic upgrade head)`;
     case 'database-current':
-      return `the database is at ${showName(f.revision)}, a head of ${showName(f.environment)}`;
+      return `the database${inTable(f.table)} is at ${showName(f.revision)}, a head of ${showName(f.environment)}`;
+    case 'database-read':
+      return `${showName(f.table)} for ${f.environments.map(showName).join(', ')}: ${f.revisions === null ? 'no such table' : f.revisions.length === 0 ? 'empty' : `at ${f.revisions.map(showName).join(', ')}`}`;
+    case 'version-table-unknown':
+      return `${showName(f.path)}:${f.line}: version_table = ${showName(f.expression)} is computed when env.py runs; verify read ${showName(f.table)} for ${showName(f.environment)}`;
     case 'database-untracked':
       return `the database ${showName(f.database)} has no ${showName(f.table)} table: it is not under Alembic`;
   }
+}
+
+function inTable(table: string | undefined): string {
+  return table ? ` (table ${showName(table)})` : '';
 }
 
 /** The short line the text report lists under a group title (the title already says the kind). */
@@ -208,7 +220,8 @@ export function listLine(f: Finding): string {
     case 'unstaged': {
       if (f.change === 'submodule') return `${f.path}  (submodule: commits, changes or untracked files not recorded)`;
       const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
-      return `${showName(f.path)}  (${what}${f.role === 'env-file' ? ', environment file' : ''})`;
+      const settings = f.settings ? `: ${f.settings.loading.join(', ')}` : '';
+      return `${showName(f.path)}  (${what}${settings}${f.role === 'env-file' ? ', environment file' : ''})`;
     }
     default:
       return describe(f);
@@ -230,6 +243,7 @@ export function fix(f: Finding, command?: CommandName): string | null {
         : `${gitCommand('add -f', [f.path])}${thenPush}`;
     case 'unstaged':
       if (f.change === 'submodule') return `commit the migrations inside the submodule (git -C ${shellQuote(f.path)} status), then ${gitCommand('add', [f.path])}`;
+      if (f.settings && f.settings.other.length > 0) return stageOnly(f.path, f.settings);
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
       if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
       return `${gitCommand('add', [f.path])}   (or drop the edits: ${gitCommand('restore', [f.path])})`;
@@ -240,6 +254,7 @@ export function fix(f: Finding, command?: CommandName): string | null {
     case 'staged-uncommitted':
       return `${gitCommand('commit', [f.path])}   then push again`;
     case 'modified-uncommitted':
+      if (f.settings && f.settings.other.length > 0) return `${stageOnly(f.path, f.settings)}, then git commit and push again`;
       return `${gitCommand('add', [f.path])} && git commit   then push again (or drop the edits: ${gitCommand('restore', [f.path])})`;
     case 'graph':
       return graphFix(f.problem.kind, f.problem.paths, f.runner);
@@ -266,10 +281,21 @@ export function fix(f: Finding, command?: CommandName): string | null {
     }
     case 'database-behind':
     case 'database-current':
+    case 'database-read':
       return null;
+    case 'version-table-unknown':
+      return `set "versionTable" (and "schema") for this environment under "environments" in the alembic-guard configuration`;
     case 'database-untracked':
       return 'run alembic upgrade head (or alembic stamp) against this database, or point --db-url at the right one';
   }
+}
+
+/**
+ * A config file whose unstaged edits include more than the settings that decide the scripts (a
+ * URL, a password): never `git add` the whole file, only the lines that matter.
+ */
+function stageOnly(path: string, settings: ConfigChange): string {
+  return `stage only the lines that change ${settings.loading.join(', ')}: ${gitCommand('add -p', [path])}   (leave ${settings.other.join(', ')} unstaged: local values such as a database URL or password must not be committed)`;
 }
 
 export function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {

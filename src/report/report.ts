@@ -14,6 +14,11 @@ export interface Report {
   facts?: Record<string, unknown>;
 }
 
+/** The findings to show a person: a parse warning already shown for this file version is not repeated. */
+export function shownFindings(report: Report): Finding[] {
+  return report.findings.filter((f) => !(f.kind === 'parse-warning' && f.repeated));
+}
+
 export function blocking(report: Report): Finding[] {
   return report.findings.filter(isBlocking);
 }

@@ -3,12 +3,12 @@ import type { Finding } from '../findings.js';
 import { invoker } from './invoker.js';
 import { addAll, bypassHelp, bypassNotLogged, describe, escapeControls, fix, listLine, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT, showName } from './messages.js';
 import { findingFrom, userPrefix } from './relative.js';
-import { blocking, type Report } from './report.js';
+import { blocking, type Report, shownFindings } from './report.js';
 
 const ORDER: Finding['kind'][] = [
   'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
   'database-ahead', 'unparsable', 'graph', 'changed-pushed-migration', 'outside-repository', 'unresolved-location',
-  'parse-warning', 'database-untracked', 'database-behind', 'database-current',
+  'parse-warning', 'version-table-unknown', 'database-untracked', 'database-behind', 'database-current', 'database-read',
 ];
 
 export function renderText(report: Report): string {
@@ -17,7 +17,6 @@ export function renderText(report: Report): string {
   const words = HEADLINES[report.command];
   // Paths and commands as they work from where the person typed git commit / git push.
   const prefix = report.workspace ? userPrefix(report.workspace.repo.root) : '';
-  const findings = report.findings.map((f) => findingFrom(f, prefix));
   if (blockers.length > 0) {
     lines.push(report.bypass ? pc.bgRed(pc.white(pc.bold(` alembic-guard: ${words.bypassed} `))) : pc.red(pc.bold(`✖ alembic-guard: ${words.blocked}`)));
   } else if (report.workspace && report.workspace.discovery.environments.length === 0) {
@@ -27,6 +26,7 @@ export function renderText(report: Report): string {
   } else {
     lines.push(pc.green(`✔ alembic-guard: ${words.passed}`));
   }
+  const findings = shownFindings(report).map((f) => findingFrom(f, prefix));
   for (const kind of ORDER) {
     const group = findings.filter((f) => f.kind === kind);
     if (group.length === 0) continue;
