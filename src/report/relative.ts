@@ -45,6 +45,7 @@ export function findingFrom(f: Finding, prefix: string): Finding {
     case 'database-behind':
     case 'database-current':
     case 'database-untracked':
+    case 'database-read':
       return f;
     default:
       return { ...f, path: at(f.path) };
