@@ -446,8 +446,8 @@ describe('the package as published', () => {
     }
     const yaml = readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8');
     const hooks = yaml.split(/^- /m).slice(1);
-    expect(hooks).toHaveLength(2);
-    const [commit, push] = hooks;
+    expect(hooks).toHaveLength(3);
+    const [commit, push, merge] = hooks;
     expect(commit).toMatch(/^id: alembic-guard\n/);
     expect(commit).toMatch(/^\s+entry: alembic-guard check$/m);
     // pre-commit 3.0 knows only the old stage names; 3.2 and later map them to pre-commit/pre-push.
@@ -455,6 +455,10 @@ describe('the package as published', () => {
     expect(push).toMatch(/^id: alembic-guard-push\n/);
     expect(push).toMatch(/^\s+entry: alembic-guard pre-push$/m);
     expect(push).toMatch(/^\s+stages: \[push\]$/m);
+    // `git merge` runs pre-merge-commit, not pre-commit: the merge result is checked too.
+    expect(merge).toMatch(/^id: alembic-guard-merge\n/);
+    expect(merge).toMatch(/^\s+entry: alembic-guard check$/m);
+    expect(merge).toMatch(/^\s+stages: \[merge-commit\]$/m);
     for (const hook of hooks) {
       expect(hook).toMatch(/^\s+language: node$/m);
       expect(hook).toMatch(/^\s+always_run: true$/m);
