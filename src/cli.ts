@@ -233,7 +233,9 @@ function exitWhenFlushed(code: number): void {
   let pending = 2;
   const done = () => {
     pending -= 1;
-    if (pending === 0) process.exit(code);
+    // One turn later: a synchronous write that failed (`> /dev/full`) reports its error on the
+    // next tick, and that error (exit 2) must win over the command's own code.
+    if (pending === 0) setImmediate(() => process.exit(code));
   };
   for (const stream of [process.stdout, process.stderr]) {
     if (stream.writableLength === 0 || stream.destroyed) done();
