@@ -101,8 +101,8 @@ function scenario(manager: Manager, pkgDir = ''): void {
   expect(Object.keys(pkg.devDependencies).sort()).toEqual(['alembic-guard', 'husky']);
   expect(pkg.scripts.prepare).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
   // The one command install printed, then the set-up commit.
-  const installed = teamInstall(manager, dir);
-  expect(installed.code, installed.stderr.slice(-2000)).toBe(0);
+  const teammate = teamInstall(manager, dir);
+  expect(teammate.code, teammate.stderr.slice(-2000)).toBe(0);
   const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock' }[manager];
   expect(readFileSync(join(dir, lockfile), 'utf8')).toContain('husky');
   repo.add().commit('alembic-guard');
