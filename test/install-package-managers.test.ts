@@ -48,9 +48,16 @@ function tool(name: Manager): string {
   return bin;
 }
 
+/**
+ * The maintainer and the teammate work on their own machines, not in CI: with `CI=true` (as
+ * `.ci/run` sets) pnpm installs with `--frozen-lockfile`, and the maintainer's install after
+ * `alembic-guard install` added husky to package.json would be refused. `CI=false` is how
+ * pnpm's and npm's CI detection (ci-info) is told so.
+ */
 function pmEnv(): NodeJS.ProcessEnv {
   return {
     ...npmEnv(),
+    CI: 'false',
     npm_config_prefer_offline: 'true',
     npm_config_store_dir: join(CACHE, 'pnpm-store'),
     YARN_CACHE_FOLDER: join(CACHE, 'yarn-cache'),
@@ -72,6 +79,11 @@ function teamInstall(manager: Manager, cwd: string): RunResult {
   return first.code === 0 ? first : install();
 }
 
+/** What a failed install said: pnpm and Yarn print their errors on stdout, npm on stderr. */
+function output(result: RunResult): string {
+  return `${result.stdout}\n${result.stderr}`.slice(-3000);
+}
+
 function fixture(manager: Manager, pkgDir: string): TestRepo {
   const repo = makeRepo({ ...alembicEnv(''), 'app/models.py': 'v1\n', '.gitignore': 'node_modules\n' }, { commit: true });
   const dir = join(repo.dir, pkgDir);
@@ -86,7 +98,7 @@ function fixture(manager: Manager, pkgDir: string): TestRepo {
   repo.write(join(pkgDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   // The maintainer's first install writes the lockfile: how the manager is recognised.
   const first = teamInstall(manager, dir);
-  expect(first.code, `${manager} install: ${first.stderr}`).toBe(0);
+  expect(first.code, output(first)).toBe(0);
   return repo;
 }
 
@@ -102,7 +114,7 @@ function scenario(manager: Manager, pkgDir = ''): void {
   expect(pkg.scripts.prepare).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
   // The one command install printed, then the set-up commit.
   const teammate = teamInstall(manager, dir);
-  expect(teammate.code, teammate.stderr.slice(-2000)).toBe(0);
+  expect(teammate.code, output(teammate)).toBe(0);
   const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock' }[manager];
   expect(readFileSync(join(dir, lockfile), 'utf8')).toContain('husky');
   repo.add().commit('alembic-guard');
@@ -114,7 +126,7 @@ function scenario(manager: Manager, pkgDir = ''): void {
   const mate = new TestRepo(clone);
   for (const [key, value] of [['user.email', 'mate@example.com'], ['user.name', 'Mate'], ['commit.gpgsign', 'false']]) mate.git(['config', key, value]);
   const theirs = teamInstall(manager, join(clone, pkgDir));
-  expect(theirs.code, theirs.stderr).toBe(0);
+  expect(theirs.code, output(theirs)).toBe(0);
   expect(mate.git(['config', 'core.hooksPath']).stdout.trim()).toBe(pkgDir ? `${pkgDir}/.husky/_` : '.husky/_');
 
   mate.write(LEFT, migration(INCIDENT[8], INCIDENT[7]));
@@ -130,9 +142,6 @@ function scenario(manager: Manager, pkgDir = ''): void {
 describe('a teammate clones the set-up commit and runs the usual install', () => {
   it('npm', () => scenario('npm'), 600_000);
   it('npm, package.json in web/', () => scenario('npm', 'web'), 600_000);
-  // Passes alone (`npx vitest run test/install-package-managers.test.ts`), but pnpm's install
-  // fails inside the full parallel suite for a reason not yet found (it prints nothing on
-  // stderr): skipped there until it is understood, see issue 10's closing note.
-  it.skipIf(process.env.AG_TEST_PNPM !== '1' && process.env.CI === 'true')('pnpm (husky a direct devDependency)', () => scenario('pnpm'), 600_000);
+  it('pnpm (husky a direct devDependency)', () => scenario('pnpm'), 600_000);
   it('Yarn 1', () => scenario('yarn'), 600_000);
 });
