@@ -182,7 +182,10 @@ export async function benchLocate({ cli, runs = 9, work = join(BENCH, '.work'), 
   const hooks = join(dir, '.git', 'hooks');
   mkdirSync(hooks, { recursive: true });
   const hookFile = join(hooks, 'post-checkout');
-  const hook = readFileSync(join(ROOT, 'hooks', 'post-checkout'), 'utf8').replace('@NODE@', node).replace('@CLI@', cli);
+  // The hook exactly as `install` writes it (plain git mode); the other hooks are not wanted here.
+  must(node, [cli, 'install', '--mode', 'git'], { cwd: dir });
+  const hook = readFileSync(hookFile, 'utf8');
+  must(node, [cli, 'uninstall'], { cwd: dir });
   const switchTo = (target, withHook) => ({
     before: () => {
       if (withHook) {

@@ -23,6 +23,10 @@ export const HOOKS = [
   { name: 'pre-commit', command: 'check', verb: 'commit', stdin: false, guardsNextCommit: true, frameworkId: 'alembic-guard' },
   { name: 'pre-merge-commit', command: 'check', verb: 'merge', stdin: false, guardsNextCommit: false, frameworkId: 'alembic-guard-merge' },
   { name: 'pre-push', command: 'pre-push', verb: 'push', stdin: true, guardsNextCommit: false, frameworkId: 'alembic-guard-push' },
+  // post-checkout: after a branch switch, warns when the development database is at a revision the
+  // new checkout lacks. git has already switched, but the hook's exit status becomes the exit
+  // status of git checkout/switch (githooks(5)): it never fails.
+  { name: 'post-checkout', command: 'post-checkout', verb: 'checkout', stdin: false, guardsNextCommit: false, frameworkId: 'alembic-guard-checkout', warnOnly: true },
 ] as const satisfies readonly HookSpec[];
 
 export interface HookSpec {
@@ -38,6 +42,39 @@ export interface HookSpec {
   guardsNextCommit: boolean;
   /** The hook's id in .pre-commit-hooks.yaml (the pre-commit framework). */
   frameworkId: string;
+  /** It only warns: whatever happens, git goes on (exit 0). */
+  warnOnly?: boolean;
+}
+
+/** Where post-checkout notes that, at its last run, no development database was configured. */
+export const CHECKOUT_IDLE = 'alembic-guard/post-checkout-idle';
+
+/** The files a checkout can bring that may configure a development database (src/db/dev.ts). */
+export const CHECKOUT_CONFIG_PATHSPECS = [':(glob)**/*.ini', '.alembic-guard.json', 'package.json', 'pyproject.toml'];
+
+/**
+ * post-checkout runs on every switch, and a node start alone costs more than the 50 ms the hook
+ * may add: this sh function (in the plain hook and the husky block) says when node has nothing to
+ * say, without starting it. Quiet: a file checkout ($3 = 0) or a switch that keeps the commit;
+ * or, when the last run found no development database and left the idle note (one file a line,
+ * `-path` for one that was absent), no file of the note changed or appeared since and the switch
+ * brought no .ini and no configuration file (`git diff` of two trees: milliseconds).
+ */
+export function quietCheck(): string[] {
+  const specs = CHECKOUT_CONFIG_PATHSPECS.map((spec) => shellQuote(spec)).join(' ');
+  return [
+    'alembic_guard_quiet() {',
+    '\t[ "$3" = 1 ] && [ "$1" != "$2" ] || return 0',
+    `\talembic_guard_idle=$(git rev-parse --git-path ${CHECKOUT_IDLE} 2>/dev/null) && [ -f "$alembic_guard_idle" ] || return 1`,
+    '\twhile IFS= read -r alembic_guard_file; do',
+    '\t\tcase $alembic_guard_file in',
+    '\t\t-*) [ ! -e "${alembic_guard_file#-}" ] || return 1 ;;',
+    '\t\t*) [ -f "$alembic_guard_file" ] && [ ! "$alembic_guard_file" -nt "$alembic_guard_idle" ] || return 1 ;;',
+    '\t\tesac',
+    '\tdone <"$alembic_guard_idle"',
+    `\tgit diff --quiet --no-ext-diff --no-textconv "$1" "$2" -- ${specs} 2>/dev/null`,
+    '}',
+  ];
 }
 
 export type HookName = (typeof HOOKS)[number]['name'];
@@ -83,6 +120,8 @@ export function renderPlainHook(name: HookName, runner: Runner): string {
     .replace(/^alembic_guard_node=@NODE@$/m, () => `alembic_guard_node=${shellQuote(runner.node)}`)
     .replace(/^alembic_guard_cli=@CLI@$/m, () => `alembic_guard_cli=${shellQuote(runner.cli)}`)
     .replace(/^alembic_guard_stdin=@STDIN@$/m, () => `alembic_guard_stdin=${spec.stdin ? 'yes' : 'no'}`)
+    .replace(/^alembic_guard_blocks=@BLOCKS@$/m, () => `alembic_guard_blocks=${spec.warnOnly ? 'no' : 'yes'}`)
+    .replace(/^@QUIET_CHECK@\n/m, () => (spec.warnOnly ? `${quietCheck().join('\n')}\n` : ''))
     .replaceAll('@HOOK@', () => spec.name)
     .replaceAll('@COMMAND@', () => spec.command)
     .replaceAll('@VERB@', () => spec.verb);
@@ -169,6 +208,19 @@ export function notInstalledLine(name: HookName, bin: HuskyBin): string {
  */
 export function huskyBlock(name: HookName, bin: HuskyBin): string {
   const spec = HOOK_SPECS[name];
+  if (spec.warnOnly) {
+    // Never exits (the lines after the block still run), never fails, silent when not installed:
+    // the commit hook already says so.
+    return [
+      BEGIN_LINE,
+      ...quietCheck(),
+      `alembic_guard=${shellQuote(bin.local)}`,
+      '[ -x "$alembic_guard" ] || alembic_guard=$(command -v alembic-guard) || alembic_guard=',
+      `[ -z "$alembic_guard" ] || alembic_guard_quiet "$@" || "$alembic_guard" ${spec.command} "$@" || :`,
+      BLOCK_END,
+      '',
+    ].join('\n');
+  }
   const lines = [
     BEGIN_LINE,
     `alembic_guard=${shellQuote(bin.local)}`,

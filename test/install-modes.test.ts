@@ -3,7 +3,7 @@
  * edited, a package.json in a sub-folder, package.json written the way it was, and doctor's
  * verdict on the next commit. Real git, real husky (the packed package), real `git merge`.
  */
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOOK_NAMES } from '../src/hooks.js';
@@ -93,6 +93,32 @@ describe('merges (pre-merge-commit)', () => {
     repo.git(['checkout', '-q', 'main']);
     const clean = repo.git(['merge', '--no-edit', 'docs'], { allowFail: true });
     expect(clean.code, clean.stderr).toBe(0);
+  });
+});
+
+describe('branch switches (post-checkout)', () => {
+  it('husky, package.json in web/: runs node on a switch, never fails the checkout, and the lines after the block run', () => {
+    const repo = project({ pkgDir: 'web' });
+    expect(guard(repo, ['install'], 'web').code).toBe(0);
+    const hook = repo.read('web/.husky/post-checkout');
+    expect(hook).toContain('"$alembic_guard" post-checkout "$@" || :');
+    repo.write('web/.husky/post-checkout', `${hook}echo "their own line ran" >&2\n`);
+    // A development database on a port nobody listens on: the hook runs node, which says so in one line.
+    repo.write('.alembic-guard.json', JSON.stringify({ database: { devUrl: 'postgresql://app:S3cr3t@127.0.0.1:1/dev' } }));
+    repo.add('.').commit('husky');
+    repo.git(['checkout', '-q', '-b', 'traces']);
+    repo.write(LEFT, migration(INCIDENT[8], INCIDENT[7])).add(LEFT).commit('009');
+    const back = repo.git(['checkout', 'main']);
+    expect(back.code).toBe(0);
+    expect(back.stderr).toContain('alembic-guard: post-checkout could not check the development database');
+    expect(back.stderr).not.toContain('S3cr3t');
+    expect(back.stderr).toContain('their own line ran');
+    // No CLI to be found (before the clone's install): silent, and the checkout still succeeds.
+    rmSync(join(repo.dir, 'web/node_modules'), { recursive: true });
+    const bare = run('git', ['checkout', 'traces'], { cwd: repo.dir, env: testEnv({ PATH: '/usr/bin:/bin' }) });
+    expect(bare.code).toBe(0);
+    expect(bare.stderr).not.toContain('alembic-guard');
+    expect(bare.stderr).toContain('their own line ran');
   });
 });
 

@@ -446,8 +446,8 @@ describe('the package as published', () => {
     }
     const yaml = readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8');
     const hooks = yaml.split(/^- /m).slice(1);
-    expect(hooks).toHaveLength(3);
-    const [commit, push, merge] = hooks;
+    expect(hooks).toHaveLength(4);
+    const [commit, push, merge, checkout] = hooks;
     expect(commit).toMatch(/^id: alembic-guard\n/);
     expect(commit).toMatch(/^\s+entry: alembic-guard check$/m);
     // pre-commit 3.0 knows only the old stage names; 3.2 and later map them to pre-commit/pre-push.
@@ -459,6 +459,10 @@ describe('the package as published', () => {
     expect(merge).toMatch(/^id: alembic-guard-merge\n/);
     expect(merge).toMatch(/^\s+entry: alembic-guard check$/m);
     expect(merge).toMatch(/^\s+stages: \[merge-commit\]$/m);
+    // After a branch switch: warns about the development database, never blocks.
+    expect(checkout).toMatch(/^id: alembic-guard-checkout\n/);
+    expect(checkout).toMatch(/^\s+entry: alembic-guard post-checkout$/m);
+    expect(checkout).toMatch(/^\s+stages: \[post-checkout\]$/m);
     for (const hook of hooks) {
       expect(hook).toMatch(/^\s+language: node$/m);
       expect(hook).toMatch(/^\s+always_run: true$/m);

@@ -4,12 +4,12 @@
  * block, nothing when there is nothing to say, and never a remote database that was not
  * configured. Also doctor's line about the development database.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteFile } from './helpers/sqlite.js';
 import { hasPostgres, type PostgresServer, startPostgres } from './helpers/postgres.js';
-import { alembicEnv, CLI, cleanupAll, INCIDENT, makeExecutable, makeRepo, migration, PROJECT, TestRepo } from './helpers/repo.js';
+import { alembicEnv, cleanupAll, INCIDENT, makeExecutable, makeRepo, migration, TestRepo } from './helpers/repo.js';
 
 const V = 'backend/alembic/versions';
 const pgAvailable = hasPostgres();
@@ -32,12 +32,9 @@ function project(url: string): TestRepo {
   repo.git(['checkout', '-q', '-b', 'feature/traces']);
   for (let i = 8; i < 14; i += 1) repo.write(`${V}/${INCIDENT[i]}.py`, migration(INCIDENT[i], INCIDENT[i - 1]));
   repo.add().commit('traces');
-  const hook = readFileSync(join(PROJECT, 'hooks/post-checkout'), 'utf8')
-    .replace('@NODE@', process.execPath)
-    .replace('@CLI@', CLI);
-  const file = join(repo.dir, '.git/hooks/post-checkout');
-  writeFileSync(file, hook);
-  makeExecutable(file);
+  const installed = repo.cli(['install']);
+  expect(installed.code, installed.stderr).toBe(0);
+  expect(existsSync(join(repo.dir, '.git/hooks/post-checkout'))).toBe(true);
   return repo;
 }
 
@@ -74,6 +71,62 @@ describe('post-checkout', () => {
     expect(repo.git(['checkout', '-q', 'main']).stderr).toBe('');
     const placeholder = project('driver://user:pass@localhost/dbname');
     expect(placeholder.git(['checkout', '-q', 'main']).stderr).toBe('');
+  });
+
+  it('starts node only when it may have something to say: the idle note, and what makes it stale', () => {
+    const repo = project('driver://user:pass@localhost/dbname');
+    const hook = join(repo.dir, '.git/hooks/post-checkout');
+    const note = join(repo.dir, '.git/alembic-guard/post-checkout-idle');
+    const real = readFileSync(hook, 'utf8');
+    // The hook's runner, swapped for one that notes each start and then runs the real CLI.
+    const starts = join(repo.dir, '.git/starts');
+    const spy = join(repo.dir, '.git/spy.sh');
+    const node = /^alembic_guard_node=(.*)$/m.exec(real)![1];
+    const cli = /^alembic_guard_cli=(.*)$/m.exec(real)![1];
+    writeFileSync(spy, `echo start >>'${starts}'\nexec ${node} ${cli} "$@"\n`);
+    makeExecutable(spy);
+    writeFileSync(hook, real.replace(/^alembic_guard_node=.*$/m, 'alembic_guard_node=/bin/sh').replace(/^alembic_guard_cli=.*$/m, `alembic_guard_cli='${spy}'`));
+    const count = () => (existsSync(starts) ? readFileSync(starts, 'utf8').split('\n').length - 1 : 0);
+
+    expect(repo.git(['checkout', '-q', 'main']).stderr).toBe('');
+    expect(count()).toBe(1); // no note yet: node decides, and leaves the note
+    expect(readFileSync(note, 'utf8')).toBe('-.alembic-guard.json\n-package.json\n-pyproject.toml\n-alembic.ini\nbackend/alembic.ini\n');
+    expect(repo.git(['checkout', '-q', 'feature/traces']).stderr).toBe('');
+    expect(repo.git(['checkout', '-q', 'main']).stderr).toBe('');
+    expect(count()).toBe(1); // migrations differ, the configuration does not: quiet, no node
+
+    // A local edit of a file the note names: node again, which finds the database now.
+    sqliteAt(join(repo.dir, 'backend/dev.db'), INCIDENT[13]);
+    repo.write('backend/alembic.ini', INI('sqlite:///dev.db'));
+    const warned = repo.git(['checkout', '-q', 'feature/traces']);
+    expect(count()).toBe(2);
+    expect(existsSync(note)).toBe(false); // a database: no note, node runs on each switch
+    expect(repo.git(['checkout', '-q', 'main']).stderr).toContain(`is at ${INCIDENT[13]}`);
+    expect(count()).toBe(3);
+    expect(warned.code).toBe(0);
+
+    // A configuration file that appears: node again.
+    repo.git(['checkout', '-q', '--', 'backend/alembic.ini']);
+    repo.git(['checkout', '-q', 'feature/traces']);
+    expect(existsSync(note)).toBe(true);
+    const before = count();
+    repo.write('.alembic-guard.json', '{}\n');
+    repo.git(['checkout', '-q', 'main']);
+    expect(count()).toBe(before + 1);
+
+    // A branch that brings an .ini of its own (a new environment): node again.
+    repo.git(['checkout', '-q', '-b', 'service']);
+    repo.write('service/alembic.ini', INI('sqlite:///service.db'));
+    repo.add().commit('service');
+    repo.git(['checkout', '-q', 'main']);
+    repo.git(['checkout', '-q', 'feature/traces']);
+    const settled = count();
+    repo.git(['checkout', '-q', 'service']);
+    expect(count()).toBe(settled + 1);
+    // A file checkout, or a new branch at the same commit: never node.
+    repo.git(['checkout', '-q', 'main', '--', '.gitignore']);
+    repo.git(['checkout', '-q', '-b', 'same']);
+    expect(count()).toBe(settled + 1);
   });
 
   it('never reads a remote host named only in alembic.ini', () => {

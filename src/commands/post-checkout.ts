@@ -14,7 +14,8 @@ import type { Workspace } from '../workspace.js';
 export async function postCheckout(options: CliOptions, args: string[]): Promise<CommandResult> {
   const [previous, current, flag] = args;
   // flag 0: a file checkout (git checkout -- path) — the database is no concern of it.
-  if (flag !== '1' || !previous || previous === current) return quiet();
+  // An all-zero previous HEAD: a clone or `git worktree add`, no switch from anything.
+  if (flag !== '1' || !previous || previous === current || /^0+$/.test(previous)) return quiet();
   try {
     const text = await warning(options.cwd, previous);
     return { text, exitCode: 0, stream: 'stderr' };
@@ -38,6 +39,7 @@ async function warning(cwd: string, previous: string): Promise<string> {
   const ws = await openWorkspace(cwd);
   const { devDatabase } = await import('../db/dev.js');
   const dev = devDatabase(ws.repo.root, ws.config, ws.discovery.environments);
+  await idleNote(ws, dev === null && !ws.config.database.devUrlEnv);
   if (!dev) return '';
   const { readDatabase, undefinedRevisions } = await import('./database.js');
   const applied = await readDatabase(ws, dev.url, DEV_TIMEOUT_MS);
@@ -47,6 +49,33 @@ async function warning(cwd: string, previous: string): Promise<string> {
   const steps = await backInStep(ws, previous, unknown);
   const { postCheckoutWarning } = await import('../report/messages.js');
   return postCheckoutWarning(dev.redacted, steps);
+}
+
+/**
+ * The note that lets the hook's sh skip node (quietCheck in src/hooks.ts): written when no
+ * development database is configured, naming the files that decided it; removed otherwise. A
+ * configuration that names a variable (devUrlEnv) depends on the shell, so it gets no note.
+ */
+async function idleNote(ws: Workspace, idle: boolean): Promise<void> {
+  const { CHECKOUT_IDLE } = await import('../hooks.js');
+  const { existsSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const note = join(ws.repo.gitDir, CHECKOUT_IDLE);
+  const files = ['.alembic-guard.json', 'package.json', 'pyproject.toml', 'alembic.ini'];
+  for (const environment of ws.discovery.environments) {
+    const ini = /^(.*alembic\.ini) \[.+\]$/.exec(environment.source)?.[1];
+    if (ini) files.push(ini);
+  }
+  const lines = [...new Set(files)].map((file) => (existsSync(join(ws.repo.root, file)) ? file : `-${file}`));
+  try {
+    if (!idle || lines.some((line) => line.includes('\n') || line.startsWith('--'))) rmSync(note, { force: true });
+    else {
+      mkdirSync(dirname(note), { recursive: true });
+      writeFileSync(note, `${lines.join('\n')}\n`);
+    }
+  } catch {
+    // Only a shortcut: without it the hook starts node every time.
+  }
 }
 
 export interface OutOfStep {
