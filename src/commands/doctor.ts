@@ -85,21 +85,28 @@ interface Context {
 // ---------------------------------------------------------------------------------------------
 // The words doctor shows, with the command that fixes each problem.
 
+/** What is lost without this hook. */
+function unguarded(name: HookName): string {
+  return HOOK_SPECS[name].warnOnly
+    ? 'after a branch switch, nothing warns when the development database is at a revision the checkout lacks'
+    : `nothing runs the guard before a ${HOOK_VERBS[name]}`;
+}
+
 const SAY = {
   noHooksDir: (dir: string) => `git runs hooks from ${dir}, which does not exist: no hook runs`,
   huskyDirMissing: (dir: string) =>
     `husky's ${dir}/ is missing in this worktree, so git finds no hooks and nothing is checked: husky generates it (gitignored) when npm install runs its prepare script, and a fresh clone or \`git worktree add\` has none until then`,
   huskyDirFix: (install: string) => `${install}   (or: npx alembic-guard install)`,
-  missing: (name: HookName, file: string) => `no ${name} hook (${file}): nothing runs the guard before a ${HOOK_VERBS[name]}`,
+  missing: (name: HookName, file: string) => `no ${name} hook (${file}): ${unguarded(name)}`,
   install: 'npx alembic-guard install   (or alembic-guard install, if it is on PATH)',
   notExecutable: (name: HookName, file: string) => `${file} is not executable, so git ignores it: the ${name} hook does not run`,
   huskyRunnerMissing: (file: string) => `husky's ${file} is missing: its hooks fail`,
   huskyScriptMissing: (name: HookName, script: string) =>
-    `husky runs ${script} for ${name}, and it does not exist: nothing runs the guard before a ${HOOK_VERBS[name]}`,
-  notGuarded: (name: HookName, file: string) => `${file} does not run alembic-guard: nothing runs the guard before a ${HOOK_VERBS[name]}`,
+    `husky runs ${script} for ${name}, and it does not exist: ${unguarded(name)}`,
+  notGuarded: (name: HookName, file: string) => `${file} does not run alembic-guard: ${unguarded(name)}`,
   notGuardedFix: 'alembic-guard install   (a hook that is there is kept and still runs)',
   binMissing: (name: HookName, bin: string) =>
-    `the hook runs ${bin}, which is not installed in this worktree, and no alembic-guard is on PATH: it refuses every ${HOOK_VERBS[name]} until one is`,
+    `the hook runs ${bin}, which is not installed in this worktree, and no alembic-guard is on PATH: ${HOOK_SPECS[name].warnOnly ? 'it stays silent' : `it refuses every ${HOOK_VERBS[name]}`} until one is`,
   binFallback: (bin: string, onPath: string) =>
     `${bin} is not installed in this worktree: the hook falls back to alembic-guard on PATH (${onPath}), which may not be the project's version`,
   frameworkNoHook: (name: HookName, id: string) =>
