@@ -47,6 +47,8 @@ interface Candidate {
   stashPart?: Place['stashPart'];
   /** Blob id, once known. */
   oid?: string;
+  /** A ref's file that HEAD has no file at the path of. */
+  headLacks?: boolean;
 }
 
 interface Parsed {
@@ -75,16 +77,18 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   const from = (path: string) => relative(options.from, path) || '.';
 
   const [head, trees, tips, stash, clone] = await Promise.all([headCommit(repo), worktrees(repo), refTips(repo), stashEntries(repo), cloneCompleteness(repo)]);
-  const candidates: Candidate[] = [];
-
+  // Working trees, HEAD, and the refs and the stash are asked at once; their candidates are put
+  // back in the search order below.
+  const onDisk: Candidate[][] = [];
   // Working trees: untracked, ignored and modified files on disk; staged files of their index.
   const liveTrees = trees.filter((wt) => !wt.bare);
   const here = await realRoot(repo.root);
-  await Promise.all(
-    liveTrees.map(async (wt) => {
+  const askTrees = Promise.all(
+    liveTrees.map(async (wt, n) => {
       const current = (await realRoot(wt.path)) === here;
       const entries = await status(repo, dirs, current ? {} : { cwd: wt.path, env: OTHER_WORKTREE_ENV }).catch(() => []);
       const worktree = current ? null : from(wt.path);
+      const candidates: Candidate[] = (onDisk[current ? 0 : n + 1] = []);
       for (const entry of entries) {
         if (!isMigrationPath(entry.path)) continue;
         if (entry.kind === 'untracked' || entry.kind === 'ignored') {
@@ -100,8 +104,7 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   );
 
   // HEAD: a text search of its tree; refs and other worktrees' HEADs: their differences from HEAD.
-  const headPaths = head ? await grepTree(repo, head, needles, dirs) : [];
-  for (const path of headPaths.filter(isMigrationPath)) candidates.push({ kind: 'head', path, worktree: null, refs: ['HEAD'], object: `${head}:${path}`, commit: head! });
+  const askHead = head ? grepTree(repo, head, needles, dirs) : Promise.resolve([]);
   const byCommit = new Map<string, { tips: RefTip[]; worktrees: string[] }>();
   for (const tip of tips) {
     if (!byCommit.has(tip.commit)) byCommit.set(tip.commit, { tips: [], worktrees: [] });
@@ -132,14 +135,16 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
     }
   }
   const refLines = tipCommits.map((commit) => (head ? `${commit} ${head}` : commit));
-  const diffs = await diffMany(repo, [...refLines, ...stashLines], dirs);
+  const [, headPaths, diffs] = await Promise.all([askTrees, askHead, diffMany(repo, [...refLines, ...stashLines], dirs)]);
+  const candidates: Candidate[] = onDisk.flat();
+  for (const path of headPaths.filter(isMigrationPath)) candidates.push({ kind: 'head', path, worktree: null, refs: ['HEAD'], object: `${head}:${path}`, commit: head! });
   for (const commit of tipCommits) {
     const at = byCommit.get(commit)!;
     const kind: PlaceKind = at.tips.some((t) => t.kind === 'branch') ? 'branch' : at.tips.some((t) => t.kind === 'remote') ? 'remote' : at.tips.length ? 'tag' : 'worktree-head';
     const refs = orderRefs(at.tips).map((t) => t.name);
     for (const change of diffs.get(commit) ?? []) {
       if (!change.newOid || !isMigrationPath(change.path)) continue;
-      candidates.push({ kind, path: change.path, worktree: kind === 'worktree-head' ? at.worktrees[0] : null, refs, object: change.newOid, oid: change.newOid, tip: commit, commit });
+      candidates.push({ kind, path: change.path, worktree: kind === 'worktree-head' ? at.worktrees[0] : null, refs, object: change.newOid, oid: change.newOid, tip: commit, commit, headLacks: change.status === 'A' });
     }
   }
   for (const [commit, part] of stashParts) {
@@ -184,7 +189,9 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
     parsed
       .filter((p) => p.candidate.tip && ['branch', 'remote'].includes(p.candidate.kind) && headBlobs.get(p.candidate.path) !== p.candidate.oid)
       .filter((p) => p.script.revision !== null && needles.some((q) => matchesQuery(p.script.revision!, q)))
-      .map(async (p) => adders.set(p.candidate, await addedBy(repo, p.candidate.tip!, head, p.candidate.path).catch(() => null))),
+      // Where HEAD has no such path, the newest commit on the ref that added it is the answer, and
+      // git need not walk HEAD's history to leave it out (20 ms instead of 80 in the bench).
+      .map(async (p) => adders.set(p.candidate, await addedBy(repo, p.candidate.tip!, p.candidate.headLacks ? null : head, p.candidate.path).catch(() => null))),
   );
   const info = await commitInfo(repo, [
     ...parsed.flatMap((p) => [p.candidate.commit ?? '', p.candidate.lastHad ?? '']),

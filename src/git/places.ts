@@ -5,6 +5,7 @@
  * `git stash list`, `for-each-ref`, `grep`, `diff-tree`, `log` and `rev-parse` never write refs,
  * the index or the stash.
  */
+import { availableParallelism } from 'node:os';
 import type { Repo } from './repo.js';
 import { git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
@@ -114,6 +115,18 @@ const ZERO = /^0+$/;
 export async function diffMany(repo: Repo, lines: string[], dirs: string[]): Promise<Map<string, RawChange[]>> {
   const changes = new Map<string, RawChange[]>();
   if (lines.length === 0 || dirs.length === 0) return changes;
+  // Reading the trees is the cost (a versions directory of 5,000 files is a 100 KB tree, for each
+  // tip): many lines are shared among a few processes, one per CPU, at most four.
+  const share = Math.min(availableParallelism(), 4, Math.ceil(lines.length / 32));
+  // Dealt round-robin: refs sorted by name tend to sit near each other in history, and so in cost.
+  const parts = await Promise.all(Array.from({ length: share }, (_, i) => diffPart(repo, lines.filter((_line, n) => n % share === i), dirs)));
+  for (const part of parts) for (const [commit, list] of part) changes.set(commit, list);
+  return changes;
+}
+
+async function diffPart(repo: Repo, lines: string[], dirs: string[]): Promise<Map<string, RawChange[]>> {
+  const changes = new Map<string, RawChange[]>();
+  if (lines.length === 0) return changes;
   // --diff-filter=d: files the base has and the tip lacks say nothing about the tip, and a tip
   // forked long ago lacks thousands of them.
   const out = await git(['diff-tree', '--stdin', '--root', '-r', '-z', '--no-renames', '--no-abbrev', '--diff-filter=d', '--', ...dirs.map(literal)], {
@@ -172,7 +185,11 @@ export async function pickaxe(repo: Repo, needles: string[], dirs: string[]): Pr
   if (needles.length === 0 || dirs.length === 0) return [];
   const search = needles.length === 1 ? [`-S${needles[0]}`] : ['--pickaxe-regex', `-S(${needles.map(escapeRegex).join('|')})`];
   const out = await git(
-    ['log', '--exclude=refs/stash', '--all', ...search, '--format=%x01%H %P', '--raw', '--no-renames', '--no-abbrev', '-z', '--', ...dirs.map(literal)],
+    // --full-history --sparse: no history simplification. The pickaxe is the only filter, so the
+    // answer is every commit whose change matches (a deletion on a side branch of a merge too),
+    // and git skips the per-commit test of whether the paths changed: 1.3 s instead of 1.8 s in
+    // the bench's 20,000 commits.
+    ['log', '--exclude=refs/stash', '--all', ...search, '--full-history', '--sparse', '--format=%x01%H %P', '--raw', '--no-renames', '--no-abbrev', '-z', '--', ...dirs.map(literal)],
     { cwd: repo.root },
   );
   const changes: HistoryChange[] = [];
