@@ -3,9 +3,10 @@
  * migrations live. Each case ends the same way — a migration left untracked in the discovered
  * versions directory blocks `check` (exit 1) and is named — which proves discovery feeds the check.
  */
-import { symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SWEEP_LIMIT } from '../src/alembic/discover.js';
 import { alembicEnv, cleanupAll, ENV_PY, incidentRepo, MAKO, makeRepo, migration, type TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);
@@ -584,6 +585,29 @@ describe('files git does not track yet', () => {
       { kind: 'untracked', path: 'api/migrations/versions/001_api.py', environment: 'api/migrations' },
       { kind: 'untracked', path: 'backend/alembic/versions/001_initial.py', environment: 'backend/alembic' },
     ]);
+  });
+
+  it(`past ${SWEEP_LIMIT} top-level folders, the sweep is remembered until the top level changes`, () => {
+    const repo = makeRepo({ ...alembicEnv('backend', 2) }, { commit: true });
+    for (let i = 0; i <= SWEEP_LIMIT; i += 1) mkdirSync(join(repo.dir, `pkg${String(i).padStart(4, '0')}`));
+    expect(check(repo).code).toBe(0); // the sweep: nothing found, and remembered
+    // Inside a folder that was there: the top level has not changed, so the sweep is not redone.
+    repo.write('pkg0007/alembic.ini', '[alembic]\nscript_location = alembic\n');
+    repo.write('pkg0007/alembic/env.py', ENV_PY);
+    repo.write('pkg0007/alembic/versions/001_pkg.py', migration('001_pkg', null));
+    expect(check(repo).json.environments.map((e) => e.name)).toEqual(['backend/alembic']);
+    // Anything new at the top (here a folder `alembic init` made): swept again, and found.
+    repo.write('service/alembic.ini', '[alembic]\nscript_location = alembic\n');
+    repo.write('service/alembic/env.py', ENV_PY);
+    const { code, json } = check(repo);
+    expect(json.environments.map((e) => e.name).sort()).toEqual(['backend/alembic', 'pkg0007/alembic', 'service/alembic']);
+    expect(code).toBe(1);
+    // With fewer folders there is no memory: every check sweeps, inside existing folders too.
+    const small = makeRepo({ ...alembicEnv('backend', 2), 'tools/README.md': 'tools\n' }, { commit: true });
+    expect(check(small).code).toBe(0);
+    small.write('tools/alembic.ini', '[alembic]\nscript_location = alembic\n');
+    small.write('tools/alembic/env.py', ENV_PY);
+    expect(check(small).json.environments.map((e) => e.name).sort()).toEqual(['backend/alembic', 'tools/alembic']);
   });
 
   it('an untracked copy that git ignores (a build output) is not an environment', () => {

@@ -144,9 +144,9 @@ export class GraphCache {
    * setting the graph builder is given (versions directories, options), whatever they are.
    */
   static key(entries: BlobEntry[], settings: object): string {
-    let text = `${JSON.stringify(settings)}\n`;
-    for (const entry of entries) text += `${entry.mode} ${entry.oid} ${entry.path}\0`;
-    return createHash('sha1').update(text).digest('hex');
+    const parts = [`${JSON.stringify(settings)}\n`];
+    for (const entry of entries) parts.push(`${entry.mode} ${entry.oid} ${entry.path}\0`);
+    return createHash('sha1').update(parts.join('')).digest('hex');
   }
 
   get(key: string): GraphSummary | undefined {
@@ -190,6 +190,35 @@ export class WatchHints {
     const old = validHint(this.store.entries.get(key));
     if (old && sameList(old.paths, hint.paths) && sameList(old.versions, hint.versions)) return;
     this.store.set(key, hint);
+    this.store.save((entries) => [...entries].slice(-MAX_HINTS));
+  }
+}
+
+/**
+ * In a working tree with very many top-level folders, what discovery's sweep of them found
+ * (untracked candidate files where `alembic init` and `flask db init` put them), remembered until
+ * the top level changes: its mtime moves whenever an entry is added, removed or renamed there.
+ */
+export interface TopLevelSweep {
+  /** The working tree's top folder's mtime (ns) when the sweep began. */
+  mtime: string;
+  found: string[];
+}
+
+export class TopLevelSweeps {
+  private readonly store: Store<TopLevelSweep>;
+
+  constructor(commonDir: string) {
+    this.store = new Store(commonDir, 'top-level.json');
+  }
+
+  get(root: string, mtime: string): string[] | undefined {
+    const sweep = this.store.entries.get(root);
+    return isRecord(sweep) && sweep.mtime === mtime && strings(sweep.found) ? sweep.found : undefined;
+  }
+
+  set(root: string, sweep: TopLevelSweep): void {
+    this.store.set(root, sweep);
     this.store.save((entries) => [...entries].slice(-MAX_HINTS));
   }
 }

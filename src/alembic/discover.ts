@@ -7,6 +7,7 @@ import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
 import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
 import { iniValue, InterpolationError, parseIni, sectionsWithScriptLocation } from './ini.js';
+import { TopLevelSweeps } from './cache.js';
 import { revisionScriptDirs } from './script-dirs.js';
 
 /**
@@ -38,8 +39,14 @@ const CANDIDATE_NAMES = ['alembic.ini', 'pyproject.toml', 'env.py'];
  */
 export const CANDIDATE_PATHSPECS = CANDIDATE_NAMES.map((name) => `*${name}`);
 
+const CANDIDATE_SUFFIXES = CANDIDATE_NAMES.map((name) => `/${name}`);
+
+/** Called for every listed path (5,000 migrations and more): no string is built per call. */
 export function isCandidate(path: string): boolean {
-  return CANDIDATE_NAMES.some((name) => path === name || path.endsWith(`/${name}`));
+  for (let i = 0; i < CANDIDATE_NAMES.length; i += 1) {
+    if (path === CANDIDATE_NAMES[i] || path.endsWith(CANDIDATE_SUFFIXES[i])) return true;
+  }
+  return false;
 }
 
 // Where an environment lives before its first commit: `alembic init alembic`, `alembic init
@@ -55,8 +62,7 @@ const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'sit
 async function candidateFiles(repo: Repo, listed: string[]): Promise<string[]> {
   const tracked = listed.filter(isCandidate);
   const known = new Set(tracked);
-  const probes: string[] = [...CONVENTIONAL];
-  for (const top of topLevelDirs(repo.root)) probes.push(...CONVENTIONAL.map((p) => `${top}/${p}`));
+  const probes: string[] = [...CONVENTIONAL, ...topLevelFound(repo)];
   // An ignored alembic.ini (it often holds a database URL) is not tracked either; look for it
   // where Alembic and Flask-Migrate put it: beside the script directory or in it.
   for (const file of tracked) {
@@ -79,6 +85,32 @@ async function candidateFiles(repo: Repo, listed: string[]): Promise<string[]> {
   return [...tracked, ...found.filter((p) => p.endsWith('alembic.ini') || (ignored !== null && !ignored.has(p)))];
 }
 
+/**
+ * Past this many top-level folders, a sweep of them (six stat calls each: 0.3 s at 50,000) is
+ * remembered until the top level changes, so that discovery's cost does not grow with folders
+ * that hold no Alembic file.
+ */
+export const SWEEP_LIMIT = 1000;
+
+/**
+ * The conventional candidate files that exist in top-level folders. Where there are more than
+ * SWEEP_LIMIT folders, the answer of the last sweep is reused while the top folder's mtime is
+ * the same (a new, removed or renamed folder moves it); the files it found are looked at again.
+ * The cost of that: there, an environment that has never been committed, created inside a
+ * top-level folder that already existed, is found at the next change of the top level, or as
+ * soon as one of its files is committed.
+ */
+function topLevelFound(repo: Repo): string[] {
+  const mtime = statSync(repo.root, { bigint: true, throwIfNoEntry: false })?.mtimeNs.toString();
+  const sweeps = mtime === undefined ? null : new TopLevelSweeps(repo.commonDir);
+  const known = mtime === undefined ? undefined : sweeps?.get(repo.root, mtime);
+  if (known) return known;
+  const tops = topLevelDirs(repo.root);
+  const found = tops.flatMap((top) => CONVENTIONAL.map((p) => `${top}/${p}`)).filter((p) => isFile(join(repo.root, p)));
+  if (sweeps && mtime !== undefined && tops.length > SWEEP_LIMIT) sweeps.set(repo.root, { mtime, found });
+  return found;
+}
+
 function topLevelDirs(root: string): string[] {
   try {
     return readdirSync(root, { withFileTypes: true })
@@ -92,7 +124,8 @@ function topLevelDirs(root: string): string[] {
 
 function isFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    // No exception for a missing file: thrown and caught, each costs more than the stat itself.
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }

@@ -198,11 +198,15 @@ interface StagedListing {
 
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
   const all = await allStages(repo, [...CANDIDATE_PATHSPECS, ...versions.map(literal)]);
-  return {
-    candidates: [...new Set(all.filter((e) => isCandidate(e.path)).map((e) => e.path))],
+  const prefixes = versions.map((dir) => (dir === '' || dir.endsWith('/') ? dir : `${dir}/`));
+  const candidates = new Set<string>();
+  const staged: BlobEntry[] = [];
+  for (const entry of all) {
+    if (isCandidate(entry.path)) candidates.add(entry.path);
     // The directory itself is listed when it is a submodule (a gitlink).
-    versions: all.filter((e) => e.stage === '0' && versions.some((dir) => e.path === dir || isUnder(e.path, dir))),
-  };
+    if (entry.stage === '0' && versions.some((dir, i) => entry.path === dir || entry.path.startsWith(prefixes[i]))) staged.push(entry);
+  }
+  return { candidates: [...candidates], versions: staged };
 }
 
 async function leftOutOfCommit(ws: Workspace, environments: Environment[], index: BlobEntry[]): Promise<Set<string>> {
