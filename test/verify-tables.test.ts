@@ -3,28 +3,16 @@
 // and compared with its own environment's migrations, and the report says which table it read.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasPostgres, type PostgresServer, startPostgres } from './helpers/postgres.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresForFile } from './helpers/postgres.js';
 import { cleanupAll, makeRepo, migration, tempDir, type TestRepo } from './helpers/repo.js';
 
 const PASSWORD = 'T4bles-p4ss';
-const pgAvailable = hasPostgres();
-if (!pgAvailable && process.env.CI) throw new Error('PostgreSQL binaries are missing: CI must install postgresql');
-
-let pg: PostgresServer;
+const PG = postgresForFile(PASSWORD);
+const pgAvailable = PG.available;
 let dbCounter = 0;
 
-beforeAll(async () => {
-  if (pgAvailable) {
-    pg = await startPostgres();
-    await pg.psql(`CREATE ROLE app LOGIN PASSWORD '${PASSWORD}'`);
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await pg?.stop();
-  cleanupAll();
-});
+afterAll(cleanupAll);
 
 const INI = '[alembic]\nscript_location = %(here)s\nsqlalchemy.url = postgresql://ckan_default:pass@localhost/ckan_default\n\n[loggers]\nkeys = root\n';
 const CORE_ENV = 'from alembic import context\n\ndef run_migrations_online():\n    context.configure(connection=connection, target_metadata=None)\n';
@@ -77,14 +65,14 @@ function ckanLike(pluginEnvPy = pluginEnv('activity_alembic_version')): TestRepo
 
 async function database(tables: Record<string, string[]>, schema?: string): Promise<string> {
   const name = `tables_${++dbCounter}`;
-  await pg.psql(`CREATE DATABASE ${name} OWNER app`);
-  if (schema) await pg.psql(`CREATE SCHEMA ${schema} AUTHORIZATION app`, name);
+  await PG.server().psql(`CREATE DATABASE ${name} OWNER app`);
+  if (schema) await PG.server().psql(`CREATE SCHEMA ${schema} AUTHORIZATION app`, name);
   for (const [table, revisions] of Object.entries(tables)) {
     const q = schema ? `${schema}.${table}` : table;
-    await pg.psql(`CREATE TABLE ${q} (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE ${q} OWNER TO app`, name);
-    for (const r of revisions) await pg.psql(`INSERT INTO ${q} VALUES ('${r}')`, name);
+    await PG.server().psql(`CREATE TABLE ${q} (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE ${q} OWNER TO app`, name);
+    for (const r of revisions) await PG.server().psql(`INSERT INTO ${q} VALUES ('${r}')`, name);
   }
-  return pg.url(name, 'app', PASSWORD);
+  return PG.server().url(name, 'app', PASSWORD);
 }
 
 interface Report {
@@ -167,7 +155,7 @@ describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (P
       .add('.alembic-guard.json')
       .commit('config');
     const url = await database({ alembic_version: ['c002'] });
-    await pg.psql('CREATE SCHEMA plugins AUTHORIZATION app; CREATE TABLE plugins.activity_alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE plugins.activity_alembic_version OWNER TO app; INSERT INTO plugins.activity_alembic_version VALUES (\'a777\')', `tables_${dbCounter}`);
+    await PG.server().psql('CREATE SCHEMA plugins AUTHORIZATION app; CREATE TABLE plugins.activity_alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE plugins.activity_alembic_version OWNER TO app; INSERT INTO plugins.activity_alembic_version VALUES (\'a777\')', `tables_${dbCounter}`);
     const { code, report } = verify(repo, url);
     expect(code).toBe(1);
     expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-ahead', environment: 'activity', table: 'plugins.activity_alembic_version', revision: 'a777' }));

@@ -1,41 +1,29 @@
 import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasPostgres, type PostgresServer, startPostgres } from './helpers/postgres.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresForFile } from './helpers/postgres.js';
 import { SQLITE_DRIVER, sqliteFile } from './helpers/sqlite.js';
 import { alembicEnv, cleanupAll, INCIDENT, incidentRepo, makeRepo, migration, PROJECT, run, tempDir, testEnv, TestRepo } from './helpers/repo.js';
 
 const V = 'backend/alembic/versions';
 const PASSWORD = 'S3cr3t-p4ss!word';
-const pgAvailable = hasPostgres();
-if (!pgAvailable && process.env.CI) throw new Error('PostgreSQL binaries are missing: CI must install postgresql');
-
-let pg: PostgresServer;
+const PG = postgresForFile(PASSWORD);
+const pgAvailable = PG.available;
 let dbCounter = 0;
 
-beforeAll(async () => {
-  if (pgAvailable) {
-    pg = await startPostgres();
-    await pg.psql(`CREATE ROLE app LOGIN PASSWORD '${PASSWORD}'`);
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await pg?.stop();
-  cleanupAll();
-});
+afterAll(cleanupAll);
 
 /** A fresh database owned by `app`, with alembic_version holding `revisions` (null: no table). */
 async function database(revisions: string[] | null, table = 'alembic_version', schema?: string): Promise<string> {
   const name = `verify_${++dbCounter}`;
-  await pg.psql(`CREATE DATABASE ${name} OWNER app`);
+  await PG.server().psql(`CREATE DATABASE ${name} OWNER app`);
   const qualified = schema ? `${schema}.${table}` : table;
-  if (schema) await pg.psql(`CREATE SCHEMA ${schema} AUTHORIZATION app`, name);
+  if (schema) await PG.server().psql(`CREATE SCHEMA ${schema} AUTHORIZATION app`, name);
   if (revisions) {
-    await pg.psql(`CREATE TABLE ${qualified} (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE ${qualified} OWNER TO app`, name);
-    for (const r of revisions) await pg.psql(`INSERT INTO ${qualified} VALUES ('${r}')`, name);
+    await PG.server().psql(`CREATE TABLE ${qualified} (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE ${qualified} OWNER TO app`, name);
+    for (const r of revisions) await PG.server().psql(`INSERT INTO ${qualified} VALUES ('${r}')`, name);
   }
-  return pg.url(name, 'app', PASSWORD);
+  return PG.server().url(name, 'app', PASSWORD);
 }
 
 /** What CI sees: a fresh clone of the repository. */

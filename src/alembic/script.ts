@@ -629,15 +629,7 @@ class Scanner {
       const col0 = !isBlank(src.charCodeAt(this.i));
       while (this.i < this.n && isBlank(src.charCodeAt(this.i))) this.i++;
       if (this.i >= this.n) break;
-      const c = src.charCodeAt(this.i);
-      if (c === CH_LF || c === CH_CR) {
-        this.newline();
-        continue;
-      }
-      if (c === CH_HASH) {
-        this.skipComment();
-        continue;
-      }
+      if (this.skipEmptyLine()) continue;
       // Most lines never mention our names: scan them once without building tokens, and
       // rescan with tokens only a column-0 line that names one of the four fields.
       const at = this.i;
@@ -677,19 +669,25 @@ class Scanner {
         this.i++;
       }
       if (this.i >= this.n) break;
-      const c = src.charCodeAt(this.i);
-      if (c === CH_LF || c === CH_CR) {
-        this.newline();
-        continue;
-      }
-      if (c === CH_HASH) {
-        this.skipComment();
-        continue;
-      }
+      if (this.skipEmptyLine()) continue;
       const toks: Tok[] = [];
       this.logicalLine(toks);
       if (toks.length > 0) onLine(toks, col);
     }
+  }
+
+  /** At the first character after a line's indentation: a line ending or a comment is skipped. */
+  private skipEmptyLine(): boolean {
+    const c = this.src.charCodeAt(this.i);
+    if (c === CH_LF || c === CH_CR) {
+      this.newline();
+      return true;
+    }
+    if (c === CH_HASH) {
+      this.skipComment();
+      return true;
+    }
+    return false;
   }
 
   private newline(): void {

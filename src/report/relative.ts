@@ -40,14 +40,12 @@ export function findingFrom(f: Finding, prefix: string): Finding {
       return { ...f, path: at(f.path), ignoredBy: f.ignoredBy ? { ...f.ignoredBy, source: at(f.ignoredBy.source) } : null };
     case 'database-ahead':
       return { ...f, heads: f.heads.map((h) => ({ ...h, path: at(h.path) })) };
-    case 'outside-repository':
-    case 'unresolved-location':
-    case 'database-behind':
-    case 'database-current':
-    case 'database-untracked':
-    case 'database-read':
-      return f;
     default:
-      return { ...f, path: at(f.path) };
+      // Every other kind names at most one file, as `path`; a kind without one is left as it is.
+      return hasPath(f) ? ({ ...f, path: at(f.path) } as Finding) : f;
   }
+}
+
+function hasPath<F extends Finding>(f: F): f is F & { path: string } {
+  return 'path' in f && typeof f.path === 'string';
 }

@@ -2,6 +2,7 @@
 // on TCP, trust on its private unix socket (for psql), listening on a free loopback port.
 // initdb and postgres refuse to run as root, so under root (CI containers) they run as the
 // `postgres` user through runuser, and the temp dirs are handed to that user.
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -320,4 +321,30 @@ async function waitReady(bins: Binaries, port: number, sockDir: string, proc: Ch
     await sleep(100);
   }
   return false;
+}
+
+/**
+ * A PostgreSQL server for one test file, with a login role `app` (the given password), started
+ * before its tests and stopped after them. CI must have PostgreSQL: there its absence fails the
+ * file instead of skipping its tests. `server()` is the running server (inside a test).
+ */
+export function postgresForFile(password: string): { available: boolean; server: () => PostgresServer } {
+  const available = hasPostgres();
+  if (!available && process.env.CI) throw new Error('PostgreSQL binaries are missing: CI must install postgresql');
+  let running: PostgresServer | undefined;
+  beforeAll(async () => {
+    if (!available) return;
+    running = await startPostgres();
+    await running.psql(`CREATE ROLE app LOGIN PASSWORD '${password}'`);
+  }, 60_000);
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return {
+    available,
+    server: () => {
+      if (!running) throw new Error('PostgreSQL is not running');
+      return running;
+    },
+  };
 }
