@@ -127,6 +127,13 @@ describe('post-checkout', () => {
     repo.git(['checkout', '-q', 'main', '--', '.gitignore']);
     repo.git(['checkout', '-q', '-b', 'same']);
     expect(count()).toBe(settled + 1);
+    // uninstall takes the note with the hook (back on main, where no database is configured).
+    expect(existsSync(note)).toBe(false); // service/alembic.ini names a local SQLite file
+    repo.git(['checkout', '-q', 'main']);
+    expect(existsSync(note)).toBe(true);
+    expect(repo.cli(['uninstall']).code).toBe(0);
+    expect(existsSync(note)).toBe(false);
+    expect(existsSync(hook)).toBe(false);
   });
 
   it('never reads a remote host named only in alembic.ini', () => {

@@ -67,6 +67,7 @@ import {
   withBlock,
   withoutBlock,
   withRunner,
+  CHECKOUT_IDLE,
 } from '../hooks.js';
 import { detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
@@ -506,6 +507,9 @@ export async function uninstall(options: CliOptions): Promise<CommandResult> {
     rmSync(cache, { recursive: true, force: true });
     actions.push({ path: relative(repo.root, cache) || cache, did: 'removed (the hooks\' cache)', changed: false });
   }
+  // post-checkout's note that no development database is configured: part of that cache.
+  rmSync(join(repo.gitDir, CHECKOUT_IDLE), { force: true });
+  removeDirIfEmpty(dirname(join(repo.gitDir, CHECKOUT_IDLE)));
   const file = recordFile(repo);
   if (existsSync(file)) {
     unlinkSync(file);
