@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from './errors.js';
 import { withoutBom } from './text.js';
@@ -61,6 +61,8 @@ export async function loadConfig(root: string): Promise<GuardConfig> {
 }
 
 function readJson(file: string, label: string): unknown {
+  // Usually absent: asked without an exception (thrown and caught, it costs more than the read).
+  if (!statSync(file, { throwIfNoEntry: false })) return undefined;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -28,12 +28,12 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   const ws = await openWorkspace(cwd, (repo) => {
     hints = new WatchHints(repo.commonDir);
     const hint = hints.get(repo.root);
+    // status first: the longer of the two, and starting a process takes node several ms.
+    const statusEarly = hint ? status(repo, hint.paths) : undefined;
+    statusEarly?.catch(() => undefined); // asked again below if the guess is discarded
     const listing = stagedListing(repo, hint?.versions ?? []);
     listing.catch(() => undefined); // with configured locations, discovery never asks
-    if (hint) {
-      early = { hint, listing, status: status(repo, hint.paths) };
-      early.status.catch(() => undefined); // asked again below if the guess is discarded
-    }
+    if (hint && statusEarly) early = { hint, listing, status: statusEarly };
     return { tracked: listing.then((l) => l.candidates) };
   });
   whileGitWorks?.(); // status and the index listing are running
