@@ -95,8 +95,21 @@ class Store<T> {
   }
 }
 
+/**
+ * Nearly every script is a revision, its down revisions and nothing else: that is stored as one
+ * string, `revision\ndown…` (10,000 of them parse in half the time of as many nested arrays).
+ */
+type StoredParse = ParseEntry | string;
+
+function compact(parsed: ParsedScript): string | null {
+  const { revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource } = parsed;
+  if (revision === null || dependsOn.length || branchLabels.length || warnings.length || error || labelSource) return null;
+  const ids = [revision, ...downRevisions];
+  return ids.every((id) => id !== '' && !id.includes('\n')) ? ids.join('\n') : null;
+}
+
 export class ParseCache {
-  private readonly store: Store<ParseEntry>;
+  private readonly store: Store<StoredParse>;
   private readonly used = new Set<string>();
 
   constructor(commonDir: string) {
@@ -107,6 +120,11 @@ export class ParseCache {
     if (!this.store.enabled) return undefined;
     const key = `${oid}:${basename(path)}`;
     const entry = this.store.entries.get(key);
+    if (typeof entry === 'string' && entry !== '') {
+      this.used.add(key);
+      const [revision, ...downRevisions] = entry.split('\n');
+      return { path, revision, downRevisions, dependsOn: [], branchLabels: [], warnings: [] };
+    }
     if (!validEntry(entry)) return undefined; // absent, or not ours
     this.used.add(key);
     const [revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource] = entry;
@@ -118,6 +136,12 @@ export class ParseCache {
 
   set(oid: string, parsed: ParsedScript): void {
     const key = `${oid}:${basename(parsed.path)}`;
+    const short = compact(parsed);
+    if (short !== null) {
+      this.store.set(key, short);
+      this.used.add(key);
+      return;
+    }
     const { revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource } = parsed;
     const entry: ParseEntry = [revision, downRevisions, dependsOn, branchLabels, warnings];
     if (error || labelSource) entry.push(error ?? null);
