@@ -322,8 +322,8 @@ function own(kinds: object, kind: unknown): boolean {
 }
 
 function validEntry(entry: unknown): entry is ParseEntry {
-  if (!Array.isArray(entry) || entry.length < 5 || entry.length > 6) return false;
-  const [revision, down, deps, labels, warnings, error] = entry as unknown[];
+  if (!Array.isArray(entry) || entry.length < 5 || entry.length > 7) return false;
+  const [revision, down, deps, labels, warnings, error, labelSource] = entry as unknown[];
   return (
     (revision === null || typeof revision === 'string') &&
     strings(down) &&
@@ -332,7 +332,10 @@ function validEntry(entry: unknown): entry is ParseEntry {
     Array.isArray(warnings) &&
     warnings.every((w) => isRecord(w) && isLine(w.line) && typeof w.message === 'string') &&
     (error === undefined ||
-      (isRecord(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line))))
+      error === null || // written before a labelSource
+      (isRecord(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line)))) &&
+    (labelSource === undefined ||
+      (isRecord(labelSource) && isLine(labelSource.line) && typeof labelSource.expression === 'string' && strings(labelSource.imports)))
   );
 }
 
