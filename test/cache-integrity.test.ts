@@ -261,6 +261,9 @@ describe('whatever is in the cache directory is at worst a miss (item 7)', () =>
     ['an error of the wrong shape', (old) => [...(old as unknown[]).slice(0, 5), { kind: 7 }]],
     ['an error that is a string', (old) => [...(old as unknown[]).slice(0, 5), 'syntax']],
     ['a revision that is a number', () => [3, [], [], [], []]],
+    // The compact form, `=revision\ndown…`: anything else that is a string is not ours.
+    ['a string that is not the compact form', () => 'abc'],
+    ['a compact entry with an empty id', () => '=\n'],
   ];
   for (const [name, shape] of parseShapes) {
     it(`a parsed script with ${name}`, () => {

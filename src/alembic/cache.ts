@@ -97,7 +97,7 @@ class Store<T> {
 
 /**
  * Nearly every script is a revision, its down revisions and nothing else: that is stored as one
- * string, `revision\ndown…` (10,000 of them parse in half the time of as many nested arrays).
+ * string, `=revision\ndown…` (10,000 of them parse in half the time of as many nested arrays).
  */
 type StoredParse = ParseEntry | string;
 
@@ -105,7 +105,14 @@ function compact(parsed: ParsedScript): string | null {
   const { revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource } = parsed;
   if (revision === null || dependsOn.length || branchLabels.length || warnings.length || error || labelSource) return null;
   const ids = [revision, ...downRevisions];
-  return ids.every((id) => id !== '' && !id.includes('\n')) ? ids.join('\n') : null;
+  return ids.every((id) => id !== '' && !id.includes('\n')) ? `=${ids.join('\n')}` : null;
+}
+
+/** The ids of a compact entry (`=revision\ndown…`), or null for a string of another shape. */
+function compactIds(entry: string): string[] | null {
+  if (!entry.startsWith('=')) return null;
+  const ids = entry.slice(1).split('\n');
+  return ids.every((id) => id !== '') ? ids : null;
 }
 
 export class ParseCache {
@@ -120,9 +127,11 @@ export class ParseCache {
     if (!this.store.enabled) return undefined;
     const key = `${oid}:${basename(path)}`;
     const entry = this.store.entries.get(key);
-    if (typeof entry === 'string' && entry !== '') {
+    if (typeof entry === 'string') {
+      const ids = compactIds(entry);
+      if (ids === null) return undefined; // not ours
       this.used.add(key);
-      const [revision, ...downRevisions] = entry.split('\n');
+      const [revision, ...downRevisions] = ids;
       return { path, revision, downRevisions, dependsOn: [], branchLabels: [], warnings: [] };
     }
     if (!validEntry(entry)) return undefined; // absent, or not ours

@@ -92,5 +92,8 @@ export function classify(
 }
 
 export function isUnder(path: string, dir: string): boolean {
-  return dir === '' || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+  if (dir === '') return true;
+  // Called for every listed path: no `${dir}/` is built per call.
+  if (dir.endsWith('/')) return path.startsWith(dir);
+  return path.length > dir.length && path.charCodeAt(dir.length) === 0x2f && path.startsWith(dir);
 }

@@ -278,8 +278,8 @@ async function installGit(repo: Repo, why: string, previous: InstallRecord | nul
     footer: [
       `The hooks run ${shellQuote(runner.node)} ${shellQuote(runner.cli)}`,
       shared
-        ? 'This clone and all its worktrees are protected now. Plain hooks are not committed: each clone runs `npx alembic-guard install` once.'
-        : 'This worktree is protected now. Plain hooks are not committed: each clone runs `npx alembic-guard install` once.',
+        ? 'This clone and all its worktrees are protected now. Plain hooks are not committed: each clone runs `alembic-guard install` once (the CLI once per machine: npm install --global alembic-guard).'
+        : 'This worktree is protected now. Plain hooks are not committed: each clone runs `alembic-guard install` once (the CLI once per machine: npm install --global alembic-guard).',
       'See what the hooks will do: alembic-guard doctor',
     ],
   };
