@@ -102,13 +102,20 @@ export const SWEEP_LIMIT = 1000;
  */
 function topLevelFound(repo: Repo): string[] {
   const mtime = statSync(repo.root, { bigint: true, throwIfNoEntry: false })?.mtimeNs.toString();
-  const sweeps = mtime === undefined ? null : new TopLevelSweeps(repo.commonDir);
-  const known = mtime === undefined ? undefined : sweeps?.get(repo.root, mtime);
+  if (mtime === undefined) return sweep(repo.root).found;
+  const sweeps = new TopLevelSweeps(repo.commonDir);
+  const known = sweeps.get(repo.root, mtime);
   if (known) return known;
-  const tops = topLevelDirs(repo.root);
-  const found = tops.flatMap((top) => CONVENTIONAL.map((p) => `${top}/${p}`)).filter((p) => isFile(join(repo.root, p)));
-  if (sweeps && mtime !== undefined && tops.length > SWEEP_LIMIT) sweeps.set(repo.root, { mtime, found });
+  const { folders, found } = sweep(repo.root);
+  if (folders > SWEEP_LIMIT) sweeps.set(repo.root, { mtime, found });
   return found;
+}
+
+/** The conventional candidate files in each top-level folder, and how many folders there are. */
+function sweep(root: string): { folders: number; found: string[] } {
+  const tops = topLevelDirs(root);
+  const found = tops.flatMap((top) => CONVENTIONAL.map((p) => `${top}/${p}`)).filter((p) => isFile(join(root, p)));
+  return { folders: tops.length, found };
 }
 
 function topLevelDirs(root: string): string[] {

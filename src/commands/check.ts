@@ -198,13 +198,12 @@ interface StagedListing {
 
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
   const all = await allStages(repo, [...CANDIDATE_PATHSPECS, ...versions.map(literal)]);
-  const prefixes = versions.map((dir) => (dir === '' || dir.endsWith('/') ? dir : `${dir}/`));
   const candidates = new Set<string>();
   const staged: BlobEntry[] = [];
   for (const entry of all) {
     if (isCandidate(entry.path)) candidates.add(entry.path);
     // The directory itself is listed when it is a submodule (a gitlink).
-    if (entry.stage === '0' && versions.some((dir, i) => entry.path === dir || entry.path.startsWith(prefixes[i]))) staged.push(entry);
+    if (entry.stage === '0' && versions.some((dir) => entry.path === dir || isUnder(entry.path, dir))) staged.push(entry);
   }
   return { candidates: [...candidates], versions: staged };
 }

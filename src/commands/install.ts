@@ -44,6 +44,7 @@ import { gitRaw } from '../git/run.js';
 import {
   activeHooksDir,
   blockText,
+  CHECKOUT_IDLE,
   display,
   HOOK_NAMES,
   type HookName,
@@ -67,7 +68,6 @@ import {
   withBlock,
   withoutBlock,
   withRunner,
-  CHECKOUT_IDLE,
 } from '../hooks.js';
 import { detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';

@@ -126,7 +126,6 @@ export async function diffMany(repo: Repo, lines: string[], dirs: string[]): Pro
 
 async function diffPart(repo: Repo, lines: string[], dirs: string[]): Promise<Map<string, RawChange[]>> {
   const changes = new Map<string, RawChange[]>();
-  if (lines.length === 0) return changes;
   // --diff-filter=d: files the base has and the tip lacks say nothing about the tip, and a tip
   // forked long ago lacks thousands of them.
   const out = await git(['diff-tree', '--stdin', '--root', '-r', '-z', '--no-renames', '--no-abbrev', '--diff-filter=d', '--', ...dirs.map(literal)], {
