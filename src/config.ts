@@ -47,6 +47,9 @@ const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads', 'mergeComman
 // A table or schema name as verify quotes it (src/db/index.ts accepts nothing else).
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
+/** The files at the top of the working tree that can hold the configuration, in the order they are read. */
+export const CONFIG_FILES = ['.alembic-guard.json', 'package.json', 'pyproject.toml'] as const;
+
 /** Looks in order: .alembic-guard.json, package.json "alembic-guard", pyproject.toml [tool.alembic-guard]. */
 export async function loadConfig(root: string): Promise<GuardConfig> {
   const json = readJson(join(root, '.alembic-guard.json'), '.alembic-guard.json');

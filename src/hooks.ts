@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONFIG_FILES } from './config.js';
 import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
 import { shellPath, shellQuote } from './report/messages.js';
@@ -50,7 +51,7 @@ export interface HookSpec {
 export const CHECKOUT_IDLE = 'alembic-guard/post-checkout-idle';
 
 /** The files a checkout can bring that may configure a development database (src/db/dev.ts). */
-export const CHECKOUT_CONFIG_PATHSPECS = [':(glob)**/*.ini', '.alembic-guard.json', 'package.json', 'pyproject.toml'];
+export const CHECKOUT_CONFIG_PATHSPECS = [':(glob)**/*.ini', ...CONFIG_FILES];
 
 /**
  * post-checkout runs on every switch, and a node start alone costs more than the 50 ms the hook

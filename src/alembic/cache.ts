@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { CONFIG_FILES } from '../config.js';
 import type { BlobEntry } from '../git/objects.js';
 import type { GraphProblemKind, RevisionGraph } from './graph.js';
 import type { ParsedScript } from './script.js';
@@ -262,7 +263,7 @@ export class TopLevelSweeps {
  */
 function hintKey(root: string): string {
   const parts = [root];
-  for (const name of ['.alembic-guard.json', 'package.json', 'pyproject.toml']) {
+  for (const name of CONFIG_FILES) {
     const st = statSync(join(root, name), { throwIfNoEntry: false });
     parts.push(st ? `${st.size}:${st.mtimeMs}` : '-');
   }

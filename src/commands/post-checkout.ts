@@ -1,7 +1,10 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ancestors } from '../alembic/ancestry.js';
 import type { Environment } from '../alembic/environment.js';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { gitRaw } from '../git/run.js';
+import { CHECKOUT_IDLE } from '../hooks.js';
 import type { Workspace } from '../workspace.js';
 
 /**
@@ -37,9 +40,9 @@ export const DEV_TIMEOUT_MS = 1500;
 async function warning(cwd: string, previous: string): Promise<string> {
   const { openWorkspace } = await import('../workspace.js');
   const ws = await openWorkspace(cwd);
-  const { devDatabase } = await import('../db/dev.js');
+  const { devDatabase, devDatabaseFiles } = await import('../db/dev.js');
   const dev = devDatabase(ws.repo.root, ws.config, ws.discovery.environments);
-  await idleNote(ws, dev === null && !ws.config.database.devUrlEnv);
+  writeIdleNote(ws, dev === null && !ws.config.database.devUrlEnv ? devDatabaseFiles(ws.discovery.environments) : null);
   if (!dev) return '';
   const { readDatabase, undefinedRevisions } = await import('./database.js');
   const applied = await readDatabase(ws, dev.url, DEV_TIMEOUT_MS);
@@ -52,26 +55,18 @@ async function warning(cwd: string, previous: string): Promise<string> {
 }
 
 /**
- * The note that lets the hook's sh skip node (quietCheck in src/hooks.ts): written when no
- * development database is configured, naming the files that decided it; removed otherwise. A
- * configuration that names a variable (devUrlEnv) depends on the shell, so it gets no note.
+ * The note that lets the hook's sh skip node (quietCheck in src/hooks.ts): the files that decided
+ * there is no development database, one a line, `-path` for one that is absent; with `files`
+ * null (a database, or a variable that may name one) there is no note. A path that starts with
+ * `-` or holds a line break cannot be written so: no note either.
  */
-async function idleNote(ws: Workspace, idle: boolean): Promise<void> {
-  const { CHECKOUT_IDLE } = await import('../hooks.js');
-  const { existsSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
+function writeIdleNote(ws: Workspace, files: string[] | null): void {
   const note = join(ws.repo.gitDir, CHECKOUT_IDLE);
-  const files = ['.alembic-guard.json', 'package.json', 'pyproject.toml', 'alembic.ini'];
-  for (const environment of ws.discovery.environments) {
-    const ini = /^(.*alembic\.ini) \[.+\]$/.exec(environment.source)?.[1];
-    if (ini) files.push(ini);
-  }
-  const lines = [...new Set(files)].map((file) => (existsSync(join(ws.repo.root, file)) ? file : `-${file}`));
   try {
-    if (!idle || lines.some((line) => line.includes('\n') || line.startsWith('--'))) rmSync(note, { force: true });
+    if (files === null || files.some((file) => file.includes('\n') || file.startsWith('-'))) rmSync(note, { force: true });
     else {
       mkdirSync(dirname(note), { recursive: true });
-      writeFileSync(note, `${lines.join('\n')}\n`);
+      writeFileSync(note, files.map((file) => `${existsSync(join(ws.repo.root, file)) ? '' : '-'}${file}\n`).join(''));
     }
   } catch {
     // Only a shortcut: without it the hook starts node every time.

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Environment } from '../alembic/environment.js';
 import { iniValue, parseIni } from '../alembic/ini.js';
-import type { GuardConfig } from '../config.js';
+import { CONFIG_FILES, type GuardConfig } from '../config.js';
 import { parseDbUrl } from './url.js';
 
 export interface DevDatabase {
@@ -29,12 +29,26 @@ export function devDatabase(root: string, config: GuardConfig, environments: Env
     return value ? make(value, `$${config.database.devUrlEnv} (database.devUrlEnv in ${source})`, null) : null;
   }
   for (const environment of environments) {
-    const match = /^(.*alembic\.ini) \[(.+)\]$/.exec(environment.source);
-    if (!match) continue;
-    const url = iniUrl(join(root, match[1]), match[2]);
-    if (url && isLocal(url)) return make(url, `sqlalchemy.url in ${match[1]} [${match[2]}]`, environment);
+    const ini = iniOf(environment);
+    if (!ini) continue;
+    const url = iniUrl(join(root, ini.file), ini.section);
+    if (url && isLocal(url)) return make(url, `sqlalchemy.url in ${ini.file} [${ini.section}]`, environment);
   }
   return null;
+}
+
+/**
+ * Every file whose content devDatabase's answer depends on (besides environment variables): the
+ * configuration, each environment's alembic.ini, and an alembic.ini at the top, which may appear.
+ */
+export function devDatabaseFiles(environments: Environment[]): string[] {
+  return [...new Set([...CONFIG_FILES, 'alembic.ini', ...environments.flatMap((environment) => iniOf(environment)?.file ?? [])])];
+}
+
+/** The alembic.ini and section an environment was found through ("backend/alembic.ini [alembic]"). */
+function iniOf(environment: Environment): { file: string; section: string } | null {
+  const match = /^(.*alembic\.ini) \[(.+)\]$/.exec(environment.source);
+  return match ? { file: match[1], section: match[2] } : null;
 }
 
 function make(url: string, from: string, environment: Environment | null): DevDatabase | null {
