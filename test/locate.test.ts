@@ -14,6 +14,15 @@ const V = 'backend/alembic/versions';
 const file = (i: number) => `${V}/${INCIDENT[i]}.py`;
 const write = (repo: TestRepo, i: number) => repo.write(file(i), migration(INCIDENT[i], INCIDENT[i - 1]));
 
+/** main at 008, and 009 committed only on `branch`; main checked out again. */
+function onBranchOnly(branch: string, subject: string): TestRepo {
+  const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
+  repo.git(['checkout', '-q', '-b', branch]);
+  write(repo, 8).add().commit(subject);
+  repo.git(['checkout', '-q', 'main']);
+  return repo;
+}
+
 interface JsonPlace {
   kind: string;
   path: string;
@@ -107,10 +116,7 @@ describe('locate: each place', () => {
   });
 
   it('only on a remote-tracking branch: merge origin/<branch>, with the commit that added it', () => {
-    const upstream = makeRepo(alembicEnv('backend', 8), { commit: true });
-    upstream.git(['checkout', '-q', '-b', 'feature/traces']);
-    write(upstream, 8).add().commit('add memory pins');
-    upstream.git(['checkout', '-q', 'main']);
+    const upstream = onBranchOnly('feature/traces', 'add memory pins');
     const dir = join(tempDir('ag-clone-'), 'clone');
     run('git', ['clone', '-q', upstream.dir, dir]);
     const clone = new TestRepo(dir);
@@ -148,10 +154,7 @@ describe('locate: each place', () => {
   });
 
   it('nowhere in a shallow clone: says what was searched and the git fetch that completes it; exit 1', () => {
-    const upstream = makeRepo(alembicEnv('backend', 8), { commit: true });
-    upstream.git(['checkout', '-q', '-b', 'feature/traces']);
-    write(upstream, 8).add().commit('pins');
-    upstream.git(['checkout', '-q', 'main']);
+    const upstream = onBranchOnly('feature/traces', 'pins');
     upstream.write('README', 'x').add().commit('two');
     const dir = join(tempDir('ag-shallow-'), 'clone');
     run('git', ['clone', '-q', '--depth', '1', `file://${upstream.dir}`, dir]);
@@ -185,10 +188,7 @@ describe('locate: each place', () => {
   });
 
   it('--db-url: the database revisions this checkout does not define (real SQLite)', () => {
-    const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
-    repo.git(['checkout', '-q', '-b', 'pins']);
-    write(repo, 8).add().commit('pins');
-    repo.git(['checkout', '-q', 'main']);
+    const repo = onBranchOnly('pins', 'pins');
     const db = join(tempDir('ag-db-'), 'dev.db');
     sqliteFile(db, `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL); INSERT INTO alembic_version VALUES ('${INCIDENT[8]}');`);
     const { code, json } = locate(repo, ['--db-url', `sqlite:///${db}`]);
