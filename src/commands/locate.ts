@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMigrationPath } from '../alembic/environment.js';
 import type { ParsedScript } from '../alembic/script.js';
@@ -20,6 +20,7 @@ import {
   worktrees,
 } from '../git/places.js';
 import { headCommit } from '../git/repo.js';
+import { safeRealpath } from '../hooks.js';
 import { status } from '../git/status.js';
 import type { Finding } from '../findings.js';
 import type { LocatedQuery, LocateResult, Place, PlaceKind, RevisedBy, Searched } from '../located.js';
@@ -82,10 +83,11 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   const onDisk: Candidate[][] = [];
   // Working trees: untracked, ignored and modified files on disk; staged files of their index.
   const liveTrees = trees.filter((wt) => !wt.bare);
-  const here = await realRoot(repo.root);
+  const here = safeRealpath(repo.root);
+  const thisTree = liveTrees.find((wt) => safeRealpath(wt.path) === here);
   const askTrees = Promise.all(
     liveTrees.map(async (wt, n) => {
-      const current = (await realRoot(wt.path)) === here;
+      const current = wt === thisTree;
       const entries = await status(repo, dirs, current ? {} : { cwd: wt.path, env: OTHER_WORKTREE_ENV }).catch(() => []);
       const worktree = current ? null : from(wt.path);
       const candidates: Candidate[] = (onDisk[current ? 0 : n + 1] = []);
@@ -111,7 +113,7 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
     byCommit.get(tip.commit)!.tips.push(tip);
   }
   for (const wt of liveTrees) {
-    if (!wt.head || wt.branch || (await realRoot(wt.path)) === here) continue;
+    if (!wt.head || wt.branch || wt === thisTree) continue;
     if (!byCommit.has(wt.head)) byCommit.set(wt.head, { tips: [], worktrees: [] });
     byCommit.get(wt.head)!.worktrees.push(from(wt.path));
   }
@@ -251,14 +253,6 @@ function dedupe(list: RevisedBy[]): RevisedBy[] {
     seen.add(key);
     return true;
   });
-}
-
-async function realRoot(path: string): Promise<string> {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /** Reads each candidate (disk or one cat-file batch), keeps those holding a needle, parses them. */
