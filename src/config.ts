@@ -164,7 +164,8 @@ function command(value: unknown, key: string, fail: (key: string, why: string) =
   return (value as string).trim();
 }
 
-function isObject(value: unknown): boolean {
+/** A JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

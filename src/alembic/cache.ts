@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CONFIG_FILES } from '../config.js';
+import { CONFIG_FILES, isObject } from '../config.js';
 import type { BlobEntry } from '../git/objects.js';
 import type { GraphProblemKind, RevisionGraph } from './graph.js';
 import type { ParsedScript } from './script.js';
@@ -56,7 +56,7 @@ class Store<T> {
     try {
       const text = readRegularFile(this.file);
       const data = text === null ? null : (JSON.parse(text) as { stamp: unknown; entries: unknown });
-      if (data && data.stamp === CODE_STAMP && isRecord(data.entries)) this.entries = new Map(Object.entries(data.entries as Record<string, T>));
+      if (data && data.stamp === CODE_STAMP && isObject(data.entries)) this.entries = new Map(Object.entries(data.entries as Record<string, T>));
     } catch {
       // missing or damaged: start over
     }
@@ -248,7 +248,7 @@ export class TopLevelSweeps {
 
   get(root: string, mtime: string): string[] | undefined {
     const sweep = this.store.entries.get(root);
-    return isRecord(sweep) && sweep.mtime === mtime && strings(sweep.found) ? sweep.found : undefined;
+    return isObject(sweep) && sweep.mtime === mtime && strings(sweep.found) ? sweep.found : undefined;
   }
 
   set(root: string, sweep: TopLevelSweep): void {
@@ -315,10 +315,6 @@ const ERROR_KINDS: Record<NonNullable<ParsedScript['error']>['kind'], true> = {
   'not-static': true,
 };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function strings(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
@@ -340,23 +336,23 @@ function validEntry(entry: unknown): entry is ParseEntry {
     strings(deps) &&
     strings(labels) &&
     Array.isArray(warnings) &&
-    warnings.every((w) => isRecord(w) && isLine(w.line) && typeof w.message === 'string') &&
+    warnings.every((w) => isObject(w) && isLine(w.line) && typeof w.message === 'string') &&
     (error === undefined ||
       error === null || // written before a labelSource
-      (isRecord(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line)))) &&
+      (isObject(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line)))) &&
     (labelSource === undefined ||
-      (isRecord(labelSource) && isLine(labelSource.line) && typeof labelSource.expression === 'string' && strings(labelSource.imports)))
+      (isObject(labelSource) && isLine(labelSource.line) && typeof labelSource.expression === 'string' && strings(labelSource.imports)))
   );
 }
 
 function validSummary(summary: unknown): summary is GraphSummary {
   return (
-    isRecord(summary) &&
+    isObject(summary) &&
     strings(summary.heads) &&
     Array.isArray(summary.problems) &&
     summary.problems.every(
       (p) =>
-        isRecord(p) &&
+        isObject(p) &&
         own(PROBLEM_KINDS, p.kind) &&
         typeof p.message === 'string' &&
         strings(p.paths) &&
@@ -365,12 +361,12 @@ function validSummary(summary: unknown): summary is GraphSummary {
         (p.severity === 'error' || p.severity === 'warning'),
     ) &&
     Array.isArray(summary.warnings) &&
-    summary.warnings.every((w) => isRecord(w) && typeof w.path === 'string' && isLine(w.line) && typeof w.message === 'string')
+    summary.warnings.every((w) => isObject(w) && typeof w.path === 'string' && isLine(w.line) && typeof w.message === 'string')
   );
 }
 
 function validHint(hint: unknown): WatchHint | undefined {
-  return isRecord(hint) && strings(hint.paths) && strings(hint.versions) ? (hint as unknown as WatchHint) : undefined;
+  return isObject(hint) && strings(hint.paths) && strings(hint.versions) ? (hint as unknown as WatchHint) : undefined;
 }
 
 export function sameList(a: string[], b: string[]): boolean {
