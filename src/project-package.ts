@@ -9,6 +9,7 @@ import { GuardError } from './errors.js';
 import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
 import { isInside, runsHusky, safeRealpath } from './hooks.js';
+import { withoutBom } from './text.js';
 
 export interface PackageChoice {
   /** Absolute folder of the package.json, or null: no package.json, plain git hooks. */
@@ -51,7 +52,7 @@ export async function choosePackage(repo: Repo, cwd: string): Promise<PackageCho
 
 function setsUpHusky(dir: string): boolean {
   try {
-    const pkg = JSON.parse(stripBom(readFileSync(join(dir, 'package.json'), 'utf8'))) as Record<string, unknown>;
+    const pkg = JSON.parse(withoutBom(readFileSync(join(dir, 'package.json'), 'utf8'))) as Record<string, unknown>;
     const scripts = (pkg.scripts ?? {}) as Record<string, unknown>;
     return [scripts.prepare, scripts.postinstall].some((s) => typeof s === 'string' && runsHusky(s));
   } catch {
@@ -69,14 +70,10 @@ export function recordedPackage(root: string, record: { packageRel?: string; pac
   return dir && existsSync(join(dir, 'package.json')) ? dir : null;
 }
 
-export function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
 export function parsePackageJson(text: string, label: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(stripBom(text));
+    value = JSON.parse(withoutBom(text));
   } catch (error) {
     throw new GuardError(`${label}: invalid JSON: ${(error as Error).message}`);
   }
@@ -86,7 +83,7 @@ export function parsePackageJson(text: string, label: string): Record<string, un
 
 /** Serialise package.json the way it was written: same indent, BOM, line endings, final newline. */
 export function formatPackageJson(pkg: Record<string, unknown>, original: string): string {
-  const body = stripBom(original);
+  const body = withoutBom(original);
   const indent = /^([ \t]+)"/m.exec(body)?.[1] ?? '  ';
   const eol = body.includes('\r\n') ? '\r\n' : '\n';
   const text = JSON.stringify(pkg, null, indent) + (/\r?\n$/.test(body) ? '\n' : '');
