@@ -97,3 +97,13 @@ export function isUnder(path: string, dir: string): boolean {
   if (dir.endsWith('/')) return path.startsWith(dir);
   return path.length > dir.length && path.charCodeAt(dir.length) === 0x2f && path.startsWith(dir);
 }
+
+/** The path is the directory itself (a submodule's gitlink, say) or inside it. */
+export function isAtOrUnder(path: string, dir: string): boolean {
+  return path === dir || isUnder(path, dir);
+}
+
+/** One holds the other: a submodule at, in or around a versions directory. */
+export function overlaps(path: string, dir: string): boolean {
+  return isAtOrUnder(path, dir) || isUnder(dir, path);
+}

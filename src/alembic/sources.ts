@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { allStages, type BlobEntry, indexEntries, readBlobs, submoduleEntries, treeEntries } from '../git/objects.js';
 import { literal } from '../git/status.js';
 import type { Repo } from '../git/repo.js';
-import { type Environment, isMigrationPath, isUnder, type Loading } from './environment.js';
+import { type Environment, isAtOrUnder, isMigrationPath, isUnder, type Loading, overlaps } from './environment.js';
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
 import type { GraphOptions, GraphProblem, RevisionGraph } from './graph.js';
 import { setsVersionLocations } from './locations.js';
@@ -176,7 +176,7 @@ async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source,
   const unread: Unread[] = [];
   const more: BlobEntry[] = [];
   for (const gitlink of gitlinks) {
-    const rels = dirs.flatMap((dir) => (isUnder(dir, gitlink.path) ? [dir.slice(gitlink.path.length + 1)] : dir === gitlink.path || isUnder(gitlink.path, dir) ? [''] : []));
+    const rels = dirs.flatMap((dir) => (isUnder(dir, gitlink.path) ? [dir.slice(gitlink.path.length + 1)] : isAtOrUnder(gitlink.path, dir) ? [''] : []));
     const found = await submoduleEntries(repo, gitlink, rels);
     if (typeof found === 'string') unread.push({ path: gitlink.path, why: found });
     else more.push(...found);
@@ -191,7 +191,7 @@ async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source,
  * looked up: the usual repository pays nothing.
  */
 export async function gitlinksAbove(repo: Repo, dirs: string[], entries: BlobEntry[], source: Exclude<Source, { kind: 'worktree' }>): Promise<BlobEntry[]> {
-  const empty = dirs.filter((dir) => dir !== '' && !entries.some((entry) => entry.path === dir || isUnder(entry.path, dir)));
+  const empty = dirs.filter((dir) => dir !== '' && !entries.some((entry) => isAtOrUnder(entry.path, dir)));
   const parents = [...new Set(empty.flatMap((dir) => dir.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
   if (parents.length === 0) return [];
   const found =
@@ -203,7 +203,7 @@ export async function gitlinksAbove(repo: Repo, dirs: string[], entries: BlobEnt
 
 /** The graph, with a warning for each submodule of the environment whose scripts were not read. */
 function withUnread<G extends GraphSummary>(graph: G, environment: Environment, unread: Unread[]): G {
-  const mine = unread.filter((u) => environment.versions.some((dir) => dir === u.path || isUnder(dir, u.path) || isUnder(u.path, dir)));
+  const mine = unread.filter((u) => environment.versions.some((dir) => overlaps(u.path, dir)));
   if (mine.length === 0) return graph;
   const problems: GraphProblem[] = mine.map((u) => ({
     kind: 'submodule-unread',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
-import { classify, type Environment, isUnder } from '../alembic/environment.js';
+import { classify, type Environment, isAtOrUnder, overlaps } from '../alembic/environment.js';
 import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { cachedSummaries, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
@@ -112,7 +112,7 @@ export async function worktreeFindings(
       // A submodule at, in or around a versions directory: Alembic reads its checked-out files,
       // and the commit records only its commit. New commits, changes or untracked files in it
       // are left behind as surely as an unstaged file.
-      const environment = environments.find((env) => env.versions.some((dir) => dir === entry.path || isUnder(entry.path, dir) || isUnder(dir, entry.path)));
+      const environment = environments.find((env) => env.versions.some((dir) => overlaps(entry.path, dir)));
       if (environment && entry.y !== '.' && keep(entry.path)) {
         findings.push({ kind: 'unstaged', severity: 'error', environment: environment.name, path: entry.path, role: 'migration', change: 'submodule', staged: entry.x !== '.' });
       }
@@ -203,7 +203,7 @@ async function stagedListing(repo: Repo, versions: string[]): Promise<StagedList
   for (const entry of all) {
     if (isCandidate(entry.path)) candidates.add(entry.path);
     // The directory itself is listed when it is a submodule (a gitlink).
-    if (entry.stage === '0' && versions.some((dir) => entry.path === dir || isUnder(entry.path, dir))) staged.push(entry);
+    if (entry.stage === '0' && versions.some((dir) => isAtOrUnder(entry.path, dir))) staged.push(entry);
   }
   return { candidates: [...candidates], versions: staged };
 }
