@@ -86,9 +86,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.version) {
-    const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-    process.stdout.write(`${pkg.version}\n`);
+    const { ownVersion } = await import('./hooks.js');
+    process.stdout.write(`${ownVersion()}\n`);
     return 0;
   }
   const [command, ...args] = positionals;

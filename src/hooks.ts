@@ -7,6 +7,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILES } from './config.js';
+import { GuardError } from './errors.js';
 import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
 import { shellPath, shellQuote } from './report/messages.js';
@@ -102,6 +103,18 @@ export interface Runner {
   node: string;
   /** Absolute path of dist/cli.js. */
   cli: string;
+}
+
+/** The running alembic-guard's version, from the package.json above dist/ (or src/). */
+export function ownVersion(): string {
+  let pkg: { name?: string; version?: string } | null = null;
+  try {
+    pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+  } catch {
+    // not there, or not JSON: said below
+  }
+  if (pkg?.name !== 'alembic-guard' || !pkg.version) throw new GuardError("cannot find alembic-guard's own package.json");
+  return pkg.version;
 }
 
 /** The node running this process and the CLI next to this module (dist/cli.js once built). */

@@ -35,7 +35,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import type { CliOptions, CommandResult } from '../cli.js';
 import { GuardError } from '../errors.js';
@@ -57,6 +56,7 @@ import {
   isInside,
   isPlainHook,
   legacyHuskyBlocks,
+  ownVersion,
   plainHookIsPristine,
   recordFile,
   renderPlainHook,
@@ -779,17 +779,6 @@ function writeHook(file: string, text: string): void {
 }
 
 /** The version of the running alembic-guard (its package.json beside dist/). */
-function ownVersion(): string {
-  // The nearest package.json above this module: dist/ or dist/commands/, bundled or not.
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    // (dist/ holds a package.json of its own, with only a "type")
-    const pkg = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }) : null;
-    if (pkg?.name === 'alembic-guard' && pkg.version) return pkg.version;
-  }
-  throw new GuardError('cannot find alembic-guard\'s own package.json');
-}
-
 /** The version of the husky this alembic-guard runs (its exports hide package.json). */
 function huskyVersion(): string {
   const entry = createRequire(import.meta.url).resolve('husky');
