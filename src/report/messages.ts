@@ -388,7 +388,7 @@ export const NO_ENVIRONMENT =
 
 /** A path as a git pathspec word: `:(literal)` when git would read glob magic in it, then quoted. */
 export function pathspecWord(path: string): string {
-  return shellQuote(/[*?[\\]/.test(path) || path.startsWith(':') ? `:(literal)${path}` : path);
+  return shellQuote(literalPathspec(path));
 }
 
 const STASH_PART: Record<NonNullable<Place['stashPart']>, string> = {
