@@ -42,7 +42,7 @@ export async function worktrees(repo: Repo): Promise<Worktree[]> {
       current = { path: value, head: null, branch: null, bare: false };
       list.push(current);
     } else if (current && key === 'HEAD') {
-      current.head = /^0+$/.test(value) ? null : value;
+      current.head = ZERO.test(value) ? null : value;
     } else if (current && key === 'branch') {
       current.branch = value;
     } else if (current && key === 'bare') {
@@ -107,6 +107,12 @@ export interface RawChange {
 
 const ZERO = /^0+$/;
 
+/** A `--raw -z` record (`:<old mode> <new mode> <old oid> <new oid> <status>`) and its path; a null id as ''. */
+function rawChange(record: string, path: string): RawChange {
+  const [, , oldOid, newOid, status] = record.slice(1).split(' ');
+  return { status: status[0], path, oldOid: ZERO.test(oldOid) ? '' : oldOid, newOid: ZERO.test(newOid) ? '' : newOid };
+}
+
 /**
  * One `git diff-tree --stdin` for many pairs: each line is `<commit> <base>` (the changes from
  * base to commit) or `<commit>` alone (against its parents; a root commit as all additions).
@@ -137,10 +143,7 @@ async function diffPart(repo: Repo, lines: string[], dirs: string[]): Promise<Ma
   for (let i = 0; i < fields.length; i += 1) {
     const field = fields[i];
     if (field.startsWith(':')) {
-      // :<old mode> <new mode> <old oid> <new oid> <status>, then the path
-      const [, , oldOid, newOid, status] = field.slice(1).split(' ');
-      const path = fields[++i];
-      current?.push({ status: status[0], path, oldOid: ZERO.test(oldOid) ? '' : oldOid, newOid: ZERO.test(newOid) ? '' : newOid });
+      current?.push(rawChange(field, fields[++i]));
     } else {
       current = [];
       changes.set(field.trim(), current);
@@ -200,9 +203,7 @@ export async function pickaxe(repo: Repo, needles: string[], dirs: string[]): Pr
     if (field.startsWith('\x01')) {
       [commit, ...parents] = field.slice(1).split(' ').filter(Boolean);
     } else if (field.startsWith(':')) {
-      const [, , oldOid, newOid, status] = field.slice(1).split(' ');
-      const path = fields[++i];
-      changes.push({ commit, parents, status: status[0], path, oldOid: ZERO.test(oldOid) ? '' : oldOid, newOid: ZERO.test(newOid) ? '' : newOid });
+      changes.push({ commit, parents, ...rawChange(field, fields[++i]) });
     }
   }
   return changes;
