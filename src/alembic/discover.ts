@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { GuardConfig } from '../config.js';
 import { GuardError } from '../errors.js';
-import { listFiles, type Repo } from '../git/repo.js';
+import { indexListing } from '../git/objects.js';
+import type { Repo } from '../git/repo.js';
 import { ignoreSources } from '../git/status.js';
 import { pyprojectTool } from '../toml.js';
 import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
@@ -21,7 +22,7 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
     ctx.fromConfig();
     return ctx.result(config.source ?? 'configuration');
   }
-  const candidates = await candidateFiles(repo, await (tracked ?? listFiles(repo, CANDIDATE_PATHSPECS)));
+  const candidates = await candidateFiles(repo, await (tracked ?? trackedCandidates(repo)));
   candidates.sort();
   for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
   for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
@@ -32,14 +33,14 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
   return ctx.result('discovered');
 }
 
-const CANDIDATE_NAMES = ['alembic.ini', 'pyproject.toml', 'env.py'];
-/**
- * What discovery asks the index for: a pathspec without magic, so git need not expand a glob
- * against 100,000 paths (`*` also matches `/`; isCandidate keeps the exact names).
- */
-export const CANDIDATE_PATHSPECS = CANDIDATE_NAMES.map((name) => `*${name}`);
+/** The files discovery starts from, at any depth: what it asks the index for. */
+export const CANDIDATE_NAMES = ['alembic.ini', 'pyproject.toml', 'env.py'];
 
 const CANDIDATE_SUFFIXES = CANDIDATE_NAMES.map((name) => `/${name}`);
+
+async function trackedCandidates(repo: Repo): Promise<string[]> {
+  return [...new Set((await indexListing(repo, { dirs: [], names: CANDIDATE_NAMES })).named.map((entry) => entry.path))];
+}
 
 /** Called for every listed path (5,000 migrations and more): no string is built per call. */
 export function isCandidate(path: string): boolean {
@@ -55,7 +56,7 @@ const CONVENTIONAL = ['alembic.ini', 'pyproject.toml', 'migrations/alembic.ini',
 const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'site-packages', 'dist', 'build']);
 
 /**
- * Candidate files: tracked ones (listed with CANDIDATE_PATHSPECS), then stat probes for untracked
+ * Candidate files: tracked ones (the index's entries with CANDIDATE_NAMES), then stat probes for untracked
  * ones. `git ls-files --others` would walk the whole working tree: the cost of a full
  * `git status` on every commit.
  */

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
-import { CANDIDATE_PATHSPECS, isCandidate } from '../alembic/discover.js';
-import { classify, type Environment, isAtOrUnder, overlaps } from '../alembic/environment.js';
+import { CANDIDATE_NAMES } from '../alembic/discover.js';
+import { classify, type Environment, overlaps } from '../alembic/environment.js';
 import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { cachedSummaries, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
-import { allStages, type BlobEntry, indexEntries, stagedBlobs } from '../git/objects.js';
+import { type BlobEntry, indexEntries, indexListing, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
-import { ignoreSources, literal, status, type StatusEntry } from '../git/status.js';
+import { ignoreSources, status, type StatusEntry } from '../git/status.js';
 import type { Report } from '../report/report.js';
 import { ShownWarnings } from '../shown-warnings.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
@@ -197,15 +197,9 @@ interface StagedListing {
 }
 
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
-  const all = await allStages(repo, [...CANDIDATE_PATHSPECS, ...versions.map(literal)]);
-  const candidates = new Set<string>();
-  const staged: BlobEntry[] = [];
-  for (const entry of all) {
-    if (isCandidate(entry.path)) candidates.add(entry.path);
-    // The directory itself is listed when it is a submodule (a gitlink).
-    if (entry.stage === '0' && versions.some((dir) => isAtOrUnder(entry.path, dir))) staged.push(entry);
-  }
-  return { candidates: [...candidates], versions: staged };
+  const listing = await indexListing(repo, { dirs: versions, names: CANDIDATE_NAMES });
+  // The directory itself is listed when it is a submodule (a gitlink).
+  return { candidates: [...new Set(listing.named.map((entry) => entry.path))], versions: listing.inDirs.filter((entry) => entry.stage === '0') };
 }
 
 async function leftOutOfCommit(ws: Workspace, environments: Environment[], index: BlobEntry[]): Promise<Set<string>> {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type IndexListing, type IndexQuery, readIndex } from './index-file.js';
 import type { Repo } from './repo.js';
 import { git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
@@ -17,7 +18,22 @@ export interface BlobEntry {
 export async function indexEntries(repo: Repo, dirs: string[], indexFile?: string): Promise<BlobEntry[]> {
   if (dirs.length === 0) return [];
   // Conflicted entries (stages 1–3) are left to status.
-  return (await allStages(repo, dirs.map(literal), indexFile)).filter((e) => e.stage === '0');
+  return (await indexListing(repo, { dirs, names: [] }, indexFile)).inDirs.filter((e) => e.stage === '0');
+}
+
+/**
+ * The entries of an index (the one in use unless named) at or under `dirs`, and those named one
+ * of `names`, conflict stages included: read from the index file, or from `git ls-files` when
+ * the file is in a form the reader leaves to git (a split or sparse index, SHA-256).
+ */
+export async function indexListing(repo: Repo, query: IndexQuery, indexFile?: string): Promise<IndexListing> {
+  const read = readIndex(indexFile ?? repo.indexFile, query);
+  if (read) return read;
+  const all = await allStages(repo, [...query.names.map((name) => `*${name}`), ...query.dirs.map(literal)], indexFile);
+  return {
+    inDirs: all.filter((e) => query.dirs.some((dir) => e.path === dir || e.path.startsWith(`${dir}/`))),
+    named: all.filter((e) => query.names.some((name) => e.path === name || e.path.endsWith(`/${name}`))),
+  };
 }
 
 /** Every entry of the index in use matching pathspecs, conflict stages 1–3 included. */
