@@ -51,6 +51,11 @@ await build({
   entryPoints: [join(ROOT, 'src/cli.ts')],
   outfile: join(DIST, 'cli.js'),
   format: 'cjs',
+  // No comments or indentation: a quarter less for node to read and scan on every commit, and
+  // ASCII only (one non-ASCII character in a kept comment made node hold the source as UTF-16).
+  // Names stay, so a stack trace in a bug report still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // import.meta.url, as the ES modules used it: the bundle is dist/cli.js, where cli.ts and
   // hooks.ts were, so `new URL('../package.json', …)` and `new URL('../hooks/…', …)` still hold.
   define: { 'import.meta.url': 'importMetaUrl' },

@@ -1,13 +1,16 @@
 // The hooks read the index file themselves (issue 11): every format git writes must give exactly
 // what `git ls-files -s` gives, and every form the reader does not know must go to git instead.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePath } from '../src/git/bytes.js';
 import { type IndexEntry, type IndexQuery, readIndex } from '../src/git/index-file.js';
 import { indexListing } from '../src/git/objects.js';
 import { openRepo } from '../src/git/repo.js';
-import { cleanupAll, makeRepo, migration, tempDir, testEnv, TestRepo } from './helpers/repo.js';
+// @ts-expect-error: a build script in plain JavaScript, no types
+import { compileWalk, walkSource } from '../scripts/wasm.mjs';
+import { alembicEnv, CLI, cleanupAll, makeRepo, migration, PROJECT, run, tempDir, testEnv, TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -142,5 +145,21 @@ describe('the index file, read directly', () => {
     sha256.write('alembic.ini', '[alembic]\n').write(`${V}/001_a.py`, migration('001_a', null)).add();
     expect(readIndex(join(sha256.dir, '.git/index'), QUERY)).toBeNull();
     expect(await indexListing(await openRepo(sha256.dir), QUERY)).toEqual(gitAnswer(sha256, QUERY));
+  });
+
+  it('walks with the WebAssembly that index-walk.wat compiles to (`npm run wasm` after an edit)', async () => {
+    const committed = readFileSync(join(PROJECT, 'src/git/index-walk-wasm.ts'), 'utf8');
+    expect(committed).toBe(walkSource(await compileWalk()));
+  });
+
+  it('asks git where node has no WebAssembly (node --jitless), and blocks the same', () => {
+    const repo = makeRepo(alembicEnv('', 3), { commit: true });
+    repo.write(`${V}/004_d.py`, migration('004_d', '003_c'));
+    const plain = repo.cli(['check', '--format', 'json']);
+    const jitless = run(process.execPath, ['--jitless', CLI, 'check', '--format', 'json'], { cwd: repo.dir, env: testEnv() });
+    expect(jitless.stderr).not.toContain('WebAssembly');
+    expect(jitless.code).toBe(1);
+    expect(plain.code).toBe(1);
+    expect(JSON.parse(jitless.stdout).findings).toEqual(JSON.parse(plain.stdout).findings);
   });
 });

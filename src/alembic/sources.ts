@@ -47,7 +47,7 @@ export async function loadGraphs(repo: Repo, environments: Environment[], source
   const scripts = await withLabels(repo, source, parsed);
   return environments.map((environment) => {
     const mine = scripts.filter((script) => inEnvironment(environment, script.path));
-    const options = graphOptions(repo, environment, mine.map((script) => script.path));
+    const options = graphOptions(repo, environment, mine);
     const graph = buildEnvironmentGraph(mine, environment.versions, options);
     return { environment, scripts: mine, graph: withUnread(graph, environment, unread) };
   });
@@ -68,7 +68,7 @@ export async function loadSummaries(
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
-    const options = graphOptions(repo, environment, mine.map((entry) => entry.path));
+    const options = graphOptions(repo, environment, mine);
     const key = GraphCache.key(mine, { versions: environment.versions, options });
     let graph = cache.get(key);
     if (graph === undefined) {
@@ -99,7 +99,7 @@ export function cachedSummaries(repo: Repo, environments: Environment[], staged:
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
     if (mine.length === 0) return null; // maybe a versions directory inside a submodule
-    const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine.map((entry) => entry.path)) }));
+    const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine) }));
     if (graph === undefined) return null;
     result.push({ environment, graph });
   }
@@ -119,8 +119,8 @@ async function withLabels(repo: Repo, source: Source, scripts: ParsedScript[]): 
  * cache's key covers all of it (issue 13: listing two sub-folders instead of their parent
  * changes the answer with the same blobs), whatever is added here.
  */
-function graphOptions(repo: Repo, environment: Environment, paths: string[]): GraphOptions {
-  return { allowMultipleHeads: environment.allowMultipleHeads, loading: loadingOf(repo, environment, paths) };
+function graphOptions(repo: Repo, environment: Environment, scripts: { path: string }[]): GraphOptions {
+  return { allowMultipleHeads: environment.allowMultipleHeads, loading: loadingOf(repo, environment, scripts) };
 }
 
 /**
@@ -128,11 +128,16 @@ function graphOptions(repo: Repo, environment: Environment, paths: string[]): Gr
  * themselves, unless the project's code sets version_locations. Only an environment with files
  * in subdirectories needs to know, and only then are its Python files read.
  */
-function loadingOf(repo: Repo, environment: Environment, paths: string[]): Loading {
+function loadingOf(repo: Repo, environment: Environment, scripts: { path: string }[]): Loading {
   if (environment.loading !== undefined) return environment.loading;
-  const nested = paths.some((path) => !environment.versions.some((dir) => !path.includes('/', dir === '' ? 0 : dir.length + 1) && isUnder(path, dir)));
-  if (!nested) return 'flat';
+  if (!scripts.some(({ path }) => !directlyIn(path, environment.versions))) return 'flat';
   return setsVersionLocations(repo.root, environment) ? 'code' : 'flat';
+}
+
+/** Whether a path is a file directly in one of the directories, not in a subdirectory of it. */
+function directlyIn(path: string, dirs: string[]): boolean {
+  for (const dir of dirs) if (!path.includes('/', dir === '' ? 0 : dir.length + 1) && isUnder(path, dir)) return true;
+  return false;
 }
 
 function entriesOf(environments: Environment[], environment: Environment, entries: BlobEntry[]): BlobEntry[] {

@@ -2,15 +2,18 @@
  * The index file read directly, for the one question the hooks ask of it on every commit: which
  * entries lie under the versions directories, and which are named like discovery's candidates.
  * `git ls-files` answers the same, but starting it means a second process reading the whole
- * index beside `git status` (about 125 ms of CPU on a 100,000-file index, where this reads it in
- * a small window, ~4 ms of I/O, and decodes only the entries asked for).
+ * index beside `git status` (about 125 ms of CPU on a 100,000-file index). Here the file is read
+ * in a window, a WebAssembly loop (index-walk.wat) walks the entries and picks candidates, and
+ * only those are tested and decoded in TypeScript.
  *
  * Only the plain formats are read: versions 2, 3 and 4 of the SHA-1 index, without a split index
- * (`link`) or sparse directories (`sdir`). Anything else, or anything that does not add up to
- * the file's length, returns null and the caller asks git (`gitindex-format(5)`).
+ * (`link`) or sparse directories (`sdir`). Anything else, anything that does not add up to the
+ * file's length, or a node without WebAssembly, returns null and the caller asks git
+ * (`gitindex-format(5)`).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { decodePath, encodePath } from './bytes.js';
+import { INDEX_WALK_WASM } from './index-walk-wasm.js';
 
 export interface IndexEntry {
   path: string;
@@ -37,34 +40,122 @@ export interface IndexQuery {
 }
 
 const HASH = 20; // SHA-1; a SHA-256 index does not add up below and is left to git
-const WINDOW = 256 * 1024;
 const ENTRY = 64 + 0x1000 + 8; // the most an entry takes whose path length its flags hold
 const DIRC = 0x44495243;
 
+/** The compiled walk (index-walk.wat) and views of its memory; one per process. */
+class Walker {
+  readonly window: Buffer;
+  readonly hits: Int32Array;
+  readonly dirLength: Uint8Array;
+  readonly nameLength: Uint8Array;
+  readonly lists: Uint8Array;
+  private readonly memory: Buffer;
+  private readonly hexAt: number;
+  private readonly pathsAt: number;
+  private readonly exports: Record<string, WebAssembly.Global | ((...args: number[]) => number)>;
+
+  constructor() {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(INDEX_WALK_WASM, 'base64')));
+    this.exports = instance.exports as typeof this.exports;
+    const memory = (instance.exports.memory as WebAssembly.Memory).buffer;
+    const at = (name: string) => (this.exports[name] as WebAssembly.Global).value as number;
+    this.window = Buffer.from(memory, at('windowAt'), at('windowSize'));
+    this.hits = new Int32Array(memory, at('hitsAt'), (at('windowSize') / 64) * 4);
+    this.lists = new Uint8Array(memory, at('listsAt'), at('listsSize'));
+    this.memory = Buffer.from(memory);
+    this.hexAt = at('hexAt');
+    this.pathsAt = at('pathsAt');
+    this.dirLength = new Uint8Array(memory, at('dirLengthAt'), 256);
+    this.nameLength = new Uint8Array(memory, at('nameLengthAt'), 256);
+  }
+
+  /** The query's directories and names as the walk reads them; false if they do not fit. */
+  setQuery(m: Matcher): boolean {
+    this.dirLength.set(m.dirLength);
+    this.nameLength.set(m.nameLength);
+    let at = 0;
+    for (const list of [m.dirs, m.names]) {
+      for (const bytes of list) {
+        if (bytes.length === 0 || bytes.length > 255 || at + bytes.length + 2 > this.lists.length) return false;
+        this.lists[at] = bytes.length;
+        this.lists.set(bytes, at + 1);
+        at += bytes.length + 1;
+      }
+      this.lists[at++] = 0;
+    }
+    return true;
+  }
+
+  /** See index-walk.wat: 0 stopped at the window's end, 1 before a long path, 2 not an index. */
+  walk(p: number, end: number, eof: boolean, left: number, version: number): number {
+    return (this.exports.walk as (...args: number[]) => number)(p, end, eof ? 1 : 0, left, version);
+  }
+
+  get stoppedAt(): number {
+    return (this.exports.stoppedAt as WebAssembly.Global).value as number;
+  }
+
+  get walked(): number {
+    return (this.exports.walked as WebAssembly.Global).value as number;
+  }
+
+  get found(): number {
+    return (this.exports.found as WebAssembly.Global).value as number;
+  }
+
+  /** The last walk's entries' paths: one decode, one split (each path alone if one is not UTF-8). */
+  paths(): string[] {
+    const length = (this.exports.pathsLength as WebAssembly.Global).value as number;
+    const bytes = this.memory.subarray(this.pathsAt, this.pathsAt + length - 1); // the last NUL off
+    const text = bytes.toString('utf8');
+    // Valid UTF-8 never decodes to U+FFFD unless a name holds one.
+    return text.includes('\ufffd') ? splitBytes(bytes) : text.split('\0');
+  }
+
+  /** The last walk's entries' blob ids, 40 hex digits each, back to back. */
+  oids(): string {
+    return this.memory.toString('latin1', this.hexAt, this.hexAt + 40 * this.found);
+  }
+}
+
+let walker: Walker | null | undefined;
+
+function theWalker(): Walker | null {
+  if (walker === undefined) {
+    try {
+      walker = new Walker();
+    } catch {
+      walker = null; // node --jitless has no WebAssembly: git is asked
+    }
+  }
+  return walker;
+}
+
 class Reader {
-  readonly buf = Buffer.allocUnsafe(WINDOW);
   /** The file offset of buf[0], and of the byte after the last one read. */
   start = 0;
   end = 0;
   constructor(
     readonly fd: number,
     readonly size: number,
+    readonly buf: Buffer,
   ) {}
 
   /** For a path that runs past the window: a whole window from the entry's start, if that reads more. */
   startAt(offset: number): boolean {
     if (this.start === offset || this.end === this.size) return false;
     this.end = this.start; // nothing is held: ensure reads
-    return this.ensure(offset, WINDOW);
+    return this.ensure(offset, this.buf.length);
   }
 
   /** Makes bytes [offset, offset + need) readable at buf[offset - start], or as many as the file has. */
   ensure(offset: number, need: number): boolean {
     const want = Math.min(need, this.size - offset);
-    if (want <= 0 || want > WINDOW) return false;
+    if (want <= 0 || want > this.buf.length) return false;
     if (offset >= this.start && offset + want <= this.end) return true;
     let got = 0;
-    const length = Math.min(WINDOW, this.size - offset);
+    const length = Math.min(this.buf.length, this.size - offset);
     while (got < length) {
       const n = readSync(this.fd, this.buf, got, length - got, offset + got);
       if (n === 0) return false; // the file shrank: not the file fstat described
@@ -81,6 +172,8 @@ class Reader {
  * not one this reader can vouch for. A missing file is an empty index, as git treats it.
  */
 export function readIndex(file: string, query: IndexQuery): IndexListing | null {
+  const w = theWalker();
+  if (!w) return null;
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -88,7 +181,7 @@ export function readIndex(file: string, query: IndexQuery): IndexListing | null 
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? { inDirs: [], named: [] } : null;
   }
   try {
-    return scan(new Reader(fd, fstatSync(fd).size), query);
+    return scan(new Reader(fd, fstatSync(fd).size, w.window), w, query);
   } catch {
     return null;
   } finally {
@@ -96,31 +189,42 @@ export function readIndex(file: string, query: IndexQuery): IndexListing | null 
   }
 }
 
-function scan(r: Reader, query: IndexQuery): IndexListing | null {
+function scan(r: Reader, w: Walker, query: IndexQuery): IndexListing | null {
   if (!r.ensure(0, 12)) return null;
   const b = r.buf;
   if (b.readUInt32BE(0) !== DIRC) return null;
   const version = b.readUInt32BE(4);
   if (version < 2 || version > 4) return null;
   const count = b.readUInt32BE(8);
-  const dirs = query.dirs.map((dir) => encodePath(dir));
-  const names = query.names.map((name) => encodePath(`/${name}`));
-  // Nearly every entry is ruled out by its first byte (no directory starts so) and its last (no
-  // name ends so) before any comparison: one table lookup each.
-  const firsts = new Uint8Array(256);
-  for (const dir of dirs) firsts[dir[0]!] = 1;
-  const lasts = new Uint8Array(256);
-  for (const name of names) lasts[name[name.length - 1]!] = 1;
-  // What matches is gathered as bytes and decoded at the end in one call each: paths NUL-separated,
-  // blob ids back to back (a call into C++ per entry would cost more than the walk).
+  const m = new Matcher(query);
+  if (!w.setQuery(m)) return null; // a directory of 256 bytes or more, or the top itself: git
   const hits = new Hits();
   // Version 4 stores each path as a cut from the one before plus a new tail.
   const path = Buffer.allocUnsafe(64 * 1024);
   let pathLength = 0;
   let offset = 12;
-  for (let i = 0; i < count; i += 1) {
+  let i = 0;
+  while (i < count) {
     // an entry: 62 or 64 bytes, a path (at most 0xfff bytes unless NUL-ended), padding
     if (offset + ENTRY > r.end && r.end < r.size && !r.ensure(offset, ENTRY)) return null;
+    if (version !== 4) {
+      // Versions 2 and 3: the walk passes every entry it can, and names the candidates.
+      const code = w.walk(offset - r.start, r.end - r.start, r.end === r.size, count - i, version);
+      if (w.found > 0) {
+        const paths = w.paths();
+        const oids = w.oids();
+        const found = w.hits;
+        for (let k = 0; k < paths.length; k += 1) {
+          const p = found[4 * k]!;
+          if (!hits.add(paths[k]!, oids.slice(40 * k, 40 * k + 40), b, p, found[4 * k + 3]!)) return null;
+        }
+      }
+      offset = r.start + w.stoppedAt;
+      i += w.walked;
+      if (code === 2) return null;
+      if (code === 0) continue; // the window's end (or the last entry): move it, or stop
+    }
+    // One entry read here: version 4, or a path of 0xfff bytes or more.
     const p = offset - r.start;
     const flags = (b[p + 60]! << 8) | b[p + 61]!;
     let header = 62;
@@ -143,8 +247,7 @@ function scan(r: Reader, query: IndexQuery): IndexListing | null {
       const nul = b.indexOf(0, q);
       if (nul < 0 || nul >= r.end - r.start) {
         if (!r.startAt(offset)) return null;
-        i -= 1; // the same entry again, from the window's start
-        continue;
+        continue; // the same entry again, from the window's start
       }
       if (strip > pathLength) return null;
       pathLength -= strip;
@@ -156,28 +259,20 @@ function scan(r: Reader, query: IndexQuery): IndexListing | null {
       next = offset + (nul + 1 - p);
     } else {
       at = p + header;
-      length = flags & 0xfff;
-      if (length === 0xfff) {
-        const nul = b.indexOf(0, at);
-        if (nul < 0 || nul >= r.end - r.start) {
-          if (!r.startAt(offset)) return null;
-          i -= 1; // the same entry again, from the window's start
-          continue;
-        }
-        length = nul - at;
+      const nul = b.indexOf(0, at + 0xfff);
+      if (nul < 0 || nul >= r.end - r.start) {
+        if (!r.startAt(offset)) return null;
+        continue; // the same entry again, from the window's start
       }
-      if (at + length >= r.end - r.start || b[at + length] !== 0) return null; // 1–8 NULs pad it
+      length = nul - at;
       next = offset + ((header + length + 8) & ~7);
     }
     const bytes = at < 0 ? path : b;
     const from = at < 0 ? 0 : at;
-    const match = length > 0 && (firsts[bytes[from]!] === 1 || lasts[bytes[from + length - 1]!] === 1) ? matches(bytes, from, length, dirs, names) : 0;
-    if (match !== 0) {
-      const mode = ((b[p + 26]! << 8) | b[p + 27]!) + (b[p + 25]! << 16); // mode_t's top byte is 0
-      if ((mode & 0o170000) === 0o040000) return null; // a sparse directory: git expands it
-      hits.add(bytes, from, length, b, p + 40, mode, (flags >> 12) & 3, match);
-    }
+    const match = length === 0 ? 0 : m.match(bytes, from, length);
+    if (match !== 0 && !hits.add(pathAt(bytes, from, length), b.toString('hex', p + 40, p + 40 + HASH), b, p, match)) return null;
     offset = next;
+    i += 1;
   }
   // Extensions, each a 4-byte signature and a 32-bit size, then the file's checksum.
   while (offset < r.size - HASH) {
@@ -187,62 +282,95 @@ function scan(r: Reader, query: IndexQuery): IndexListing | null {
     if (signature === 'link' || signature === 'sdir') return null;
     offset += 8 + b.readUInt32BE(at + 4);
   }
-  return offset === r.size - HASH ? hits.listing() : null;
+  return offset === r.size - HASH ? hits.listing : null;
 }
 
-class Hits {
-  paths = Buffer.allocUnsafe(64 * 1024);
-  pathsLength = 0;
-  oids = Buffer.allocUnsafe(64 * HASH);
-  modes: number[] = [];
-  stages: number[] = [];
-  matches: number[] = [];
+/** mode_t as the entry stores it (32 bits, big-endian; its top byte is 0). */
+function modeAt(b: Buffer, p: number): number {
+  return ((b[p + 26]! << 8) | b[p + 27]!) + (b[p + 25]! << 16);
+}
 
-  add(path: Buffer, at: number, length: number, oid: Buffer, oidAt: number, mode: number, stage: number, match: number): void {
-    const n = this.modes.length;
-    if (this.pathsLength + length + 1 > this.paths.length) this.paths = grown(this.paths, this.pathsLength + length + 1);
-    if ((n + 1) * HASH > this.oids.length) this.oids = grown(this.oids, (n + 1) * HASH);
-    const paths = this.paths;
-    const to = this.pathsLength;
-    for (let k = 0; k < length; k += 1) paths[to + k] = path[at + k]!;
-    paths[to + length] = 0;
-    this.pathsLength += length + 1;
-    const oids = this.oids;
-    for (let k = 0; k < HASH; k += 1) oids[n * HASH + k] = oid[oidAt + k]!;
-    this.modes.push(mode);
-    this.stages.push(stage);
-    this.matches.push(match);
+/**
+ * The query's test of a path: at or under one of its directories, named one of its names. Most
+ * entries fail at the first byte compared (a directory's first byte and the byte just after it,
+ * a name's last byte and the slash before it), before any loop.
+ */
+class Matcher {
+  readonly dirs: Buffer[];
+  readonly names: Buffer[];
+
+  /** By a path's first byte: the length of the one directory starting so, 255 for several (or 255 bytes or more), 0 for none. */
+  readonly dirLength = new Uint8Array(256);
+  /** By a path's last byte: the length of `/name` for the one name ending so, 255 for several, 0 for none. */
+  readonly nameLength = new Uint8Array(256);
+
+  constructor(query: IndexQuery) {
+    this.dirs = query.dirs.map((dir) => encodePath(dir));
+    this.names = query.names.map((name) => encodePath(`/${name}`));
+    for (const dir of this.dirs) {
+      if (dir.length === 0) continue;
+      const at = dir[0]!;
+      this.dirLength[at] = this.dirLength[at] === 0 && dir.length < 255 ? dir.length : 255;
+    }
+    for (const name of this.names) {
+      const at = name[name.length - 1]!;
+      this.nameLength[at] = this.nameLength[at] === 0 && name.length < 255 ? name.length : 255;
+    }
   }
 
-  listing(): IndexListing {
-    const n = this.modes.length;
-    const listing: IndexListing = { inDirs: [], named: [] };
-    if (n === 0) return listing;
-    const text = this.paths.toString('utf8', 0, this.pathsLength - 1);
-    // Valid UTF-8 never decodes to U+FFFD unless the name holds one: then each path is decoded alone.
-    const paths = text.includes('\ufffd') ? splitBytes(this.paths.subarray(0, this.pathsLength - 1)) : text.split('\0');
-    const hex = this.oids.toString('hex', 0, n * HASH);
-    const modes = new Map<number, string>();
-
-    for (let i = 0; i < n; i += 1) {
-      const m = this.modes[i]!;
-      let mode = modes.get(m);
-      if (mode === undefined) modes.set(m, (mode = m.toString(8).padStart(6, '0')));
-      const entry = { path: paths[i]!, mode, oid: hex.slice(i * HASH * 2, (i + 1) * HASH * 2), stage: STAGES[this.stages[i]!]! };
-      const match = this.matches[i]!;
-      if (match & IN_DIRS) listing.inDirs.push(entry);
-      if (match & NAMED) listing.named.push(entry);
+  match(b: Buffer, at: number, length: number): number {
+    let found = 0;
+    const dirs = this.dirs;
+    for (let d = 0; d < dirs.length; d += 1) {
+      const dir = dirs[d]!;
+      const n = dir.length;
+      if (b[at] !== dir[0] || length < n || (length > n && b[at + n] !== 0x2f)) continue;
+      if (sameBytes(b, at, dir, 0, n)) {
+        found = IN_DIRS;
+        break;
+      }
     }
-    return listing;
+    const names = this.names;
+    const last = b[at + length - 1];
+    for (let k = 0; k < names.length; k += 1) {
+      const name = names[k]!;
+      const n = name.length;
+      if (name[n - 1] !== last) continue;
+      // `/name` at the end, or the whole path at the top
+      const start = length >= n ? (b[at + length - n] === 0x2f ? at + length - n + 1 : -1) : length === n - 1 ? at : -1;
+      if (start >= 0 && sameBytes(b, start, name, 1, n - 1)) return found | NAMED;
+    }
+    return found;
+  }
+}
+
+/** The matching entries, as they are found: each decoded once, kept in index order. */
+class Hits {
+  readonly listing: IndexListing = { inDirs: [], named: [] };
+  private readonly modes = new Map<number, string>();
+
+  /**
+   * The entry at b[p], its path and blob id decoded, in the lists its match says; false for a
+   * sparse directory (git expands those: the caller asks git).
+   */
+  add(path: string, oid: string, b: Buffer, p: number, match: number): boolean {
+    const m = modeAt(b, p);
+    if ((m & 0o170000) === 0o040000) return false;
+    let mode = this.modes.get(m);
+    if (mode === undefined) this.modes.set(m, (mode = m.toString(8).padStart(6, '0')));
+    const entry = { path, mode, oid, stage: STAGES[(b[p + 60]! >> 4) & 3]! };
+    if (match & IN_DIRS) this.listing.inDirs.push(entry);
+    if (match & NAMED) this.listing.named.push(entry);
+    return true;
   }
 }
 
 const STAGES = ['0', '1', '2', '3'];
 
-function grown(b: Buffer<ArrayBuffer>, need: number): Buffer<ArrayBuffer> {
-  const bigger = Buffer.allocUnsafe(Math.max(need, b.length * 2));
-  b.copy(bigger);
-  return bigger;
+/** A path's bytes as a string: UTF-8 where valid (nearly always), decodePath's escapes where not. */
+function pathAt(b: Buffer, at: number, length: number): string {
+  const text = b.toString('utf8', at, at + length);
+  return text.includes('\ufffd') ? decodePath(b.subarray(at, at + length)) : text;
 }
 
 function splitBytes(b: Buffer): string[] {
@@ -254,35 +382,6 @@ function splitBytes(b: Buffer): string[] {
     if (nul < 0) return out;
     start = nul + 1;
   }
-}
-
-/**
- * Whether the path b[at, at + length) is at or under one of `dirs` or ends in one of `names`
- * (each held as `/name`). Called for every entry: the first and last bytes rule out nearly all
- * before a byte loop runs, and no call into C++ (Buffer#compare) is made per entry.
- */
-function matches(b: Buffer, at: number, length: number, dirs: Buffer[], names: Buffer[]): number {
-  let found = 0;
-  const first = b[at];
-  for (let d = 0; d < dirs.length; d += 1) {
-    const dir = dirs[d]!;
-    const n = dir.length;
-    if (dir[0] !== first || length < n || (length > n && b[at + n] !== 0x2f)) continue;
-    if (sameBytes(b, at, dir, 0, n)) {
-      found = IN_DIRS;
-      break;
-    }
-  }
-  const last = b[at + length - 1];
-  for (let k = 0; k < names.length; k += 1) {
-    const name = names[k]!;
-    const n = name.length;
-    if (name[n - 1] !== last) continue;
-    if ((length >= n && sameBytes(b, at + length - n, name, 0, n)) || (length === n - 1 && sameBytes(b, at, name, 1, n - 1))) {
-      return found | NAMED; // `/name` at the end, or the whole path at the top (no slash)
-    }
-  }
-  return found;
 }
 
 /** Whether a[i, i + n) and b[j, j + n) hold the same bytes, compared from the end (names differ there). */
