@@ -83,6 +83,18 @@ describe('the index file, read directly', () => {
     });
   }
 
+  it('passes over the extensions git writes: cache tree, untracked cache, end of entries', async () => {
+    const repo = varied(); // its first commit left a cache tree
+    repo.git(['-c', 'core.untrackedCache=true', 'status', '--porcelain']); // writes UNTR
+    const records = ['-c', 'index.recordEndOfIndexEntries=true', '-c', 'index.recordOffsetTable=true', '-c', 'index.threads=2'];
+    repo.git([...records, 'update-index', '--add', '--cacheinfo', `100644,${BLOB},${V}/007_written.py`]); // a change: the index is written
+    const index = readFileSync(join(repo.dir, '.git/index'));
+    expect(['TREE', 'UNTR', 'EOIE'].filter((signature) => !index.includes(Buffer.from(signature)))).toEqual([]);
+    const read = readIndex(join(repo.dir, '.git/index'), QUERY);
+    expect(read).not.toBeNull();
+    expect(read).toEqual(gitAnswer(repo, QUERY));
+  });
+
   it('reads paths longer than the 12 bits of an entry’s flags (and names that are not UTF-8)', async () => {
     const repo = varied();
     const long = `${V}/${'d'.repeat(200)}/`.repeat(1) + `${'e'.repeat(250)}/`.repeat(18) + 'long.py';
