@@ -200,7 +200,7 @@ function scan(r: Reader, w: Walker, query: IndexQuery): IndexListing | null {
   if (!w.setQuery(m)) return null; // a directory of 256 bytes or more, or the top itself: git
   const hits = new Hits();
   // Version 4 stores each path as a cut from the one before plus a new tail.
-  const path = Buffer.allocUnsafe(64 * 1024);
+  const path = Buffer.allocUnsafe(version === 4 ? 64 * 1024 : 0);
   let pathLength = 0;
   let offset = 12;
   let i = 0;
