@@ -40,7 +40,6 @@ export interface IndexQuery {
 }
 
 const HASH = 20; // SHA-1; a SHA-256 index does not add up below and is left to git
-const ENTRY = 64 + 0x1000 + 8; // the most an entry takes whose path length its flags hold
 const DIRC = 0x44495243;
 
 /** The compiled walk (index-walk.wat) and views of its memory; one per process. */
@@ -87,7 +86,17 @@ class Walker {
     return true;
   }
 
-  /** See index-walk.wat: 0 stopped at the window's end, 1 before a long path, 2 not an index. */
+  /** Version 4: no path before the first entry. */
+  startPaths(): void {
+    (this.exports.pathLength as WebAssembly.Global).value = 0;
+  }
+
+  /** See index-walk.wat: 0 stopped (the window's end), 2 not an index this walk reads. */
+  walk4(p: number, end: number, eof: boolean, left: number): number {
+    return (this.exports.walk4 as (...args: number[]) => number)(p, end, eof ? 1 : 0, left);
+  }
+
+  /** See index-walk.wat: 0 stopped (the window's end), 1 before a long path, 2 not an index. */
   walk(p: number, end: number, eof: boolean, left: number, version: number): number {
     return (this.exports.walk as (...args: number[]) => number)(p, end, eof ? 1 : 0, left, version);
   }
@@ -142,9 +151,8 @@ class Reader {
     readonly buf: Buffer,
   ) {}
 
-  /** For a path that runs past the window: a whole window from the entry's start, if that reads more. */
-  startAt(offset: number): boolean {
-    if (this.start === offset || this.end === this.size) return false;
+  /** A whole window from `offset` (or to the end of the file), whatever is held now. */
+  readAt(offset: number): boolean {
     this.end = this.start; // nothing is held: ensure reads
     return this.ensure(offset, this.buf.length);
   }
@@ -199,79 +207,45 @@ function scan(r: Reader, w: Walker, query: IndexQuery): IndexListing | null {
   const m = new Matcher(query);
   if (!w.setQuery(m)) return null; // a directory of 256 bytes or more, or the top itself: git
   const hits = new Hits();
-  // Version 4 stores each path as a cut from the one before plus a new tail.
-  const path = Buffer.allocUnsafe(version === 4 ? 64 * 1024 : 0);
-  let pathLength = 0;
+  w.startPaths();
   let offset = 12;
   let i = 0;
   while (i < count) {
-    // an entry: 62 or 64 bytes, a path (at most 0xfff bytes unless NUL-ended), padding
-    if (offset + ENTRY > r.end && r.end < r.size && !r.ensure(offset, ENTRY)) return null;
-    if (version !== 4) {
-      // Versions 2 and 3: the walk passes every entry it can, and names the candidates.
-      const code = w.walk(offset - r.start, r.end - r.start, r.end === r.size, count - i, version);
-      if (w.found > 0) {
-        const paths = w.paths();
-        const oids = w.oids();
-        const found = w.hits;
-        for (let k = 0; k < paths.length; k += 1) {
-          const p = found[4 * k]!;
-          if (!hits.add(paths[k]!, oids.slice(40 * k, 40 * k + 40), b, p, found[4 * k + 3]!)) return null;
-        }
+    // The walk passes every entry it can in the window, and records those that match.
+    const code =
+      version === 4
+        ? w.walk4(offset - r.start, r.end - r.start, r.end === r.size, count - i)
+        : w.walk(offset - r.start, r.end - r.start, r.end === r.size, count - i, version);
+    if (w.found > 0) {
+      const paths = w.paths();
+      const oids = w.oids();
+      const found = w.hits;
+      for (let k = 0; k < paths.length; k += 1) {
+        if (!hits.add(paths[k]!, oids.slice(40 * k, 40 * k + 40), b, found[4 * k]!, found[4 * k + 2]!)) return null;
       }
-      offset = r.start + w.stoppedAt;
-      i += w.walked;
-      if (code === 2) return null;
-      if (code === 0) continue; // the window's end (or the last entry): move it, or stop
     }
-    // One entry read here: version 4, or a path of 0xfff bytes or more.
+    offset = r.start + w.stoppedAt;
+    i += w.walked;
+    if (code === 2) return null;
+    if (code === 0) {
+      // the window's end: the next entries from a window that starts with them
+      if (i < count && r.end < r.size && !r.readAt(offset)) return null;
+      continue;
+    }
+    // One entry the walk leaves here: a path of 0xfff bytes or more (versions 2 and 3).
     const p = offset - r.start;
-    const flags = (b[p + 60]! << 8) | b[p + 61]!;
-    let header = 62;
-    if (flags & 0x4000) {
-      if (version < 3) return null;
-      header = 64;
+    const extended = (b[p + 60]! & 0x40) !== 0;
+    if (extended && version < 3) return null;
+    const header = extended ? 64 : 62;
+    const at = p + header;
+    const nul = b.indexOf(0, at + 0xfff);
+    if (nul < 0 || nul >= r.end - r.start) {
+      if (r.start === offset || r.end === r.size || !r.readAt(offset)) return null;
+      continue; // the same entry again, from the window's start
     }
-    let at: number; // where the path's bytes start in b
-    let length: number;
-    let next: number; // the file offset of the next entry
-    if (version === 4) {
-      let q = p + header;
-      // git's varint: 7 bits a byte, high bit "more", each continuation adds one
-      let strip = b[q]! & 0x7f;
-      while (b[q]! & 0x80) {
-        q += 1;
-        strip = ((strip + 1) << 7) | (b[q]! & 0x7f);
-      }
-      q += 1;
-      const nul = b.indexOf(0, q);
-      if (nul < 0 || nul >= r.end - r.start) {
-        if (!r.startAt(offset)) return null;
-        continue; // the same entry again, from the window's start
-      }
-      if (strip > pathLength) return null;
-      pathLength -= strip;
-      if (pathLength + (nul - q) > path.length) return null;
-      b.copy(path, pathLength, q, nul);
-      pathLength += nul - q;
-      at = -1;
-      length = pathLength;
-      next = offset + (nul + 1 - p);
-    } else {
-      at = p + header;
-      const nul = b.indexOf(0, at + 0xfff);
-      if (nul < 0 || nul >= r.end - r.start) {
-        if (!r.startAt(offset)) return null;
-        continue; // the same entry again, from the window's start
-      }
-      length = nul - at;
-      next = offset + ((header + length + 8) & ~7);
-    }
-    const bytes = at < 0 ? path : b;
-    const from = at < 0 ? 0 : at;
-    const match = length === 0 ? 0 : m.match(bytes, from, length);
-    if (match !== 0 && !hits.add(pathAt(bytes, from, length), b.toString('hex', p + 40, p + 40 + HASH), b, p, match)) return null;
-    offset = next;
+    const match = m.match(b, at, nul - at);
+    if (match !== 0 && !hits.add(pathAt(b, at, nul - at), b.toString('hex', p + 40, p + 40 + HASH), b, p, match)) return null;
+    offset += (header + nul - at + 8) & ~7;
     i += 1;
   }
   // Extensions, each a 4-byte signature and a 32-bit size, then the file's checksum.
