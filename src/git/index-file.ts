@@ -3,8 +3,8 @@
  * entries lie under the versions directories, and which are named like discovery's candidates.
  * `git ls-files` answers the same, but starting it means a second process reading the whole
  * index beside `git status` (about 125 ms of CPU on a 100,000-file index). Here the file is read
- * in a window, a WebAssembly loop (index-walk.wat) walks the entries and picks candidates, and
- * only those are tested and decoded in TypeScript.
+ * in a window, a WebAssembly loop (index-walk.wat) walks the entries, tests each against the
+ * query and writes the matches' paths and hex ids, and TypeScript makes entries of those.
  *
  * Only the plain formats are read: versions 2, 3 and 4 of the SHA-1 index, without a split index
  * (`link`) or sparse directories (`sdir`). Anything else, anything that does not add up to the
@@ -265,9 +265,9 @@ function modeAt(b: Buffer, p: number): number {
 }
 
 /**
- * The query's test of a path: at or under one of its directories, named one of its names. Most
- * entries fail at the first byte compared (a directory's first byte and the byte just after it,
- * a name's last byte and the slash before it), before any loop.
+ * The query as bytes: its directories and `/name`s, the tables the walk rules out nearly every
+ * path with (a directory's first byte and the slash after it, a name's last byte and the slash
+ * before it), and the same test in TypeScript for the rare entry the walk leaves to it.
  */
 class Matcher {
   readonly dirs: Buffer[];
