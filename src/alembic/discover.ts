@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { GuardConfig } from '../config.js';
 import { GuardError } from '../errors.js';
+import type { IndexListing } from '../git/index-file.js';
 import { indexListing } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources } from '../git/status.js';
@@ -36,18 +37,13 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
 /** The files discovery starts from, at any depth: what it asks the index for. */
 export const CANDIDATE_NAMES = ['alembic.ini', 'pyproject.toml', 'env.py'];
 
-const CANDIDATE_SUFFIXES = CANDIDATE_NAMES.map((name) => `/${name}`);
-
-async function trackedCandidates(repo: Repo): Promise<string[]> {
-  return [...new Set((await indexListing(repo, { dirs: [], names: CANDIDATE_NAMES })).named.map((entry) => entry.path))];
+/** The tracked candidate files of an index listing asked for CANDIDATE_NAMES (a conflicted one once). */
+export function candidatePaths(listing: IndexListing): string[] {
+  return [...new Set(listing.named.map((entry) => entry.path))];
 }
 
-/** Called for every listed path (5,000 migrations and more): no string is built per call. */
-export function isCandidate(path: string): boolean {
-  for (let i = 0; i < CANDIDATE_NAMES.length; i += 1) {
-    if (path === CANDIDATE_NAMES[i] || path.endsWith(CANDIDATE_SUFFIXES[i])) return true;
-  }
-  return false;
+async function trackedCandidates(repo: Repo): Promise<string[]> {
+  return candidatePaths(await indexListing(repo, { dirs: [], names: CANDIDATE_NAMES }));
 }
 
 // Where an environment lives before its first commit: `alembic init alembic`, `alembic init
@@ -60,8 +56,7 @@ const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'sit
  * ones. `git ls-files --others` would walk the whole working tree: the cost of a full
  * `git status` on every commit.
  */
-async function candidateFiles(repo: Repo, listed: string[]): Promise<string[]> {
-  const tracked = listed.filter(isCandidate);
+async function candidateFiles(repo: Repo, tracked: string[]): Promise<string[]> {
   const known = new Set(tracked);
   const probes: string[] = [...CONVENTIONAL, ...topLevelFound(repo)];
   // An ignored alembic.ini (it often holds a database URL) is not tracked either; look for it

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
-import { CANDIDATE_NAMES } from '../alembic/discover.js';
+import { CANDIDATE_NAMES, candidatePaths } from '../alembic/discover.js';
 import { classify, type Environment, overlaps } from '../alembic/environment.js';
 import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { cachedSummaries, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
@@ -199,7 +199,7 @@ interface StagedListing {
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
   const listing = await indexListing(repo, { dirs: versions, names: CANDIDATE_NAMES });
   // The directory itself is listed when it is a submodule (a gitlink).
-  return { candidates: [...new Set(listing.named.map((entry) => entry.path))], versions: listing.inDirs.filter((entry) => entry.stage === '0') };
+  return { candidates: candidatePaths(listing), versions: listing.inDirs.filter((entry) => entry.stage === '0') };
 }
 
 async function leftOutOfCommit(ws: Workspace, environments: Environment[], index: BlobEntry[]): Promise<Set<string>> {

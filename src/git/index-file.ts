@@ -46,10 +46,11 @@ const DIRC = 0x44495243;
 class Walker {
   readonly window: Buffer;
   readonly hits: Int32Array;
-  readonly dirLength: Uint8Array;
-  readonly nameLength: Uint8Array;
-  readonly lists: Uint8Array;
+  private readonly dirLength: Uint8Array;
+  private readonly nameLength: Uint8Array;
+  private readonly lists: Uint8Array;
   private readonly memory: Buffer;
+  private readonly windowAt: number;
   private readonly hexAt: number;
   private readonly pathsAt: number;
   private readonly exports: Record<string, WebAssembly.Global | ((...args: number[]) => number)>;
@@ -63,20 +64,31 @@ class Walker {
     this.hits = new Int32Array(memory, at('hitsAt'), (at('windowSize') / 64) * 4);
     this.lists = new Uint8Array(memory, at('listsAt'), at('listsSize'));
     this.memory = Buffer.from(memory);
+    this.windowAt = at('windowAt');
     this.hexAt = at('hexAt');
     this.pathsAt = at('pathsAt');
     this.dirLength = new Uint8Array(memory, at('dirLengthAt'), 256);
     this.nameLength = new Uint8Array(memory, at('nameLengthAt'), 256);
   }
 
-  /** The query's directories and names as the walk reads them; false if they do not fit. */
-  setQuery(m: Matcher): boolean {
-    this.dirLength.set(m.dirLength);
-    this.nameLength.set(m.nameLength);
+  /**
+   * The query as the walk reads it: its directories and `/name`s as bytes in two lists, and the
+   * tables it rules out nearly every path with (by a path's first byte, the length of the one
+   * directory starting so; by its last byte, the length of the one `/name` ending so; 255 for
+   * several, 0 for none). False if they do not fit: a directory of 256 bytes or more, or ''.
+   */
+  setQuery(query: IndexQuery): boolean {
+    const dirs = query.dirs.map((dir) => encodePath(dir));
+    const names = query.names.map((name) => encodePath(`/${name}`));
+    if (dirs.some((bytes) => bytes.length === 0)) return false;
+    this.dirLength.fill(0);
+    for (const dir of dirs) lengthBy(this.dirLength, dir[0]!, dir.length);
+    this.nameLength.fill(0);
+    for (const name of names) lengthBy(this.nameLength, name[name.length - 1]!, name.length);
     let at = 0;
-    for (const list of [m.dirs, m.names]) {
+    for (const list of [dirs, names]) {
       for (const bytes of list) {
-        if (bytes.length === 0 || bytes.length > 255 || at + bytes.length + 2 > this.lists.length) return false;
+        if (bytes.length > 255 || at + bytes.length + 2 > this.lists.length) return false;
         this.lists[at] = bytes.length;
         this.lists.set(bytes, at + 1);
         at += bytes.length + 1;
@@ -84,6 +96,11 @@ class Walker {
       this.lists[at++] = 0;
     }
     return true;
+  }
+
+  /** What the path at window offset `at` matches (index-walk.wat's $match): IN_DIRS, NAMED, both or 0. */
+  match(at: number, length: number): number {
+    return (this.exports.match as (...args: number[]) => number)(this.windowAt + at, length);
   }
 
   /** Version 4: no path before the first entry. */
@@ -126,6 +143,11 @@ class Walker {
   oids(): string {
     return this.memory.toString('latin1', this.hexAt, this.hexAt + 40 * this.found);
   }
+}
+
+/** A table entry: the one length seen at this byte, or 255 once there are several (or it is 255 or more). */
+function lengthBy(table: Uint8Array, byte: number, length: number): void {
+  table[byte] = table[byte] === 0 && length < 255 ? length : 255;
 }
 
 let walker: Walker | null | undefined;
@@ -204,8 +226,7 @@ function scan(r: Reader, w: Walker, query: IndexQuery): IndexListing | null {
   const version = b.readUInt32BE(4);
   if (version < 2 || version > 4) return null;
   const count = b.readUInt32BE(8);
-  const m = new Matcher(query);
-  if (!w.setQuery(m)) return null; // a directory of 256 bytes or more, or the top itself: git
+  if (!w.setQuery(query)) return null; // a directory of 256 bytes or more, or the top itself: git
   const hits = new Hits();
   w.startPaths();
   let offset = 12;
@@ -243,7 +264,7 @@ function scan(r: Reader, w: Walker, query: IndexQuery): IndexListing | null {
       if (r.start === offset || r.end === r.size || !r.readAt(offset)) return null;
       continue; // the same entry again, from the window's start
     }
-    const match = m.match(b, at, nul - at);
+    const match = w.match(at, nul - at);
     if (match !== 0 && !hits.add(pathAt(b, at, nul - at), b.toString('hex', p + 40, p + 40 + HASH), b, p, match)) return null;
     offset += (header + nul - at + 8) & ~7;
     i += 1;
@@ -262,60 +283,6 @@ function scan(r: Reader, w: Walker, query: IndexQuery): IndexListing | null {
 /** mode_t as the entry stores it (32 bits, big-endian; its top byte is 0). */
 function modeAt(b: Buffer, p: number): number {
   return ((b[p + 26]! << 8) | b[p + 27]!) + (b[p + 25]! << 16);
-}
-
-/**
- * The query as bytes: its directories and `/name`s, the tables the walk rules out nearly every
- * path with (a directory's first byte and the slash after it, a name's last byte and the slash
- * before it), and the same test in TypeScript for the rare entry the walk leaves to it.
- */
-class Matcher {
-  readonly dirs: Buffer[];
-  readonly names: Buffer[];
-
-  /** By a path's first byte: the length of the one directory starting so, 255 for several (or 255 bytes or more), 0 for none. */
-  readonly dirLength = new Uint8Array(256);
-  /** By a path's last byte: the length of `/name` for the one name ending so, 255 for several, 0 for none. */
-  readonly nameLength = new Uint8Array(256);
-
-  constructor(query: IndexQuery) {
-    this.dirs = query.dirs.map((dir) => encodePath(dir));
-    this.names = query.names.map((name) => encodePath(`/${name}`));
-    for (const dir of this.dirs) {
-      if (dir.length === 0) continue;
-      const at = dir[0]!;
-      this.dirLength[at] = this.dirLength[at] === 0 && dir.length < 255 ? dir.length : 255;
-    }
-    for (const name of this.names) {
-      const at = name[name.length - 1]!;
-      this.nameLength[at] = this.nameLength[at] === 0 && name.length < 255 ? name.length : 255;
-    }
-  }
-
-  match(b: Buffer, at: number, length: number): number {
-    let found = 0;
-    const dirs = this.dirs;
-    for (let d = 0; d < dirs.length; d += 1) {
-      const dir = dirs[d]!;
-      const n = dir.length;
-      if (b[at] !== dir[0] || length < n || (length > n && b[at + n] !== 0x2f)) continue;
-      if (sameBytes(b, at, dir, 0, n)) {
-        found = IN_DIRS;
-        break;
-      }
-    }
-    const names = this.names;
-    const last = b[at + length - 1];
-    for (let k = 0; k < names.length; k += 1) {
-      const name = names[k]!;
-      const n = name.length;
-      if (name[n - 1] !== last) continue;
-      // `/name` at the end, or the whole path at the top
-      const start = length >= n ? (b[at + length - n] === 0x2f ? at + length - n + 1 : -1) : length === n - 1 ? at : -1;
-      if (start >= 0 && sameBytes(b, start, name, 1, n - 1)) return found | NAMED;
-    }
-    return found;
-  }
 }
 
 /** The matching entries, as they are found: each decoded once, kept in index order. */
@@ -356,10 +323,4 @@ function splitBytes(b: Buffer): string[] {
     if (nul < 0) return out;
     start = nul + 1;
   }
-}
-
-/** Whether a[i, i + n) and b[j, j + n) hold the same bytes, compared from the end (names differ there). */
-function sameBytes(a: Buffer, i: number, b: Buffer, j: number, n: number): boolean {
-  for (let k = n - 1; k >= 0; k -= 1) if (a[i + k] !== b[j + k]) return false;
-  return true;
 }

@@ -74,8 +74,9 @@
         (else (i32.const 0)))))
 
   ;; What the path at $path, $len bytes, matches: 1 if it is one of the directories or under one,
-  ;; plus 2 if it ends in `/name` or is `name` for one of the names.
-  (func $match (param $path i32) (param $len i32) (result i32)
+  ;; plus 2 if it ends in `/name` or is `name` for one of the names. Exported for the rare entry
+  ;; the walk leaves to its caller (a path of 0xfff bytes or more, in the window).
+  (func $match (export "match") (param $path i32) (param $len i32) (result i32)
     (local $q i32) (local $n i32) (local $found i32)
     (local.set $q (i32.const 1024))
     (block $dirsDone
