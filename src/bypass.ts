@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactText } from './db/url.js';
-import { findingPaths } from './report/json.js';
 import { configValue } from './git/repo.js';
-import { blocking, type Report } from './report/report.js';
+import { findingPaths } from './findings.js';
+import { blocking, type Report } from './report/verdict.js';
 
 /** ALEMBIC_GUARD_SKIP=<reason>: any non-empty value but "0" lets a blocked hook through. */
 export function skipReason(env: NodeJS.ProcessEnv = process.env): string | null {

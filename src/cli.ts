@@ -7,24 +7,8 @@
 import { statSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GuardError } from './errors.js';
-import type { Format, Report } from './report/report.js';
-
-export interface CliOptions {
-  format: Format;
-  cwd: string;
-  rev?: string;
-  index?: boolean;
-  worktree?: boolean;
-  json?: boolean;
-  'db-url'?: string;
-  'db-url-env'?: string;
-  mode?: string;
-  keep?: boolean;
-  force?: boolean;
-}
-
-/** What a command hands back: a report to render, or finished text and an exit code. */
-export type CommandResult = { report: Report } | { text: string; exitCode: number; stream?: 'stdout' | 'stderr' };
+import type { CommandResult, GlobalOptions } from './command.js';
+import type { Format, Report } from './report/verdict.js';
 
 const USAGE = `Usage: alembic-guard <command> [options]
 
@@ -56,7 +40,6 @@ Options:
 Exit codes: 0 clean, 1 blocked, 2 usage/configuration/environment error.
 Bypass (hooks only, logged): ALEMBIC_GUARD_SKIP="<reason>" git commit …`;
 
-const COMMANDS = new Set(['check', 'pre-push', 'verify', 'locate', 'post-checkout', 'graph', 'validate', 'install', 'uninstall', 'doctor', 'demo']);
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -96,14 +79,14 @@ export async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   try {
-    if (!COMMANDS.has(command)) throw new GuardError(`unknown command "${command}" (see alembic-guard --help)`);
+    const runCommand = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!runCommand) throw new GuardError(`unknown command "${command}" (see alembic-guard --help)`);
     const format = (values.format ?? (values.json ? 'json' : 'text')) as Format;
     if (!['text', 'json', 'github'].includes(format)) {
       throw new GuardError(`--format must be text, json or github, not "${format}"`);
     }
     if (values.cwd !== undefined) checkDirectory(values.cwd);
-    const options: CliOptions = { ...values, format, cwd: values.cwd ?? process.cwd() };
-    const result = await run(command, args, options);
+    const result = await runCommand(args, { ...values, format, cwd: values.cwd ?? process.cwd() });
     if ('report' in result) return await finish(result.report, format);
     (result.stream === 'stderr' ? process.stderr : process.stdout).write(result.text);
     return result.exitCode;
@@ -112,42 +95,31 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(command: string, args: string[], options: CliOptions): Promise<CommandResult> {
-  switch (command) {
-    case 'check':
-      noArgs(command, args);
-      // The renderer loads while git works, instead of after.
-      // A warning counts as shown when a person (or CI) saw it, not when a tool read the JSON.
-      return { report: await (await import('./commands/check.js')).check(options.cwd, () => preloadRenderer(options.format), { remember: options.format !== 'json' }) };
-    case 'pre-push':
-      return { report: await (await import('./commands/pre-push.js')).prePush(options.cwd, args, process.stdin) };
-    case 'verify':
-      noArgs(command, args);
-      return { report: await (await import('./commands/verify.js')).verify(options) };
-    case 'locate':
-      if (options.format === 'github') throw new GuardError('locate prints --format text or json');
-      return (await import('./commands/locate.js')).locate(options, args);
-    case 'post-checkout':
-      return (await import('./commands/post-checkout.js')).postCheckout(options, args);
-    case 'validate':
-      return { report: await (await import('./commands/validate.js')).validate(options.cwd, args) };
-    case 'graph':
-      noArgs(command, args);
-      return (await import('./commands/graph.js')).graph(options);
-    case 'install':
-    case 'uninstall':
-      noArgs(command, args);
-      return (await import('./commands/install.js'))[command](options);
-    case 'doctor':
-      noArgs(command, args);
-      return (await import('./commands/doctor.js')).doctor(options);
-    case 'demo':
-      noArgs(command, args);
-      return (await import('./commands/demo.js')).demo(options);
-    default:
-      throw new GuardError(`unknown command "${command}"`);
-  }
-}
+/** Every value parseArgs can hand over; each command reads the ones its own options type names. */
+type Values = GlobalOptions & Record<string, string | boolean | undefined>;
+
+/**
+ * The commands: name → how to run it. Each module is imported on first use, so the pre-commit
+ * hook loads only what `check` needs; no command imports this file.
+ */
+const COMMANDS: Record<string, (args: string[], options: Values) => Promise<CommandResult>> = {
+  // The renderer loads while git works, instead of after.
+  // A warning counts as shown when a person (or CI) saw it, not when a tool read the JSON.
+  check: async (args, o) => (noArgs('check', args), { report: await (await import('./commands/check.js')).check(o.cwd, () => preloadRenderer(o.format), { remember: o.format !== 'json' }) }),
+  'pre-push': async (args, o) => ({ report: await (await import('./commands/pre-push.js')).prePush(o.cwd, args, process.stdin) }),
+  verify: async (args, o) => (noArgs('verify', args), { report: await (await import('./commands/verify.js')).verify(o) }),
+  locate: async (args, o) => {
+    if (o.format === 'github') throw new GuardError('locate prints --format text or json');
+    return (await import('./commands/locate.js')).locate(o, args);
+  },
+  'post-checkout': async (args, o) => (await import('./commands/post-checkout.js')).postCheckout(o, args),
+  validate: async (args, o) => ({ report: await (await import('./commands/validate.js')).validate(o.cwd, args) }),
+  graph: async (args, o) => (noArgs('graph', args), (await import('./commands/graph.js')).graph(o)),
+  install: async (args, o) => (noArgs('install', args), (await import('./commands/install.js')).install(o)),
+  uninstall: async (args, o) => (noArgs('uninstall', args), (await import('./commands/install.js')).uninstall(o)),
+  doctor: async (args, o) => (noArgs('doctor', args), (await import('./commands/doctor.js')).doctor(o)),
+  demo: async (args, o) => (noArgs('demo', args), (await import('./commands/demo.js')).demo(o)),
+};
 
 /** --cwd must name a directory; otherwise every git call fails with a misleading ENOENT. */
 function checkDirectory(dir: string): void {
@@ -170,7 +142,7 @@ function noArgs(command: string, args: string[]): void {
 }
 
 async function finish(report: Report, format: Format): Promise<number> {
-  const { exitCode, render } = await import('./report/report.js');
+  const [{ exitCode }, { render }] = await Promise.all([import('./report/verdict.js'), import('./report/report.js')]);
   if (report.command !== 'verify' && exitCode(report) === 1) {
     const { skipReason, applyBypass } = await import('./bypass.js');
     const reason = skipReason();

@@ -77,3 +77,11 @@ export type FindingKind = Finding['kind'];
 export function isBlocking(finding: Finding): boolean {
   return finding.severity === 'error';
 }
+
+/** The files a finding is about, first the one to annotate. */
+export function findingPaths(f: Finding): string[] {
+  if (f.kind === 'graph') return f.problem.paths;
+  if ('path' in f && typeof f.path === 'string') return [f.path];
+  if (f.kind === 'database-ahead') return f.heads.map((h) => h.path);
+  return [];
+}

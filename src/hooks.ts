@@ -10,7 +10,7 @@ import { CONFIG_FILES } from './config.js';
 import { GuardError } from './errors.js';
 import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
-import { shellPath, shellQuote } from './report/messages.js';
+import { shellPath, shellQuote } from './report/quote.js';
 
 /**
  * The hooks install writes, in every mode: one row each. Adding a hook is one more row (and, for

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isInside, safeRealpath } from './hooks.js';
-import { shellQuote } from './report/messages.js';
+import { shellQuote } from './report/quote.js';
 
 export const PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn', 'bun'] as const;
 export type PackageManagerName = (typeof PACKAGE_MANAGERS)[number];

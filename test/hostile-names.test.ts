@@ -4,7 +4,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gitCommand, literalPathspec, shellPath, shellQuote, showName, escapeControls } from '../src/report/messages.js';
+import { gitCommand, literalPathspec, shellPath, shellQuote, showName, escapeControls } from '../src/report/quote.js';
 import { ENV_PY, MAKO, cleanupAll, makeExecutable, makeRepo, migration, run, tempDir, testEnv, type TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);

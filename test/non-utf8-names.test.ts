@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePath, encodePath } from '../src/git/bytes.js';
-import { shellQuote, showName } from '../src/report/messages.js';
+import { shellQuote, showName } from '../src/report/quote.js';
 import { cleanupAll, ENV_PY, MAKO, makeRepo, migration, testEnv, type TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);

@@ -9,7 +9,7 @@ import type { Finding } from '../findings.js';
 import { type BlobEntry, indexEntries, indexListing, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources, status, type StatusEntry } from '../git/status.js';
-import type { Report } from '../report/report.js';
+import type { Report } from '../report/verdict.js';
 import { ShownWarnings } from '../shown-warnings.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';

@@ -1,10 +1,10 @@
 import type { AppliedRevisions } from '../db/index.js';
-import type { CliOptions } from '../cli.js';
+import type { DatabaseOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 
 /** --db-url, else --db-url-env NAME, else configuration database.urlEnv (silently absent is fine). */
-export function databaseUrl(options: Pick<CliOptions, 'db-url' | 'db-url-env'>, configured: string | undefined): string | null {
+export function databaseUrl(options: DatabaseOptions, configured: string | undefined): string | null {
   if (options['db-url'] !== undefined) {
     if (options['db-url'] === '') throw new GuardError('--db-url is empty');
     return options['db-url'];

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { CliOptions, CommandResult } from '../cli.js';
+import type { CommandResult, DemoOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import { thisRunner } from '../hooks.js';
 
@@ -92,7 +92,7 @@ interface Ran {
   stderr: string;
 }
 
-export async function demo(options: CliOptions): Promise<CommandResult> {
+export async function demo(options: DemoOptions): Promise<CommandResult> {
   const cli = thisRunner().cli;
   if (!existsSync(cli)) throw new GuardError(`the demo runs the built CLI, and ${cli} is missing: run npm run build`);
   const base = mkdtempSync(join(tmpdir(), 'alembic-guard-demo-'));
@@ -212,7 +212,7 @@ export async function demo(options: CliOptions): Promise<CommandResult> {
   }
 }
 
-function finish(options: CliOptions, base: string, dir: string, steps: Step[]): CommandResult {
+function finish(options: DemoOptions, base: string, dir: string, steps: Step[]): CommandResult {
   const ok = steps.length === 6 && steps.every((s) => s.ok);
   if (!options.keep) rmSync(base, { recursive: true, force: true });
   if (options.format === 'json') {

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import pc from 'picocolors';
-import type { CliOptions, CommandResult } from '../cli.js';
+import type { CommandResult, GlobalOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { stagedBlobs } from '../git/objects.js';
@@ -43,7 +43,8 @@ import type { GraphLayout } from '../alembic/graph.js';
 import { loadGraphs } from '../alembic/sources.js';
 import { detectPackageManager, installCommand } from '../package-manager.js';
 import { parsePackageJson } from '../project-package.js';
-import { describe, describeLayout, devDatabaseLine, escapeControls, NO_ENVIRONMENT, shellPath, shellQuote, showName } from '../report/messages.js';
+import { describe, describeLayout, devDatabaseLine, NO_ENVIRONMENT } from '../report/messages.js';
+import { escapeControls, shellPath, shellQuote, showName } from '../report/quote.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import type { DevDatabaseState } from './database.js';
 import { readRecord } from './install.js';
@@ -154,7 +155,7 @@ const SAY = {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function doctor(options: CliOptions): Promise<CommandResult> {
+export async function doctor(options: GlobalOptions): Promise<CommandResult> {
   const repo = await openRepo(options.cwd);
   const problems: Problem[] = [];
   let ws: Workspace | null = null;
@@ -241,7 +242,7 @@ interface NextCommit {
 async function nextCommitCheck(cwd: string): Promise<NextCommit> {
   try {
     const { check } = await import('./check.js');
-    const { blocking } = await import('../report/report.js');
+    const { blocking } = await import('../report/verdict.js');
     const found = blocking(await check(cwd));
     return { blocked: found.length > 0, reasons: found.map((f) => describe(f)) };
   } catch (error) {

@@ -1,9 +1,10 @@
 import pc from 'picocolors';
 import { describeSource, type EnvironmentGraph, loadGraphs, type Source } from '../alembic/sources.js';
-import type { CliOptions, CommandResult } from '../cli.js';
+import type { CommandResult, GraphOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import { resolveCommit } from '../git/repo.js';
-import { describeLayout, escapeControls, graphFix, showName } from '../report/messages.js';
+import { describeLayout, graphFix } from '../report/messages.js';
+import { escapeControls, showName } from '../report/quote.js';
 import { openWorkspace } from '../workspace.js';
 
 /**
@@ -11,7 +12,7 @@ import { openWorkspace } from '../workspace.js';
  * revision with its parents and file. Default source: the index (what the next commit holds).
  * Exit 1 when a graph has a blocking problem, so scripts can use it as a check too.
  */
-export async function graph(options: CliOptions): Promise<CommandResult> {
+export async function graph(options: GraphOptions): Promise<CommandResult> {
   const chosen = [options.rev !== undefined, options.index, options.worktree].filter(Boolean).length;
   if (chosen > 1) throw new GuardError('graph takes one of --rev REV, --index, --worktree');
   const ws = await openWorkspace(options.cwd);

@@ -36,7 +36,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import type { CliOptions, CommandResult } from '../cli.js';
+import type { CommandResult, InstallOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
@@ -71,7 +71,7 @@ import {
 } from '../hooks.js';
 import { detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
-import { shellQuote } from '../report/messages.js';
+import { shellQuote } from '../report/quote.js';
 
 export type Mode = 'husky' | 'git';
 
@@ -134,7 +134,7 @@ interface Edit {
 // ---------------------------------------------------------------------------------------------
 // install
 
-export async function install(options: CliOptions): Promise<CommandResult> {
+export async function install(options: InstallOptions): Promise<CommandResult> {
   const repo = await openRepo(options.cwd);
   let previous = readRecord(repo);
   const requested = parseMode(options.mode);
@@ -177,7 +177,7 @@ export async function install(options: CliOptions): Promise<CommandResult> {
 
 type Installed = (Outcome & { actions: Action[] }) | { actions: null; refusal: CommandResult };
 
-async function installGit(repo: Repo, why: string, previous: InstallRecord | null, options: CliOptions): Promise<Installed> {
+async function installGit(repo: Repo, why: string, previous: InstallRecord | null, options: InstallOptions): Promise<Installed> {
   const setting = await hooksPathSetting(repo);
   if (setting.value !== null && setting.scope !== 'local' && setting.scope !== 'worktree') {
     throw new GuardError(
@@ -285,7 +285,7 @@ async function installGit(repo: Repo, why: string, previous: InstallRecord | nul
   };
 }
 
-async function installHusky(repo: Repo, packageDir: string, why: string, previous: InstallRecord | null, options: CliOptions): Promise<Installed> {
+async function installHusky(repo: Repo, packageDir: string, why: string, previous: InstallRecord | null, options: InstallOptions): Promise<Installed> {
   const pkgFile = join(packageDir, 'package.json');
   const pkgRel = display(repo.root, pkgFile);
   const pkgText = readFileSync(pkgFile, 'utf8');
@@ -491,7 +491,7 @@ async function runHusky(root: string, dir: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // uninstall
 
-export async function uninstall(options: CliOptions): Promise<CommandResult> {
+export async function uninstall(options: InstallOptions): Promise<CommandResult> {
   parseMode(options.mode);
   const repo = await openRepo(options.cwd);
   const record = readRecord(repo);
@@ -832,7 +832,7 @@ function writeRecord(repo: Repo, record: InstallRecord): void {
   writeFileSync(file, text);
 }
 
-function render(options: CliOptions, command: 'install' | 'uninstall', outcome: Outcome): CommandResult {
+function render(options: InstallOptions, command: 'install' | 'uninstall', outcome: Outcome): CommandResult {
   if (options.format === 'json') {
     const json = {
       command,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMigrationPath } from '../alembic/environment.js';
 import type { ParsedScript } from '../alembic/script.js';
-import type { CliOptions, CommandResult } from '../cli.js';
+import type { CommandResult, LocateCommandOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import { catFile } from '../git/objects.js';
 import {
@@ -296,7 +296,7 @@ async function parseCandidates(repo: Workspace['repo'], candidates: Candidate[],
 }
 
 /** `alembic-guard locate REV…` (or the database's revisions this checkout does not define). */
-export async function locate(options: CliOptions, args: string[]): Promise<CommandResult> {
+export async function locate(options: LocateCommandOptions, args: string[]): Promise<CommandResult> {
   const { openWorkspace } = await import('../workspace.js');
   const ws = await openWorkspace(options.cwd);
   const queries = [...args];

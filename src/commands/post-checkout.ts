@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ancestors } from '../alembic/ancestry.js';
 import type { Environment } from '../alembic/environment.js';
-import type { CliOptions, CommandResult } from '../cli.js';
+import type { CommandResult, GlobalOptions } from '../command.js';
 import { gitRaw } from '../git/run.js';
 import { CHECKOUT_IDLE } from '../hooks.js';
 import type { Workspace } from '../workspace.js';
@@ -14,7 +14,7 @@ import type { Workspace } from '../workspace.js';
  * outcome of git switch or git checkout"), so every outcome, errors included, exits 0; an error is
  * one line. It reads a database only when one is configured for development (src/db/dev.ts).
  */
-export async function postCheckout(options: CliOptions, args: string[]): Promise<CommandResult> {
+export async function postCheckout(options: GlobalOptions, args: string[]): Promise<CommandResult> {
   const [previous, current, flag] = args;
   // flag 0: a file checkout (git checkout -- path) — the database is no concern of it.
   // An all-zero previous HEAD: a clone or `git worktree add`, no switch from anything.

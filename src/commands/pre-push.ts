@@ -6,7 +6,7 @@ import type { Finding } from '../findings.js';
 import { boundary, commitsChanging, diffIndexCached, diffTrees, indexEntries, objectIds } from '../git/objects.js';
 import { hasRefs, headCommit } from '../git/repo.js';
 import { status } from '../git/status.js';
-import type { Report } from '../report/report.js';
+import type { Report } from '../report/verdict.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { worktreeFindings } from './check.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';

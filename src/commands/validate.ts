@@ -2,7 +2,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { classify } from '../alembic/environment.js';
 import { loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
-import type { Report } from '../report/report.js';
+import type { Report } from '../report/verdict.js';
 import { openWorkspace } from '../workspace.js';
 import { graphFindings, ignoreFilter } from './shared.js';
 

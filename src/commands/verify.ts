@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { ancestors } from '../alembic/ancestry.js';
 import { type EnvironmentGraph, loadGraphs, type Source } from '../alembic/sources.js';
-import type { CliOptions } from '../cli.js';
+import type { VerifyOptions } from '../command.js';
 import { redactText } from '../db/url.js';
 import { GuardError } from '../errors.js';
 import type { Finding } from '../findings.js';
@@ -9,7 +9,7 @@ import type { Environment } from '../alembic/environment.js';
 import { commitBlobs, indexEntries } from '../git/objects.js';
 import { headCommit, resolveCommit } from '../git/repo.js';
 import { status } from '../git/status.js';
-import type { Report } from '../report/report.js';
+import type { Report } from '../report/verdict.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { worktreeFindings } from './check.js';
 import { databaseUrl } from './database.js';
@@ -20,7 +20,7 @@ import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
  * that the database holds no revision the commit does not define (the incident: the database
  * at 014 while the repository ends at 008).
  */
-export async function verify(options: CliOptions): Promise<Report> {
+export async function verify(options: VerifyOptions): Promise<Report> {
   const ws = await openWorkspace(options.cwd);
   const commit = options.rev ? await resolveCommit(ws.repo, options.rev) : await headCommit(ws.repo);
   if (!commit) throw new GuardError('verify needs a commit, and this repository has none yet');

@@ -1,7 +1,8 @@
 // Reads the revisions Alembic recorded in a database (`alembic_version`). Only `verify` comes
 // here; the drivers (and through them `pg` / `better-sqlite3`) are imported on first use, so
 // the git-hook path never loads them.
-import { DbError, isDbError, oneLine, parseDbUrl, redactText, type DbTarget } from './url.js';
+import type { DriverRequest, DriverResult } from './driver.js';
+import { DbError, isDbError, oneLine, parseDbUrl, redactText } from './url.js';
 
 export { DbError, isDbError, parseDbUrl, redactText, redactUrl } from './url.js';
 export type { DbErrorReason, DbKind, DbTarget } from './url.js';
@@ -21,20 +22,6 @@ export type AppliedRevisions =
 
 export const DEFAULT_VERSION_TABLE = 'alembic_version';
 export const MAX_TIMEOUT_MS = 10_000;
-
-/** What a driver is given. `scrub` makes any text safe to show (raw URL -> redacted, secrets -> ***). */
-export interface DriverRequest {
-  target: DbTarget;
-  /** `"schema"."table"` or `"table"`, already validated and quoted. */
-  relation: string;
-  /** For messages: schema.table as the user named it. */
-  relationName: string;
-  timeoutMs: number;
-  scrub: (text: string) => string;
-}
-
-/** Rows of version_num, or null when the table (or its schema) does not exist. */
-export type DriverResult = string[] | null;
 
 const IDENTIFIER_RE = /^[A-Za-z0-9_$]+$/;
 

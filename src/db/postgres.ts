@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import { existsSync } from 'node:fs';
 import type { Client, ClientConfig, QueryArrayConfig, QueryArrayResult } from 'pg';
-import type { DriverRequest, DriverResult } from './index.js';
+import type { DriverRequest, DriverResult } from './driver.js';
 import { DbError, isDbError, type PostgresParams, type SslMode } from './url.js';
 
 type PgModule = typeof import('pg');

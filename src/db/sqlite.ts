@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DriverRequest, DriverResult } from './index.js';
+import type { DriverRequest, DriverResult } from './driver.js';
 import { DbError, isDbError } from './url.js';
 
 /** What verify needs of a driver: the rows of one query, and closing. */

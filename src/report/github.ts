@@ -1,6 +1,7 @@
-import { bypassNotLogged, describe, escapeControls, fix, HEADLINES } from './messages.js';
-import { findingPaths } from './json.js';
-import { blocking, type Report, shownFindings } from './report.js';
+import { bypassNotLogged, describe, fix, HEADLINES } from './messages.js';
+import { escapeControls } from './quote.js';
+import { findingPaths } from '../findings.js';
+import { blocking, type Report, shownFindings } from './verdict.js';
 
 /** GitHub Actions workflow commands: one ::error/::warning/::notice annotation per finding. */
 export function renderGithub(report: Report): string {

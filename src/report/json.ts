@@ -1,6 +1,6 @@
-import type { Finding } from '../findings.js';
+import { type Finding, findingPaths } from '../findings.js';
 import { bypassNotLogged, describe, fix } from './messages.js';
-import { blocking, exitCode, type CommandName, type Report } from './report.js';
+import { blocking, exitCode, type CommandName, type Report } from './verdict.js';
 
 /**
  * The stable JSON schema (README, "JSON output"): schemaVersion 1. Lists are always lists; paths
@@ -52,11 +52,4 @@ export function findingJson(f: Finding, command?: CommandName): Record<string, u
     for (const [key, value] of Object.entries(rest)) if (!(key in base)) base[key] = value;
   }
   return base;
-}
-
-export function findingPaths(f: Finding): string[] {
-  if (f.kind === 'graph') return f.problem.paths;
-  if ('path' in f && typeof f.path === 'string') return [f.path];
-  if (f.kind === 'database-ahead') return f.heads.map((h) => h.path);
-  return [];
 }

@@ -1,9 +1,10 @@
 import pc from 'picocolors';
 import type { Finding } from '../findings.js';
 import { invoker } from './invoker.js';
-import { addAll, bypassHelp, bypassNotLogged, describe, escapeControls, fix, listLine, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT, showName } from './messages.js';
+import { addAll, bypassHelp, bypassNotLogged, describe, fix, listLine, GROUP_TITLES, HEADLINES, NO_ENVIRONMENT } from './messages.js';
+import { escapeControls, showName } from './quote.js';
 import { findingFrom, userPrefix } from './relative.js';
-import { blocking, type Report, shownFindings } from './report.js';
+import { blocking, type Report, shownFindings } from './verdict.js';
 
 const ORDER: Finding['kind'][] = [
   'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
