@@ -5,7 +5,7 @@
 // time). CommonJS because node loads it without the ES module loader; a module the bundle imports
 // with `import()` still runs only when first imported (esbuild wraps it in a lazy initialiser), so
 // the pre-commit hook runs only check's code. The dependencies a hook never needs stay outside
-// the file and load on demand: pg, better-sqlite3, fast-glob, smol-toml, picomatch, husky.
+// the file and load on demand: pg, better-sqlite3, sql.js, fast-glob, smol-toml, picomatch, husky.
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -14,7 +14,7 @@ import { build, version as esbuildVersion } from 'esbuild';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const DIST = join(ROOT, 'dist');
-const EXTERNAL = ['pg', 'better-sqlite3', 'fast-glob', 'smol-toml', 'picomatch', 'husky'];
+const EXTERNAL = ['pg', 'better-sqlite3', 'sql.js', 'fast-glob', 'smol-toml', 'picomatch', 'husky'];
 
 // The modules whose answers the cache keeps (the parser, the graph, which files count, the cache
 // itself): the cache's stamp is a hash of these and of every module they import, so a new parser

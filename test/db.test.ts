@@ -1,5 +1,6 @@
 // The database layer of `verify`, against a real PostgreSQL server (one per file) and real
 // SQLite files. Secrets: every failure path is checked for the password, in all its spellings.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,8 +16,9 @@ import {
   redactUrl,
   type AppliedRevisions,
 } from '../src/db/index.js';
+import { sqlJs, withWal } from '../src/db/sqlite-wasm.js';
 import { hasPostgres, startPostgres, type PostgresServer } from './helpers/postgres.js';
-import { SQLITE_DRIVER, sqliteFile } from './helpers/sqlite.js';
+import { SQLITE_DRIVER, SQLITE_SHELL, sqliteFile } from './helpers/sqlite.js';
 
 const PG_AVAILABLE = hasPostgres();
 if (!PG_AVAILABLE && !process.env.CI) {
@@ -339,7 +341,7 @@ describe('an unencoded @ in a URL', () => {
 // -------------------------------------------------------------------------------------------
 // SQLite
 
-describe.skipIf(!SQLITE_DRIVER)(`SQLite (through ${SQLITE_DRIVER})`, () => {
+describe.skipIf(!SQLITE_SHELL)(`SQLite (through ${SQLITE_DRIVER})`, () => {
   let dir: string;
   const file = (name: string): string => path.join(dir, name);
   const url = (name: string): string => `sqlite:///${file(name)}`; // absolute path: four slashes
@@ -412,6 +414,77 @@ describe.skipIf(!SQLITE_DRIVER)(`SQLite (through ${SQLITE_DRIVER})`, () => {
     for (const opts of [{ table: 'alembic_version; DROP TABLE x' }, { table: 'a"b' }, { schema: 'main.x' }, { table: '' }]) {
       expect((await failure(readAppliedRevisions(url('one.db'), opts))).reason).toBe('malformed');
     }
+  });
+});
+
+// A development database in WAL mode whose last commits are still only in `<file>-wal`: the
+// writer (Python's sqlite3, as SQLAlchemy uses it) exits without the checkpoint that closing does.
+function walDatabase(file: string, revisions: string[]): void {
+  const script = [
+    'import os, sqlite3, sys',
+    'c = sqlite3.connect(sys.argv[1])',
+    "c.execute('pragma journal_mode=wal')",
+    "c.execute('create table alembic_version (version_num varchar(32) not null primary key)')",
+    "c.execute(\"insert into alembic_version values ('before_the_log')\")",
+    'c.commit()',
+    "c.execute('pragma wal_checkpoint(TRUNCATE)')",
+    ...revisions.map((r) => `c.execute("update alembic_version set version_num = '${r}'"); c.commit()`),
+    'os._exit(0)',
+  ].join('\n');
+  const made = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`python3 failed: ${made.stderr}`);
+}
+
+describe.skipIf(!SQLITE_SHELL)('SQLite through sql.js (WebAssembly), the reader every Node has', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tmpDir('ag-sqljs-');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function rows(file: string): Promise<unknown[][]> {
+    const db = (await sqlJs()).open(file, 1000);
+    try {
+      return db.rows('SELECT version_num FROM "alembic_version"');
+    } finally {
+      db.close();
+    }
+  }
+
+  it('reads a plain file, and names a file that is not a database by its code', async () => {
+    const file = path.join(dir, 'plain.db');
+    sqliteFile(file, "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('a1'), ('b2');");
+    expect((await rows(file)).map(String).sort()).toEqual(['a1', 'b2']);
+    const garbage = path.join(dir, 'garbage.db');
+    fs.writeFileSync(garbage, 'not a database '.repeat(100));
+    await expect(rows(garbage)).rejects.toMatchObject({ code: 'SQLITE_NOTADB' });
+  });
+
+  it('applies the write-ahead log as SQLite does: every committed frame, none after a torn one', async () => {
+    const file = path.join(dir, 'wal.db');
+    walDatabase(file, ['first_in_log', 'last_in_log']);
+    const wal = fs.readFileSync(`${file}-wal`);
+    expect(wal.length).toBeGreaterThan(32);
+    const before = fs.readFileSync(file);
+    expect(await rows(file)).toEqual([['last_in_log']]);
+    expect(await readAppliedRevisions(`sqlite:///${file}`)).toMatchObject({ state: 'ok', revisions: ['last_in_log'] });
+    // Read only: neither file changed.
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.readFileSync(`${file}-wal`).equals(wal)).toBe(true);
+    // A log whose last frame is torn (a writer killed mid-write) ends at the commit before it.
+    const torn = Buffer.from(wal);
+    torn[torn.length - 1] ^= 0xff;
+    const tornFile = path.join(dir, 'torn.db');
+    fs.writeFileSync(tornFile, before);
+    fs.writeFileSync(`${tornFile}-wal`, torn);
+    expect(await rows(tornFile)).toEqual([['first_in_log']]);
+  });
+
+  it('a log that is not a log, or empty, leaves the file as it is', () => {
+    const main = Buffer.from('SQLite format 3\0'.padEnd(100, '\0'));
+    expect(withWal(main, null)).toBe(main);
+    expect(withWal(main, Buffer.alloc(0))).toBe(main);
+    expect(withWal(main, Buffer.alloc(64, 7))).toBe(main);
   });
 });
 

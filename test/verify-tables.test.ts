@@ -2,10 +2,10 @@
 // plugins: `<plugin>_alembic_version`, set in env.py's context.configure()). Every table is read
 // and compared with its own environment's migrations, and the report says which table it read.
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresForFile } from './helpers/postgres.js';
 import { cleanupAll, makeRepo, migration, tempDir, type TestRepo } from './helpers/repo.js';
+import { sqliteFile } from './helpers/sqlite.js';
 
 const PASSWORD = 'T4bles-p4ss';
 const PG = postgresForFile(PASSWORD);
@@ -171,12 +171,12 @@ describe('verify reads each environment\'s version table (SQLite)', () => {
   it('reads the plugin table named in env.py', () => {
     const repo = ckanLike();
     const file = join(tempDir('ag-sqlite-'), 'ckan.db');
-    const db = new Database(file);
-    for (const [table, revision] of [['alembic_version', 'c002'], ['activity_alembic_version', 'a555']]) {
-      db.exec(`CREATE TABLE ${table} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)`);
-      db.prepare(`INSERT INTO ${table} VALUES (?)`).run(revision);
-    }
-    db.close();
+    sqliteFile(
+      file,
+      [['alembic_version', 'c002'], ['activity_alembic_version', 'a555']]
+        .map(([table, revision]) => `CREATE TABLE ${table} (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO ${table} VALUES ('${revision}');`)
+        .join('\n'),
+    );
     const { code, report } = verify(repo, `sqlite:///${file}`);
     expect(code).toBe(1);
     expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-ahead', table: 'activity_alembic_version', revision: 'a555' }));

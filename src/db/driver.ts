@@ -14,3 +14,14 @@ export interface DriverRequest {
 
 /** Rows of version_num, or null when the table (or its schema) does not exist. */
 export type DriverResult = string[] | null;
+
+/** What verify needs of a driver: the rows of one query, and closing. */
+export interface SqliteHandle {
+  rows(sql: string): unknown[][];
+  close(): void;
+}
+
+export interface SqliteDriver {
+  name: 'node:sqlite' | 'better-sqlite3' | 'sql.js';
+  open(file: string, timeoutMs: number): SqliteHandle;
+}

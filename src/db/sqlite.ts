@@ -1,27 +1,14 @@
-// SQLite reader for alembic_version. Two drivers, neither installed with alembic-guard, so that
-// installing it compiles nothing (better-sqlite3 builds a native addon): Node's own node:sqlite
-// where this Node has it (22.13+ and 23.4+; 22.5–22.12 only behind --experimental-sqlite), else
-// better-sqlite3 when the user installed it beside alembic-guard. Both load on first use only.
-// The file is opened read-only and must exist: verify never creates or changes a database.
+// SQLite reader for alembic_version, through the first of three drivers this Node has: Node's own
+// node:sqlite (22.13+ and 23.4+; 22.5–22.12 only behind --experimental-sqlite), a better-sqlite3
+// the user installed beside alembic-guard, else sql.js (sqlite-wasm.ts), SQLite in WebAssembly,
+// installed with alembic-guard and compiling nothing, so every supported Node reads SQLite with
+// the default install. Each loads on first use only. The file is opened read-only and must
+// exist: verify never creates or changes a database.
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DriverRequest, DriverResult } from './driver.js';
+import type { DriverRequest, DriverResult, SqliteDriver, SqliteHandle } from './driver.js';
 import { DbError, isDbError } from './url.js';
-
-/** What verify needs of a driver: the rows of one query, and closing. */
-interface SqliteHandle {
-  rows(sql: string): unknown[][];
-  close(): void;
-}
-
-interface SqliteDriver {
-  name: 'node:sqlite' | 'better-sqlite3';
-  open(file: string, timeoutMs: number): SqliteHandle;
-}
-
-const INSTALL_HINT =
-  'install better-sqlite3 where alembic-guard is installed (npm install --save-dev better-sqlite3; for a global alembic-guard, npm install -g better-sqlite3), or run on Node.js 22.13 or later, which has node:sqlite';
 
 // node:sqlite's error codes are SQLite's numbers (errcode); better-sqlite3's are the names.
 const SQLITE_NAMES: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 14: 'SQLITE_CANTOPEN', 26: 'SQLITE_NOTADB' };
@@ -90,12 +77,7 @@ function betterSqlite3(): SqliteDriver | null {
 }
 
 async function loadDriver(): Promise<SqliteDriver> {
-  const driver = (await nodeSqlite()) ?? betterSqlite3();
-  if (driver) return driver;
-  throw new DbError(
-    'driver-missing',
-    `reading a SQLite database needs a SQLite driver: this Node.js (${process.version}) has no node:sqlite and better-sqlite3 is not installed; ${INSTALL_HINT}`,
-  );
+  return (await nodeSqlite()) ?? betterSqlite3() ?? (await import('./sqlite-wasm.js')).sqlJs();
 }
 
 function sqliteCode(err: unknown): string | undefined {
@@ -148,6 +130,7 @@ export async function readSqlite(req: DriverRequest): Promise<DriverResult> {
 }
 
 function openError(err: unknown, req: DriverRequest): DbError {
+  if (isDbError(err)) return err;
   const message = req.scrub((err as Error)?.message ?? String(err));
   const code = sqliteCode(err);
   // The native addon loads on first use: a build for another Node version fails here.

@@ -1,9 +1,9 @@
 /**
  * SQLite in the tests. Fixture databases are written by the sqlite3 command-line shell (Debian's
  * sqlite3, installed by .ci/run), so the tests need no driver of their own. What `verify` reads
- * them with is the guard's own choice: node:sqlite where this Node has it, else better-sqlite3,
- * which alembic-guard does not install (so that installing it compiles nothing) and .ci/run
- * installs on a Node without node:sqlite.
+ * them with is the guard's own choice: node:sqlite where this Node has it, else a better-sqlite3
+ * the user installed, else sql.js (WebAssembly), which alembic-guard installs: every supported
+ * Node reads SQLite with the default install.
  */
 import { createRequire } from 'node:module';
 import { run } from './repo.js';
@@ -14,8 +14,8 @@ export function sqliteFile(file: string, sql: string): void {
   if (made.code !== 0) throw new Error(`sqlite3 ${file} failed: ${made.stderr}`);
 }
 
-/** The driver `verify` will find from this project, as the guard looks for it; null for none. */
-export function sqliteDriver(): 'node:sqlite' | 'better-sqlite3' | null {
+/** The driver `verify` will find from this project, as the guard looks for it. */
+export function sqliteDriver(): 'node:sqlite' | 'better-sqlite3' | 'sql.js' {
   const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   if (builtin?.('node:sqlite')) return 'node:sqlite';
   try {
@@ -23,13 +23,22 @@ export function sqliteDriver(): 'node:sqlite' | 'better-sqlite3' | null {
     new Database(':memory:').close();
     return 'better-sqlite3';
   } catch {
-    return null;
+    return 'sql.js';
   }
 }
 
 export const SQLITE_DRIVER = sqliteDriver();
-if (!SQLITE_DRIVER) {
-  const why = `no SQLite driver: Node ${process.version} has no node:sqlite and better-sqlite3 is not installed (npm install --no-save better-sqlite3@12, as .ci/run does)`;
+
+/** Whether the sqlite3 shell that writes the fixtures is here (Debian's sqlite3). */
+export const SQLITE_SHELL = (() => {
+  try {
+    return run('sqlite3', ['-version']).code === 0;
+  } catch {
+    return false;
+  }
+})();
+if (!SQLITE_SHELL) {
+  const why = 'the sqlite3 command-line shell is not installed (apt-get install sqlite3), so no SQLite fixture can be written';
   if (process.env.CI) throw new Error(why);
   console.warn(`skipping the tests that read SQLite: ${why}`);
 }
