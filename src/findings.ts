@@ -1,5 +1,5 @@
 import type { AlembicRunner } from './alembic/environment.js';
-import type { GraphProblem } from './alembic/graph.js';
+import type { GraphProblem, SyntaxCause } from './alembic/graph.js';
 import type { ConfigChange } from './alembic/settings.js';
 import type { IgnoreSource } from './git/status.js';
 import type { Place } from './located.js';
@@ -26,7 +26,7 @@ export type Finding =
   /** A broken revision graph in the named source (index, a commit, the working tree). */
   | { kind: 'graph'; severity: Severity; environment: string; source: string; problem: GraphProblem; runner?: AlembicRunner }
   /** A migration Python cannot compile (a syntax error, or bytes that are not source text). */
-  | { kind: 'unparsable'; severity: 'error'; environment: string; source: string; path: string; line?: number; message: string }
+  | { kind: 'unparsable'; severity: 'error'; environment: string; source: string; path: string; line?: number; message: string; cause: SyntaxCause }
   /** A value the static parser could not evaluate (the script may still be fine). */
   | { kind: 'parse-warning'; severity: 'warning'; environment: string; path: string; line: number; message: string; repeated?: boolean }
   /** A versions directory outside the repository: no commit can carry its files. */

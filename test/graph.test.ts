@@ -309,6 +309,7 @@ describe('buildGraph: scripts that are not migrations', () => {
         paths: [`${V}/002_b.py`],
         revisions: [],
         message: `${V}/002_b.py cannot be parsed: the file is not valid UTF-8 (and declares no encoding that decodes it), so Python cannot import it`,
+        cause: 'encoding',
       },
       {
         kind: 'syntax-error',
@@ -317,6 +318,7 @@ describe('buildGraph: scripts that are not migrations', () => {
         revisions: [],
         line: 2,
         message: `${V}/003_c.py cannot be parsed (line 2): a bracket opened here is never closed`,
+        cause: 'syntax',
       },
       {
         kind: 'not-a-migration',

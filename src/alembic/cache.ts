@@ -235,6 +235,33 @@ export class GraphCache {
 }
 
 /**
+ * Whether Python compiles an environment file (env.py): blob id → 0 when it does, else the
+ * error, so a commit that leaves env.py as it was asks no Python.
+ */
+export class CompileCache {
+  private readonly store: Store<NonNullable<ParsedScript['error']> | 0>;
+
+  constructor(commonDir: string) {
+    this.store = new Store(commonDir, 'compile-cache.json');
+  }
+
+  /** null: it compiles; undefined: not known. */
+  get(oid: string): NonNullable<ParsedScript['error']> | null | undefined {
+    const verdict = this.store.get(oid);
+    if (verdict === 0) return null;
+    return validError(verdict) ? verdict : undefined;
+  }
+
+  set(oid: string, error: ParsedScript['error'] | undefined): void {
+    this.store.set(oid, error ?? 0);
+  }
+
+  save(): void {
+    this.store.save((entries) => [...entries].slice(-MAX_GRAPHS));
+  }
+}
+
+/**
  * What `check` asked git about last time in this working tree (watched paths and versions
  * directories), so it can start `git status` while discovery runs. Only a guess: check compares
  * it with what discovery finds and asks again when they differ.
@@ -348,6 +375,7 @@ const ERROR_KINDS: Record<NonNullable<ParsedScript['error']>['kind'], true> = {
   'too-large': true,
   unreadable: true,
   syntax: true,
+  conflict: true,
   header: true,
   'not-static': true,
 };
@@ -364,6 +392,10 @@ function own(kinds: object, kind: unknown): boolean {
   return typeof kind === 'string' && Object.hasOwn(kinds, kind);
 }
 
+function validError(error: unknown): error is NonNullable<ParsedScript['error']> {
+  return isObject(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line));
+}
+
 function validEntry(entry: unknown): entry is ParseEntry {
   if (!Array.isArray(entry) || entry.length < 5 || entry.length > 7) return false;
   const [revision, down, deps, labels, warnings, error, labelSource] = entry as unknown[];
@@ -376,7 +408,7 @@ function validEntry(entry: unknown): entry is ParseEntry {
     warnings.every((w) => isObject(w) && isLine(w.line) && typeof w.message === 'string') &&
     (error === undefined ||
       error === null || // written before a labelSource
-      (isObject(error) && own(ERROR_KINDS, error.kind) && typeof error.message === 'string' && (error.line === undefined || isLine(error.line)))) &&
+      validError(error)) &&
     (labelSource === undefined ||
       (isObject(labelSource) && isLine(labelSource.line) && typeof labelSource.expression === 'string' && strings(labelSource.imports)))
   );
@@ -395,6 +427,7 @@ function validSummary(summary: unknown): summary is GraphSummary {
         strings(p.paths) &&
         strings(p.revisions) &&
         (p.line === undefined || isLine(p.line)) &&
+        (p.cause === undefined || p.cause === 'syntax' || p.cause === 'conflict' || p.cause === 'encoding') &&
         (p.severity === 'error' || p.severity === 'warning'),
     ) &&
     Array.isArray(summary.warnings) &&

@@ -25,6 +25,9 @@ export type GraphProblemKind =
   /** A submodule at or around a versions directory whose scripts could not be read here. */
   | 'submodule-unread';
 
+/** Why Python refuses a file: its syntax, git's conflict markers left in it, or bytes that are not text. */
+export type SyntaxCause = 'syntax' | 'conflict' | 'encoding';
+
 export interface GraphProblem {
   kind: GraphProblemKind;
   message: string;
@@ -33,6 +36,8 @@ export interface GraphProblem {
   severity: 'error' | 'warning';
   /** syntax-error: the line Python would report, when known. */
   line?: number;
+  /** syntax-error: why Python refuses the file. */
+  cause?: SyntaxCause;
 }
 
 export interface RevisionNode {
@@ -542,7 +547,7 @@ function scriptProblem(s: ParsedScript): GraphProblem {
     };
   }
   const at = error.line !== undefined ? ` (line ${error.line})` : '';
-  if (error.kind === 'syntax' || error.kind === 'not-utf8') {
+  if (error.kind === 'syntax' || error.kind === 'conflict' || error.kind === 'not-utf8') {
     // Python refuses to compile the file (SyntaxError at import), so Alembic cannot load the
     // environment: a typo to fix in place, not a graph to repair.
     const problem: GraphProblem = {
@@ -551,6 +556,7 @@ function scriptProblem(s: ParsedScript): GraphProblem {
       paths: [s.path],
       revisions: s.revision !== null ? [s.revision] : [],
       message: `${s.path} cannot be parsed${at}: ${error.message}`,
+      cause: error.kind === 'not-utf8' ? 'encoding' : error.kind,
     };
     if (error.line !== undefined) problem.line = error.line;
     return problem;

@@ -26,11 +26,11 @@ export interface ParsedScript {
   labelSource?: LabelSource;
   error?: {
     /**
-     * syntax and not-utf8: Python itself cannot compile the file; header: it compiles, but Alembic
+     * syntax, conflict (git's markers left in it) and not-utf8: Python itself cannot compile the file; header: it compiles, but Alembic
      * cannot load it; not-static: a field is bound in a way whose value cannot be known without
      * running Python (Alembic may or may not load it).
      */
-    kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax' | 'header' | 'not-static';
+    kind: 'not-a-migration' | 'not-utf8' | 'too-large' | 'unreadable' | 'syntax' | 'conflict' | 'header' | 'not-static';
     message: string;
     line?: number;
   };

@@ -8,12 +8,14 @@ import { type Environment, isAtOrUnder, isMigrationPath, isUnder, type Loading, 
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
 import type { GraphOptions, GraphProblem, RevisionGraph } from './graph.js';
 import { setsVersionLocations } from './locations.js';
+import type { ToCompile } from './compile.js';
 import type { ParsedScript } from './script.js';
 
 // The parser and the graph builder load only when an answer is not in the cache: a commit that
 // touches no migration never compiles them.
 const parser = () => import('./script.js');
 const grapher = () => import('./graph.js');
+const compiler = () => import('./compile.js');
 
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
 export type Source =
@@ -38,7 +40,9 @@ export async function loadGraphs(repo: Repo, environments: Environment[], source
   let parsed: ParsedScript[];
   let unread: Unread[] = [];
   if (source.kind === 'worktree') {
-    parsed = [...(await readWorktree(repo, dirs))].map(([path, content]) => parseScript(path, content));
+    const files = [...(await readWorktree(repo, dirs))].map(([path, content]) => ({ script: parseScript(path, content), content }));
+    await (await compiler()).judgeCompiles(repo.root, files);
+    parsed = files.map((f) => f.script);
   } else {
     const [entries, notRead] = await sourceEntries(repo, dirs, source);
     parsed = await parseEntries(repo, entries, source);
@@ -235,9 +239,10 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): P
   });
   if (misses.length > 0) {
     const { parseScript } = await parser();
+    const fresh: (ToCompile & { oid: string })[] = [];
     const remember = (entry: BlobEntry, content: Buffer) => {
       const script = parseScript(entry.path, content);
-      cache.set(entry.oid, script);
+      fresh.push({ script, content, oid: entry.oid });
       parsed.set(entry.path, script);
     };
     const fromObjects: BlobEntry[] = [];
@@ -260,6 +265,8 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): P
         if (blob) remember(entry, blob);
       }
     }
+    await (await compiler()).judgeCompiles(repo.root, fresh);
+    for (const { oid, script } of fresh) cache.set(oid, script);
     cache.save();
   }
   return entries.flatMap((entry) => parsed.get(entry.path) ?? []);

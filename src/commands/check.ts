@@ -4,7 +4,7 @@ import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_NAMES, candidatePaths } from '../alembic/discover.js';
 import { classify, type Environment, overlaps } from '../alembic/environment.js';
 import { compareConfig, isConfigFile } from '../alembic/settings.js';
-import { cachedSummaries, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
+import { cachedSummaries, describeSource, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import { type BlobEntry, indexEntries, indexListing, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
@@ -12,7 +12,7 @@ import { ignoreSources, status, type StatusEntry } from '../git/status.js';
 import type { Report } from '../report/verdict.js';
 import { ShownWarnings } from '../shown-warnings.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
-import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
+import { envFileFindings, graphFindings, ignoreFilter, setupFindings } from './shared.js';
 
 /**
  * pre-commit: nothing Alembic needs may stay behind in the working tree, and the graph of what
@@ -24,6 +24,7 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   // `git ls-files -s` for discovery's candidates and those versions directories, one status.
   // The guess is kept only if discovery finds exactly the same paths.
   let early: { hint: WatchHint; listing: Promise<StagedListing>; status: Promise<StatusEntry[]> } | undefined;
+  let named: Promise<BlobEntry[]> | undefined;
   let hints: WatchHints | undefined;
   const ws = await openWorkspace(cwd, (repo) => {
     hints = new WatchHints(repo.commonDir);
@@ -33,6 +34,8 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
     statusEarly?.catch(() => undefined); // asked again below if the guess is discarded
     const listing = stagedListing(repo, hint?.versions ?? []);
     listing.catch(() => undefined); // with configured locations, discovery never asks
+    named = listing.then((l) => l.named);
+    named.catch(() => undefined);
     if (hint && statusEarly) early = { hint, listing, status: statusEarly };
     return { tracked: listing.then((l) => l.candidates) };
   });
@@ -68,6 +71,7 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   // The cached answers were looked up with any `git add -N` placeholders among the scripts.
   const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
   const graphs = graphFindings(summaries, source, keep);
+  if (named) findings.push(...(await envFileFindings(ws.repo, environments, (await named).filter((e) => keep(e.path)), describeSource(source))));
   if (graphs.some((f) => f.kind === 'parse-warning')) markRepeated(ws, graphs, entries, index, options.remember ?? true);
   findings.push(...graphs);
   return { command: 'check', workspace: ws, findings };
@@ -192,6 +196,8 @@ async function loadingChanges(ws: Workspace, edits: Extract<Finding, { kind: 'un
 interface StagedListing {
   /** Tracked files named like discovery's candidates (any conflict stage). */
   candidates: string[];
+  /** Their stage-0 entries. */
+  named: BlobEntry[];
   /** Stage-0 entries under the given versions directories. */
   versions: BlobEntry[];
 }
@@ -199,7 +205,7 @@ interface StagedListing {
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
   const listing = await indexListing(repo, { dirs: versions, names: CANDIDATE_NAMES });
   // The directory itself is listed when it is a submodule (a gitlink).
-  return { candidates: candidatePaths(listing), versions: listing.inDirs.filter((entry) => entry.stage === '0') };
+  return { candidates: candidatePaths(listing), named: listing.named.filter((entry) => entry.stage === '0'), versions: listing.inDirs.filter((entry) => entry.stage === '0') };
 }
 
 async function leftOutOfCommit(ws: Workspace, environments: Environment[], index: BlobEntry[]): Promise<Set<string>> {

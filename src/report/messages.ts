@@ -169,9 +169,9 @@ export function fix(f: Finding, command?: CommandName): string | null {
     case 'graph':
       return graphFix(f.problem.kind, f.problem.paths, f.runner);
     case 'unparsable':
-      return f.line !== undefined
-        ? `fix the syntax at ${showName(f.path)}:${f.line}   (python -m py_compile ${shellPath(f.path)} shows Python's own message)`
-        : `save ${showName(f.path)} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
+      if (f.cause === 'conflict') return `resolve the conflict in ${showName(f.path)}${f.line !== undefined ? ` (from line ${f.line})` : ''}: keep the lines you want and delete the <<<<<<<, ======= and >>>>>>> lines, then ${gitCommand('add', [f.path])}`;
+      if (f.cause === 'encoding') return `save ${showName(f.path)} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
+      return `fix the syntax${f.line !== undefined ? ` at ${showName(f.path)}:${f.line}` : ` of ${showName(f.path)}`}   (python3 -m py_compile ${shellPath(f.path)} shows Python's own message)`;
     case 'parse-warning':
       return 'use a literal string, tuple or None so tools can read it without running Python';
     case 'outside-repository':

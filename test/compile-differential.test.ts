@@ -1,0 +1,179 @@
+// Differential: every migration CPython's compile() refuses must block the commit, and every one
+// it accepts must not be called unparsable. A corpus of mutations of real-looking migrations
+// (a token deleted or duplicated, conflict markers inserted, indentation changed, brackets
+// unbalanced, nesting past the parser's limit, Python 2 statements, compile-time errors) is
+// judged by /usr/bin/python3 in the test and by `check` in a real repository.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeRng, type Rng } from './differential/generate.js';
+import { alembicEnv, cleanupAll, makeRepo } from './helpers/repo.js';
+
+afterAll(cleanupAll);
+
+const PYTHON = '/usr/bin/python3';
+const HAS_PYTHON = existsSync(PYTHON);
+if (!HAS_PYTHON && process.env.CI) throw new Error(`${PYTHON} is missing: apt-get install python3-alembic`);
+
+const V = 'backend/alembic/versions';
+
+/** A migration as autogenerate writes it, with a body worth mutating. */
+function base(revision: string, down: string): string {
+  return [
+    `"""add things ${revision}`,
+    '',
+    `Revision ID: ${revision}`,
+    `Revises: ${down}`,
+    '"""',
+    'from alembic import op',
+    'import sqlalchemy as sa',
+    '',
+    `revision = '${revision}'`,
+    `down_revision = '${down}'`,
+    'branch_labels = None',
+    'depends_on = None',
+    '',
+    '',
+    'def upgrade():',
+    "    op.create_table('trace_mismatch',",
+    "        sa.Column('id', sa.Integer(), nullable=False),",
+    "        sa.Column('name', sa.String(length=64), nullable=True),",
+    "        sa.PrimaryKeyConstraint('id'))",
+    "    for name in ('a', 'b'):",
+    "        if name != 'a':",
+    "            op.add_column('trace_mismatch', sa.Column(name, sa.Text()))",
+    "    op.execute(\"UPDATE trace_mismatch SET name = 'x' WHERE id = 1\")",
+    '',
+    '',
+    'def downgrade():',
+    "    op.drop_table('trace_mismatch')",
+    '',
+  ].join('\n');
+}
+
+const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+
+/** Lines after the header: mutations stay out of the revision fields, so every file keeps its id. */
+const BODY_FROM = 14;
+
+function mutate(text: string, rng: Rng): string {
+  const lines = text.split('\n');
+  const at = BODY_FROM + Math.floor(rng() * (lines.length - BODY_FROM - 1));
+  const line = lines[at]!;
+  const tokens = line.match(/\w+|[^\w\s]|\s+/g) ?? [];
+  switch (Math.floor(rng() * 12)) {
+    case 0: // a token deleted
+      if (tokens.length) tokens.splice(Math.floor(rng() * tokens.length), 1);
+      lines[at] = tokens.join('');
+      break;
+    case 1: // a token duplicated
+      if (tokens.length) {
+        const i = Math.floor(rng() * tokens.length);
+        tokens.splice(i, 0, tokens[i]!);
+      }
+      lines[at] = tokens.join('');
+      break;
+    case 2: // a merge left unresolved
+      lines.splice(at, 1, '<<<<<<< HEAD', line, '=======', line.replace(/'a'/, "'c'"), '>>>>>>> feature/other');
+      break;
+    case 3: // indentation changed: spaces, a tab, or none
+      lines[at] = pick(rng, [' ', '  ', '\t', '', '        ']) + line.trimStart();
+      break;
+    case 4: // brackets unbalanced
+      lines[at] = rng() < 0.5 ? line.replace(/\)(?![^)]*\))/, '') : `${line}(`;
+      break;
+    case 5: // nesting: sometimes within CPython's limit, sometimes past it
+      lines.splice(at, 0, `    x = ${'('.repeat(Math.floor(rng() * 400))}1${')'.repeat(400)}`.replace(/\)+$/, (m) => m.slice(0, m.length - Math.floor(rng() * 2))));
+      break;
+    case 6: // Python 2
+      lines.splice(at, 0, pick(rng, ['    print "migrating"', '    exec "x = 1"', '    x = `1`', '    if 1 <> 2: pass', '    raise ValueError, "x"', '    x = 0777']));
+      break;
+    case 7: // compile-time errors
+      lines.push(pick(rng, ['return 1', 'break', 'continue', 'def f(a, a): pass', 'def g(x=1, y): pass', 'nonlocal q', 'f(**k, *a)', 'yield 1', 'await x']));
+      break;
+    case 8: // assignment to a literal, a keyword or a call
+      lines.splice(at, 0, pick(rng, ['    1 = x', '    None = 1', '    f() = 2', '    "s" += 1', '    x + 1 = 2', '    del 1', '    (a, b) = c']));
+      break;
+    case 9: // escapes
+      lines.splice(at, 0, pick(rng, ['    s = "\\N{NO SUCH NAME}"', '    s = "\\N{BULLET}"', '    s = b"\\N{BULLET}"', '    s = "\\x4"', '    s = "\\u12"', "    s = r'\\N{x}'", '    s = "\\q"']));
+      break;
+    case 10: // a NUL byte, a stray character
+      lines[at] = line.slice(0, Math.max(0, line.length >> 1)) + pick(rng, ['\0', '$', '?', '!', '\\']) + line.slice(line.length >> 1);
+      break;
+    default: // a harmless change: the file must still pass
+      lines.splice(at, 0, pick(rng, ['    pass', '    # a comment', '', '    x = [1,\n        2]', '    y = """\n<<<<<<< not a conflict\n"""']));
+      break;
+  }
+  return lines.join('\n');
+}
+
+/** /usr/bin/python3's verdict on each file: true when compile() accepts it. */
+function pythonAccepts(files: string[]): boolean[] {
+  const script = [
+    'import sys, json',
+    'out = []',
+    'for f in json.load(sys.stdin):',
+    '    try:',
+    "        compile(f.encode('utf-8', 'surrogateescape'), 'm', 'exec', dont_inherit=True)",
+    '        out.append(True)',
+    '    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):',
+    '        out.append(False)',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const result = spawnSync(PYTHON, ['-W', 'ignore', '-c', script], { input: JSON.stringify(files), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout) as boolean[];
+}
+
+describe.skipIf(!HAS_PYTHON)('compile(): the guard agrees with CPython on every mutated migration', () => {
+  const rng = makeRng(20261204);
+  const files = new Map<string, string>();
+  for (let i = 0; i < 240; i++) {
+    const id = `m${String(i).padStart(3, '0')}`;
+    files.set(`${V}/${id}_change.py`, mutate(base(id, '0001_base'), rng));
+  }
+  const paths = [...files.keys()];
+  const accepted = HAS_PYTHON ? pythonAccepts([...files.values()]) : [];
+  const refused = new Set(paths.filter((_, i) => !accepted[i]));
+
+  function unparsable(env: Record<string, string>): { code: number; paths: Set<string>; findings: Record<string, unknown>[] } {
+    const tree = alembicEnv('backend', 0);
+    tree[`${V}/0001_base.py`] = base('0001_base', 'x').replace("down_revision = 'x'", 'down_revision = None');
+    const repo = makeRepo(tree, { commit: true });
+    for (const [path, text] of files) repo.write(path, text);
+    repo.add(V);
+    const before = repo.snapshot();
+    const result = repo.cli(['check', '--format', 'json'], { env });
+    expect(repo.snapshot()).toBe(before);
+    const report = JSON.parse(result.stdout) as { findings: Record<string, unknown>[] };
+    const found = report.findings.filter((f) => f.kind === 'unparsable');
+    return { code: result.code, paths: new Set(found.map((f) => f.path as string)), findings: found };
+  }
+
+  it('a corpus with both kinds: many refused, many accepted', () => {
+    expect(refused.size).toBeGreaterThan(80);
+    expect(paths.length - refused.size).toBeGreaterThan(40);
+  });
+
+  it('with Python: exactly the files Python refuses are blocked, each with its line and the kind of error', () => {
+    const { code, paths: blocked, findings } = unparsable({ ALEMBIC_GUARD_PYTHON: PYTHON });
+    expect(code).toBe(1);
+    expect([...blocked].filter((p) => !refused.has(p)).sort(), 'accepted by Python, yet blocked').toEqual([]);
+    expect([...refused].filter((p) => !blocked.has(p)).sort(), 'refused by Python, yet let through').toEqual([]);
+    for (const f of findings) {
+      expect(String(f.message)).toMatch(/SyntaxError|IndentationError|TabError|ValueError|RecursionError|MemoryError|unresolved merge conflict/);
+    }
+    // Conflict markers have their own words, wherever Python refuses the file.
+    const conflicted = findings.filter((f) => String(f.message).includes('unresolved merge conflict'));
+    expect(conflicted.length).toBeGreaterThan(5);
+    for (const f of conflicted) expect(String(f.fix)).toContain('<<<<<<<');
+  });
+
+  it('without Python the static reader blocks no file Python accepts', () => {
+    const { paths: blocked } = unparsable({ ALEMBIC_GUARD_PYTHON: '0' });
+    expect([...blocked].filter((p) => !refused.has(p)).sort(), 'accepted by Python, yet blocked').toEqual([]);
+    // Conflict markers are found without Python too.
+    const markers = paths.filter((p) => files.get(p)!.includes('\n<<<<<<< HEAD\n'));
+    for (const p of markers) if (refused.has(p)) expect(blocked.has(p), p).toBe(true);
+  });
+});
