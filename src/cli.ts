@@ -52,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
         format: { type: 'string' },
         cwd: { type: 'string' },
         rev: { type: 'string' },
+        base: { type: 'string' },
+        strict: { type: 'boolean' },
         index: { type: 'boolean' },
         worktree: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -82,8 +84,9 @@ export async function main(argv: string[]): Promise<number> {
     const runCommand = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!runCommand) throw new GuardError(`unknown command "${command}" (see alembic-guard --help)`);
     const format = (values.format ?? (values.json ? 'json' : 'text')) as Format;
-    if (!['text', 'json', 'github'].includes(format)) {
-      throw new GuardError(`--format must be text, json or github, not "${format}"`);
+    const pictures = command === 'graph' ? ['mermaid', 'dot'] : [];
+    if (![...['text', 'json', 'github'], ...pictures].includes(format)) {
+      throw new GuardError(`--format must be text, json or github${command === 'graph' ? ', mermaid or dot' : ''}, not "${format}"`);
     }
     if (values.cwd !== undefined) checkDirectory(values.cwd);
     const result = await runCommand(args, { ...values, format, cwd: values.cwd ?? process.cwd() });
@@ -149,9 +152,21 @@ async function finish(report: Report, format: Format): Promise<number> {
     if (reason !== null) await applyBypass(report, reason);
   }
   const text = await render(report, format);
+  if (format === 'github' && process.env.GITHUB_STEP_SUMMARY) await appendSummary(report, process.env.GITHUB_STEP_SUMMARY);
   // A bypass is shouted on stderr so it shows even where stdout is hidden.
   (report.bypass && format === 'text' ? process.stderr : process.stdout).write(text);
   return exitCode(report);
+}
+
+/** GitHub Actions' job summary: a failure to write it is said, and the verdict stands. */
+async function appendSummary(report: Report, file: string): Promise<void> {
+  try {
+    const { githubSummary } = await import('./report/github.js');
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(file, await githubSummary(report));
+  } catch (error) {
+    process.stderr.write(`alembic-guard: cannot append the job summary to $GITHUB_STEP_SUMMARY: ${(error as Error).message}\n`);
+  }
 }
 
 async function fail(error: unknown): Promise<number> {

@@ -23,6 +23,10 @@ export interface GuardConfig {
   allowMultipleHeads: boolean | string[];
   /** What pre-push does when a pushed commit edits a migration the remote already has. */
   changedMigrations: 'warn' | 'block' | 'off';
+  /** What `verify --base` does when the branch edits or deletes a migration the base has (--strict: block). */
+  baseEdits: 'warn' | 'block' | 'off';
+  /** What pre-push does when merging the pushed branch into the remote's default branch would break its graph. */
+  mergeHeads: 'warn' | 'block' | 'off';
   database: {
     urlEnv?: string;
     versionTable: string;
@@ -38,10 +42,12 @@ const DEFAULTS: Omit<GuardConfig, 'source'> = {
   ignore: [],
   allowMultipleHeads: false,
   changedMigrations: 'warn',
+  baseEdits: 'warn',
+  mergeHeads: 'warn',
   database: { versionTable: 'alembic_version', requireTable: false },
 };
 
-const KEYS = new Set(['locations', 'environments', 'ignore', 'allowMultipleHeads', 'mergeCommand', 'changedMigrations', 'database']);
+const KEYS = new Set(['locations', 'environments', 'ignore', 'allowMultipleHeads', 'mergeCommand', 'changedMigrations', 'baseEdits', 'mergeHeads', 'database']);
 const DB_KEYS = new Set(['urlEnv', 'versionTable', 'schema', 'requireTable', 'devUrl', 'devUrlEnv']);
 const ENV_KEYS = new Set(['name', 'versions', 'allowMultipleHeads', 'mergeCommand', 'versionTable', 'schema']);
 // A table or schema name as verify quotes it (src/db/index.ts accepts nothing else).
@@ -133,6 +139,12 @@ export function validate(raw: unknown, source: string): GuardConfig {
     const v = input.changedMigrations;
     if (v !== 'warn' && v !== 'block' && v !== 'off') fail('changedMigrations', 'must be "warn", "block" or "off"');
     config.changedMigrations = v as GuardConfig['changedMigrations'];
+  }
+  for (const key of ['baseEdits', 'mergeHeads'] as const) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (v !== 'warn' && v !== 'block' && v !== 'off') fail(key, 'must be "warn", "block" or "off"');
+    config[key] = v as GuardConfig[typeof key];
   }
   if (input.database !== undefined) {
     if (!isObject(input.database)) fail('database', 'must be an object/table');

@@ -45,6 +45,14 @@ export type Finding =
   | { kind: 'database-read'; severity: 'info'; database: string; table: string; environments: string[]; revisions: string[] | null }
   /** verify: env.py computes its version_table when it runs, so the table read may not be its own. */
   | { kind: 'version-table-unknown'; severity: 'warning'; environment: string; path: string; line: number; expression: string; table: string }
+  /** verify --base, pre-push: what merging the branch into its base would break that neither side had. */
+  | { kind: 'merge-graph'; severity: Severity; environment: string; base: string; problem: GraphProblem; branch: HeadInfo[]; baseHeads: HeadInfo[]; runner?: AlembicRunner; repoint?: Repoint }
+  /** verify --base: git cannot merge a migration or environment file of the branch into the base. */
+  | { kind: 'merge-conflict'; severity: Severity; environment: string; path: string; role: 'migration' | 'env-file'; base: string }
+  /** verify --base: the branch edits or deletes a migration the base already has (it may be applied). */
+  | { kind: 'base-migration-changed'; severity: Severity; environment: string; path: string; change: 'modified' | 'deleted'; base: string }
+  /** verify --base: a commit of the branch went through on the guard's bypass (its trailer). */
+  | { kind: 'bypassed-commit'; severity: 'warning'; commit: string; subject: string; reason: string }
   /** verify: no alembic_version table. */
   | { kind: 'database-untracked'; severity: Severity; database: string; table: string };
 
@@ -67,6 +75,14 @@ export interface AheadLocation {
   fetch: string | null;
 }
 
+/** Rebase and re-point: the file whose down_revision moves from one revision to the base's head. */
+export interface Repoint {
+  path: string;
+  revision: string;
+  from: string;
+  to: string;
+}
+
 export interface HeadInfo {
   revision: string;
   path: string;
@@ -81,6 +97,8 @@ export function isBlocking(finding: Finding): boolean {
 /** The files a finding is about, first the one to annotate. */
 export function findingPaths(f: Finding): string[] {
   if (f.kind === 'graph') return f.problem.paths;
+  // The branch's own file first: that is where a pull request's annotation belongs.
+  if (f.kind === 'merge-graph') return [...new Set([...(f.repoint ? [f.repoint.path] : []), ...f.branch.map((b) => b.path), ...f.problem.paths].filter(Boolean))];
   if ('path' in f && typeof f.path === 'string') return [f.path];
   if (f.kind === 'database-ahead') return f.heads.map((h) => h.path);
   return [];

@@ -20,7 +20,7 @@ const compiler = () => import('./compile.js');
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
 export type Source =
   | { kind: 'index'; entries?: BlobEntry[]; dirty?: Set<string> }
-  | { kind: 'commit'; commit: string }
+  | { kind: 'commit'; commit: string; /** How the report names it (a merge result's tree). */ label?: string }
   | { kind: 'worktree' };
 
 export interface EnvironmentGraph {
@@ -30,7 +30,7 @@ export interface EnvironmentGraph {
 }
 
 export function describeSource(source: Source): string {
-  if (source.kind === 'commit') return `commit ${source.commit.slice(0, 12)}`;
+  if (source.kind === 'commit') return source.label ?? `commit ${source.commit.slice(0, 12)}`;
   return source.kind === 'index' ? 'the staged content (index)' : 'the working tree';
 }
 

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { describeSource, type EnvironmentGraph, loadGraphs, type Source } from '../alembic/sources.js';
 import type { CommandResult, GraphOptions } from '../command.js';
 import { GuardError } from '../errors.js';
-import { resolveCommit } from '../git/repo.js';
+import { headCommit, resolveCommit } from '../git/repo.js';
 import { describeLayout, graphFix } from '../report/messages.js';
 import { escapeControls, showName } from '../report/quote.js';
 import { openWorkspace } from '../workspace.js';
@@ -21,10 +21,32 @@ export async function graph(options: GraphOptions): Promise<CommandResult> {
     : options.worktree
       ? { kind: 'worktree' }
       : { kind: 'index' };
-  const graphs = await loadGraphs(ws.repo, ws.discovery.environments, source);
+  let graphs = await loadGraphs(ws.repo, ws.discovery.environments, source);
+  let added: Set<string> | undefined;
+  if (options.base !== undefined) {
+    // The merge of this source's commit into the base, with the revisions it adds marked.
+    if (source.kind !== 'commit' && source.kind !== 'index') throw new GuardError('graph --base draws a commit merged into the base: use it without --worktree');
+    const commit = source.kind === 'commit' ? source.commit : await headCommit(ws.repo);
+    if (!commit) throw new GuardError('graph --base needs a commit, and this repository has none yet');
+    const baseCommit = await resolveCommit(ws.repo, options.base).catch((error: unknown) => {
+      throw error instanceof GuardError ? new GuardError(`--base ${options.base}: ${error.message}`) : error;
+    });
+    const { mergeFindings } = await import('./merge-safety.js');
+    const { facts } = await mergeFindings(ws.repo, ws.discovery.environments, { ref: options.base, baseCommit, headCommit: commit, keep: () => true });
+    graphs = facts.merged;
+    added = new Set(Object.values(facts.added).flat());
+  }
   const failed = graphs.some((g) => g.graph.problems.some((p) => p.severity === 'error'));
-  const text = options.format === 'json' || options.json ? graphJson(graphs) : graphText(graphs, source);
-  return { text, exitCode: failed ? 1 : 0 };
+  return { text: await render(graphs, source, options, added), exitCode: failed ? 1 : 0 };
+}
+
+async function render(graphs: EnvironmentGraph[], source: Source, options: GraphOptions, added: Set<string> | undefined): Promise<string> {
+  if (options.format === 'mermaid' || options.format === 'dot') {
+    const picture = await import('../report/picture.js');
+    const pictures = graphs.map((g) => ({ name: g.environment.name, graph: g.graph }));
+    return options.format === 'mermaid' ? picture.mermaid(pictures, { added }) : picture.dot(pictures, { added });
+  }
+  return options.format === 'json' || options.json ? graphJson(graphs) : graphText(graphs, source);
 }
 
 /** The documented, stable shape: lists are always lists, paths repository-relative. */

@@ -4,7 +4,8 @@ import { classify } from '../alembic/environment.js';
 import { GuardError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { boundary, commitsChanging, diffIndexCached, diffTrees, indexEntries, objectIds } from '../git/objects.js';
-import { hasRefs, headCommit } from '../git/repo.js';
+import { mergeBase } from '../git/merge-tree.js';
+import { hasRefs, headCommit, remoteDefaultBranch } from '../git/repo.js';
 import { status } from '../git/status.js';
 import type { Report } from '../report/verdict.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
@@ -93,7 +94,47 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
       findings.push(...(await changedPushed(ws, ref, commit, commitOf, remote, keep)));
     }
   }
+  if (ws.config.mergeHeads !== 'off' && dirs.length > 0) findings.push(...(await mergeWarnings(ws, remote, pushed, commitOf, keep)));
   return { command: 'pre-push', workspace: ws, findings: dedupe(findings) };
+}
+
+/**
+ * A branch pushed beside the remote's default branch (as last fetched): would merging it there
+ * give two heads, or a conflict in a migration? A warning (mergeHeads: "block" makes it an
+ * error), naming the other head and both fixes. Pushing the default branch itself, or a branch
+ * whose base has added no migration since it forked, asks nothing more.
+ */
+async function mergeWarnings(ws: Workspace, remote: string, pushed: PushedRef[], commitOf: (oid: string) => string | null, keep: (path: string) => boolean): Promise<Finding[]> {
+  const target = await remoteDefaultBranch(ws.repo, remote);
+  if (!target) return [];
+  const dirs = ws.discovery.environments.flatMap((env) => env.versions);
+  const findings: Finding[] = [];
+  const done = new Set<string>();
+  for (const ref of pushed) {
+    if (!ref.localRef.startsWith('refs/heads/') || ref.remoteRef === `refs/heads/${target.branch}`) continue;
+    const tip = commitOf(ref.localSha);
+    if (!tip || done.has(tip)) continue;
+    done.add(tip);
+    const common = await mergeBase(ws.repo, target.commit, tip);
+    if (common === target.commit) continue; // the branch already holds the base: nothing to merge
+    if (common !== null) {
+      const trees = await objectIds(ws.repo, [common, target.commit].flatMap((c) => dirs.map((dir) => `${c}:${dir}`)));
+      if (dirs.every((dir) => trees.get(`${common}:${dir}`) === trees.get(`${target.commit}:${dir}`))) continue;
+    }
+    const { mergeFindings } = await import('./merge-safety.js');
+    const { findings: found } = await mergeFindings(ws.repo, ws.discovery.environments, {
+      ref: target.ref,
+      baseCommit: target.commit,
+      headCommit: tip,
+      keep,
+      severity: ws.config.mergeHeads === 'block' ? 'error' : 'warning',
+    });
+    for (const f of found) {
+      if (f.kind === 'merge-graph') findings.push(f);
+      if (f.kind === 'merge-conflict') findings.push(ws.config.mergeHeads === 'block' ? f : { ...f, severity: 'warning' });
+    }
+  }
+  return findings;
 }
 
 const peel = (oid: string) => `${oid}^{commit}`;

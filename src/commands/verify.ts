@@ -13,6 +13,7 @@ import type { Report } from '../report/verdict.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
 import { worktreeFindings } from './check.js';
 import { databaseUrl } from './database.js';
+import type { MergeFacts } from '../alembic/merge.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
 
 /**
@@ -27,6 +28,7 @@ export async function verify(options: VerifyOptions): Promise<Report> {
   const findings: Finding[] = setupFindings(ws);
   const keep = await ignoreFilter(ws.config);
   const environments = ws.discovery.environments;
+  let mergeFacts: MergeFacts | undefined;
 
   const source: Source = { kind: 'commit', commit };
   const graphs = await loadGraphs(ws.repo, environments, source);
@@ -39,6 +41,25 @@ export async function verify(options: VerifyOptions): Promise<Report> {
   findings.push(...(await worktreeFindings(ws, environments, entries, index, keep)));
 
   const facts: Record<string, unknown> = { commit, database: null };
+  if (options.base !== undefined) {
+    const { mergeFindings, bypassedCommits } = await import('./merge-safety.js');
+    const baseCommit = await resolveCommit(ws.repo, options.base).catch((error: unknown) => {
+      throw error instanceof GuardError ? new GuardError(`--base ${options.base}: ${error.message}`) : error;
+    });
+    const edits = options.strict ? 'block' : ws.config.baseEdits;
+    const merge = await mergeFindings(ws.repo, environments, {
+      ref: options.base,
+      baseCommit,
+      headCommit: commit,
+      headGraphs: graphs,
+      keep,
+      editSeverity: edits === 'block' ? 'error' : 'warning',
+    });
+    findings.push(...merge.findings.filter((f) => f.kind !== 'base-migration-changed' || edits !== 'off'));
+    findings.push(...(await bypassedCommits(ws.repo, baseCommit, commit)));
+    facts.base = { ref: options.base, commit: baseCommit, mergeBase: merge.facts.mergeBase, added: merge.facts.added, conflicts: merge.facts.conflicts };
+    mergeFacts = merge.facts;
+  }
   const url = databaseUrl(options, ws.config.database.urlEnv);
   if (url) {
     const { readAppliedRevisions, isDbError } = await import('../db/index.js');
@@ -81,7 +102,7 @@ export async function verify(options: VerifyOptions): Promise<Report> {
       tables: read,
     };
   }
-  return { command: 'verify', workspace: ws, findings, facts };
+  return { command: 'verify', workspace: ws, findings, facts, ...(mergeFacts ? { merge: mergeFacts } : {}) };
 }
 
 interface TableOf {

@@ -213,6 +213,15 @@ export async function diffTrees(repo: Repo, from: string, to: string, dirs: stri
   return parseNameStatus(out);
 }
 
+/** The commits of `range` whose message has the trailer `key`, newest first, with its value. */
+export async function commitTrailers(repo: Repo, range: string, key: string): Promise<{ commit: string; subject: string; value: string }[]> {
+  const out = await git(['log', '-z', `--format=%H%x1f%s%x1f%(trailers:key=${key},valueonly,separator=%x20)`, range, '--'], { cwd: repo.root });
+  return splitZ(out).flatMap((record) => {
+    const [commit = '', subject = '', value = ''] = record.split('\x1f');
+    return value.trim() ? [{ commit: commit.trim(), subject, value: value.trim() }] : [];
+  });
+}
+
 /** Commits on the boundary of `tip --not <excluded>`: the newest commits the other side already has. */
 export async function boundary(repo: Repo, tip: string, not: string[]): Promise<string[]> {
   const out = await git(['rev-list', '--boundary', tip, '--not', ...not, '--'], { cwd: repo.root });

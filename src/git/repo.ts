@@ -90,6 +90,22 @@ export async function resolveCommit(repo: Repo, rev: string): Promise<string> {
   return peeled.stdout.toString('utf8').trim();
 }
 
+/**
+ * The remote's default branch as last fetched: what `refs/remotes/<remote>/HEAD` points at, else
+ * its main or master. Never asks the remote.
+ */
+export async function remoteDefaultBranch(repo: Repo, remote: string): Promise<{ branch: string; ref: string; commit: string } | null> {
+  const head = await gitRaw(['symbolic-ref', '-q', `refs/remotes/${remote}/HEAD`], { cwd: repo.root, okCodes: [1, 128] });
+  const target = head.code === 0 ? head.stdout.toString('utf8').trim() : '';
+  const prefix = `refs/remotes/${remote}/`;
+  const candidates = target.startsWith(prefix) ? [target.slice(prefix.length)] : ['main', 'master'];
+  for (const branch of candidates) {
+    const found = await gitRaw(['rev-parse', '--verify', '-q', `${prefix}${branch}^{commit}`], { cwd: repo.root, okCodes: [1, 128] });
+    if (found.code === 0) return { branch, ref: `${remote}/${branch}`, commit: found.stdout.toString('utf8').trim() };
+  }
+  return null;
+}
+
 /** Whether any ref starts with `prefix` (e.g. `refs/remotes/origin/`). */
 export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
   return (await git(['for-each-ref', '--count=1', '--format=x', prefix], { cwd: repo.root })).length > 0;

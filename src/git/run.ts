@@ -40,13 +40,24 @@ export interface GitResult {
 
 const GLOBAL_ARGS = ['-c', 'core.quotePath=false', '-c', 'submodule.recurse=false', '--no-optional-locks'];
 
+/**
+ * While set (merge-tree.ts, for `verify --base`), every git process writes new objects to a
+ * scratch directory and reads the repository's objects as alternates: git's own merge writes
+ * trees and blobs, and none of them may land in the repository.
+ */
+let objectOverlay: NodeJS.ProcessEnv | null = null;
+
+export function setObjectOverlay(env: NodeJS.ProcessEnv | null): void {
+  objectOverlay = env;
+}
+
 export function gitRaw(args: string[], options: GitOptions): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     let child;
     try {
       child = spawn('git', [...GLOBAL_ARGS, ...args], {
         cwd: options.cwd,
-        env: options.env ? { ...baseEnv, ...options.env } : baseEnv,
+        env: options.env || objectOverlay ? { ...baseEnv, ...objectOverlay, ...options.env } : baseEnv,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
     } catch (error) {

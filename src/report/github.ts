@@ -33,3 +33,44 @@ function escapeData(value: string): string {
 function escapeProperty(value: string): string {
   return escapeData(value).replaceAll(':', '%3A').replaceAll(',', '%2C');
 }
+
+/**
+ * The job summary (appended to $GITHUB_STEP_SUMMARY by the CLI): the verdict, each environment's
+ * heads, what blocks, and for `verify --base` a mermaid picture of the merge result around the
+ * revisions the branch adds.
+ */
+export async function githubSummary(report: Report): Promise<string> {
+  const blockers = blocking(report);
+  const words = HEADLINES[report.command];
+  const cell = (text: string) => escapeControls(text).replaceAll('|', '\\|');
+  const lines = [`## ${blockers.length ? '❌' : '✅'} alembic-guard ${report.command}: ${blockers.length ? words.blocked : words.passed}`, ''];
+  const merge = report.merge;
+  const environments = report.workspace?.discovery.environments ?? [];
+  if (environments.length > 0) {
+    lines.push(merge ? `| environment | heads of ${cell(merge.ref)} | heads after the merge | added by the branch |` : '| environment | versions |', merge ? '|---|---|---|---|' : '|---|---|');
+    environments.forEach((env, i) => {
+      if (!merge) {
+        lines.push(`| ${cell(env.name)} | ${cell(env.versions.join(', '))} |`);
+        return;
+      }
+      const code = (ids: string[]) => (ids.length ? ids.map((id) => `\`${cell(id)}\``).join(', ') : '—');
+      lines.push(`| ${cell(env.name)} | ${code(merge.base[i]?.graph.heads ?? [])} | ${code(merge.merged[i]?.graph.heads ?? [])} | ${code(merge.added[env.name] ?? [])} |`);
+    });
+    lines.push('');
+  }
+  const shown = shownFindings(report).filter((f) => f.severity !== 'info');
+  if (shown.length > 0) {
+    for (const f of shown) {
+      const command = fix(f, report.command);
+      lines.push(`- ${f.severity === 'error' ? '**error**' : 'warning'}: ${cell(describe(f))}${command ? `<br>→ \`${cell(command)}\`` : ''}`);
+    }
+    lines.push('');
+  }
+  if (merge && Object.values(merge.added).some((ids) => ids.length > 0)) {
+    const { mermaid } = await import('./picture.js');
+    const added = new Set(Object.values(merge.added).flat());
+    const pictures = merge.merged.filter((g) => (merge.added[g.environment.name] ?? []).length > 0).map((g) => ({ name: g.environment.name, graph: g.graph }));
+    lines.push(`The merge into \`${cell(merge.ref)}\` (new revisions marked):`, '', '```mermaid', mermaid(pictures, { added, limit: 30 }).trimEnd(), '```', '');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -55,6 +55,10 @@ export const GROUP_TITLES: Record<Finding['kind'], string> = {
   'database-untracked': 'The database is not under Alembic',
   'database-read': 'Version tables read',
   'version-table-unknown': 'Version tables env.py computes when it runs: verify cannot know them without running Python',
+  'merge-conflict': 'Merge conflicts with the base: git cannot merge these files of the branch',
+  'merge-graph': 'After the merge into the base: revision graph problems neither side has alone',
+  'base-migration-changed': 'Migrations the base already has were changed: they may already be applied somewhere',
+  'bypassed-commit': "Commits that went through on alembic-guard's bypass",
 };
 
 const ROLE: Record<'migration' | 'env-file', string> = { migration: 'migration', 'env-file': 'environment file' };
@@ -109,7 +113,29 @@ export function describe(f: Finding): string {
       return `${showName(f.path)}:${f.line}: version_table = ${showName(f.expression)} is computed when env.py runs; verify read ${showName(f.table)} for ${showName(f.environment)}`;
     case 'database-untracked':
       return `the database ${showName(f.database)} has no ${showName(f.table)} table: it is not under Alembic`;
+    case 'merge-conflict':
+      return `git cannot merge the branch's ${ROLE[f.role]} ${showName(f.path)} into ${showName(f.base)}`;
+    case 'merge-graph':
+      return mergeLine(f);
+    case 'base-migration-changed':
+      return `${showName(f.path)} is ${f.change} by the branch, but ${showName(f.base)} already has it: a database may have applied it already`;
+    case 'bypassed-commit':
+      return `${f.commit.slice(0, 12)} ${showName(f.subject)}: committed on alembic-guard's bypass (reason: ${showName(f.reason)})`;
   }
+}
+
+const named = (r: { revision: string; path: string }): string => `${showName(r.revision)} (${showName(r.path)})`;
+
+/** What a merge into the base breaks, naming the branch's revisions and the base's heads. */
+function mergeLine(f: Extract<Finding, { kind: 'merge-graph' }>): string {
+  const where = `${showName(f.environment)}, merging into ${showName(f.base)}`;
+  if (f.problem.kind === 'multiple-heads') {
+    const branch = f.branch.length ? f.branch.map(named).join(', ') : 'none';
+    const base = f.baseHeads.length ? f.baseHeads.map(named).join(', ') : 'none';
+    const parent = f.repoint ? `, both on ${showName(f.repoint.from)}` : '';
+    return `the merge would have two heads (${where}): the branch's ${branch} and ${showName(f.base)}'s ${base}${parent}`;
+  }
+  return `${f.problem.message} (${where})`;
 }
 
 function inTable(table: string | undefined): string {
@@ -197,7 +223,36 @@ export function fix(f: Finding, command?: CommandName): string | null {
       return `set "versionTable" (and "schema") for this environment under "environments" in the alembic-guard configuration`;
     case 'database-untracked':
       return 'run alembic upgrade head (or alembic stamp) against this database, or point --db-url at the right one';
+    case 'merge-conflict':
+      return `${shellQuoted('git merge', f.base)} (or ${shellQuoted('git rebase', f.base)}), resolve the conflict in ${showName(f.path)}, then ${gitCommand('add', [f.path])}`;
+    case 'merge-graph':
+      return mergeFix(f);
+    case 'base-migration-changed':
+      return `leave applied migrations as they are and add a new one for the change (alembic revision -m "…"); to undo the edit: ${gitCommand(`restore --source=${shellQuote(f.base)}`, [f.path])}`;
+    case 'bypassed-commit':
+      return null;
   }
+}
+
+function shellQuoted(command: string, word: string): string {
+  return `${command} ${shellQuote(word.startsWith('-') ? `./${word}` : word)}`;
+}
+
+/** Both ways out of two heads after the merge: rebase and re-point, or a merge revision. */
+function mergeFix(f: Extract<Finding, { kind: 'merge-graph' }>): string | null {
+  if (f.problem.kind !== 'multiple-heads') return graphFix(f.problem.kind, f.problem.paths, f.runner);
+  const branchHead = f.branch[0]?.revision;
+  const baseHead = f.repoint?.to ?? (f.baseHeads.length === 1 ? f.baseHeads[0]!.revision : undefined);
+  const ways: string[] = [];
+  if (f.repoint) {
+    const r = f.repoint;
+    ways.push(`rebase and re-point: ${shellQuoted('git rebase', f.base)}, then in ${showName(r.path)} change down_revision = ${showName(`'${r.from}'`)} to ${showName(`'${r.to}'`)} (and its "Revises:" line), then git add it and git rebase --continue`);
+  }
+  if (branchHead !== undefined && baseHead !== undefined) {
+    const merge = f.runner?.merge ?? alembicCommand(f.runner, 'merge', ['-m', `merge ${f.base}`, baseHead, branchHead]);
+    ways.push(`or merge it in and add a merge revision: ${shellQuoted('git merge', f.base)} && ${merge}   (then git add the new migration and commit)`);
+  }
+  return ways.length ? ways.join('; ').replace(/^or merge/, 'merge') : graphFix('multiple-heads', f.problem.paths, f.runner);
 }
 
 /**

@@ -8,8 +8,8 @@ import { blocking, type Report, shownFindings } from './verdict.js';
 
 const ORDER: Finding['kind'][] = [
   'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
-  'database-ahead', 'unparsable', 'graph', 'changed-pushed-migration', 'outside-repository', 'unresolved-location',
-  'parse-warning', 'version-table-unknown', 'database-untracked', 'database-behind', 'database-current', 'database-read',
+  'database-ahead', 'unparsable', 'graph', 'merge-conflict', 'merge-graph', 'changed-pushed-migration', 'base-migration-changed',
+  'outside-repository', 'unresolved-location', 'parse-warning', 'bypassed-commit', 'version-table-unknown', 'database-untracked', 'database-behind', 'database-current', 'database-read',
 ];
 
 export function renderText(report: Report): string {
