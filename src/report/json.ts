@@ -48,6 +48,13 @@ export function findingJson(f: Finding, command?: CommandName): Record<string, u
     base.problem = f.problem.kind;
     base.revisions = f.problem.revisions;
     base.source = f.source;
+  } else if (f.kind === 'merge-graph') {
+    base.problem = f.problem.kind;
+    base.revisions = f.problem.revisions;
+    base.base = f.base;
+    base.branch = f.branch;
+    base.baseHeads = f.baseHeads;
+    base.repoint = f.repoint ?? null;
   } else {
     for (const [key, value] of Object.entries(rest)) if (!(key in base)) base[key] = value;
   }
