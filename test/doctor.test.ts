@@ -126,6 +126,23 @@ describe('doctor', () => {
     expect(result.stdout).toContain('husky/init.sh');
   });
 
+  it('a clone without hooks says so first; whatever it marks ✖ exits 1 (the next commit blocked too)', () => {
+    const repo = project();
+    const bare = repo.cli(['doctor']);
+    expect(bare.code).toBe(1);
+    const lines = bare.stdout.split('\n');
+    expect(lines[1]).toBe('✖ This clone has no alembic-guard hook: commits here are not checked (only CI would catch a left-behind migration).');
+    expect(lines[2]).toContain('→ npx alembic-guard install');
+    // Installed, with a migration left behind: doctor prints ✖ The next commit would be blocked, and exits 1.
+    expect(repo.cli(['install', '--mode', 'git']).code).toBe(0);
+    expect(repo.cli(['doctor']).code).toBe(0);
+    leaveBehind(repo);
+    const blocked = repo.cli(['doctor']);
+    expect(blocked.stdout).toContain('✖ The next commit would be blocked');
+    expect(blocked.code).toBe(1);
+    expect(doctorJson(repo)).toMatchObject({ code: 1, json: { ok: false, exitCode: 1 } });
+  });
+
   it('with husky, says a fresh linked worktree is NOT protected until npm install (or install) runs there', () => {
     const repo = project(true);
     run(join(repo.dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir });
@@ -146,7 +163,11 @@ describe('doctor', () => {
     // What npm install does there: node_modules, then prepare runs husky.
     linkNodeModules(packed, wt);
     expect(run(join(wt, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: wt }).code).toBe(0);
-    expect(other.cli(['doctor']).code).toBe(0);
+    // Protected now; the migration left behind by the unguarded commit is what it would block (exit 1).
+    const protectedNow = other.cli(['doctor']);
+    expect(protectedNow.stdout).toContain('The guard will run on the next commit in this worktree.');
+    expect(protectedNow.stdout).toContain('✖ The next commit would be blocked');
+    expect(protectedNow.code).toBe(1);
     leaveBehind(other, 3);
     const blocked = commitAll(wt, 'guarded');
     expect(blocked.code).not.toBe(0);

@@ -225,7 +225,11 @@ describe('plain git hooks', () => {
     expect(blocked.code).not.toBe(0);
     expect(blocked.stderr).toContain(LEFT);
     expect(head(repo, wt)).toBe(before);
-    expect(other.cli(['doctor']).code).toBe(0);
+    // The hook runs there; doctor marks the commit it would block (the migration left behind), exit 1.
+    const doctor = other.cli(['doctor']);
+    expect(doctor.stdout).toContain('The guard will run on the next commit in this worktree.');
+    expect(doctor.stdout).toContain('✖ The next commit would be blocked');
+    expect(doctor.code).toBe(1);
   });
 
   it('checks a real git push, and hands the ref lines to the pre-push hook it kept', () => {

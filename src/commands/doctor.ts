@@ -145,6 +145,7 @@ const SAY = {
   localConfig: (path: string, keys: string[]) =>
     `${path} has local changes that are not staged (${keys.join(', ') || 'comments or layout'}): they do not change which scripts Alembic loads, so they block no commit; keep them out of commits`,
   willRun: 'The guard will run on the next commit in this worktree.',
+  unprotected: 'This clone has no alembic-guard hook: commits here are not checked (only CI would catch a left-behind migration).',
   wouldBlock: (reasons: string) => `The next commit would be blocked: ${reasons}`,
   wouldPass: 'The next commit would pass the check (as the files and index are now).',
   checkFailed: (message: string) => `The check the hook runs fails here, so the next commit would be refused: ${message}`,
@@ -204,8 +205,9 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
   const data = {
     schemaVersion: 1,
     command: 'doctor',
-    ok: willRun,
-    exitCode: willRun ? 0 : 1,
+    // Whatever doctor marks ✖ (a hook that will not run, the next commit blocked) exits 1.
+    ok: willRun && !nextCommit?.blocked,
+    exitCode: willRun && !nextCommit?.blocked ? 0 : 1,
     repository: { root: repo.root, gitDir: repo.gitDir, commonDir: repo.commonDir, linkedWorktree: linked },
     configuration: ws ? ws.config.source : null,
     origin: ws ? ws.discovery.origin : null,
@@ -529,6 +531,9 @@ function renderDoctor(
   const lines: string[] = [];
   const linked = repo.gitDir !== repo.commonDir;
   lines.push(pc.bold(`alembic-guard doctor: ${repo.root}`));
+  // A teammate's fresh clone has no hooks until one install step: that comes first, not last.
+  const unprotected = hooks.find((h) => h.name === 'pre-commit' && h.kind === 'missing');
+  if (unprotected) lines.push(pc.red(pc.bold(`✖ ${SAY.unprotected}`)), `    ${pc.cyan('→')} ${SAY.install}`);
   if (linked) lines.push(`  linked worktree of ${dirname(repo.commonDir)} (git dir ${repo.gitDir})`);
   lines.push('', pc.bold('Configuration'));
   if (!ws) lines.push('  could not be read (see Problems)');
