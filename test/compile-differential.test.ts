@@ -4,10 +4,11 @@
 // unbalanced, nesting past the parser's limit, Python 2 statements, compile-time errors) is
 // judged by /usr/bin/python3 in the test and by `check` in a real repository.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRng, type Rng } from './differential/generate.js';
-import { alembicEnv, cleanupAll, makeRepo } from './helpers/repo.js';
+import { alembicEnv, cleanupAll, INCIDENT, makeRepo, tempDir } from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -175,5 +176,60 @@ describe.skipIf(!HAS_PYTHON)('compile(): the guard agrees with CPython on every 
     // Conflict markers are found without Python too.
     const markers = paths.filter((p) => files.get(p)!.includes('\n<<<<<<< HEAD\n'));
     for (const p of markers) if (refused.has(p)) expect(blocked.has(p), p).toBe(true);
+  });
+});
+
+describe.skipIf(!HAS_PYTHON)('which Python judges, and what else is refused', () => {
+  /** A "python" that answers as the given real one, with a marker of which was run. */
+  function fakePython(dir: string, log: string): string {
+    const file = join(dir, 'bin', 'python');
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(file, `#!/bin/sh\necho "${dir}" >> "${log}"\nexec ${PYTHON} "$@"\n`);
+    chmodSync(file, 0o755);
+    return file;
+  }
+
+  it("the project's venv in the environment's folder is the one asked; another Python is asked afresh", () => {
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    const log = join(tempDir('ag-pylog-'), 'log');
+    writeFileSync(log, '');
+    fakePython(join(repo.dir, 'backend/.venv'), log);
+    repo.write('.gitignore', '.venv/\n').add('.gitignore').commit('ignore venvs');
+    repo.write(`${V}/004_x.py`, `${base('004_x', INCIDENT[2])}print "x"\n`).add(V);
+    const first = repo.cli(['check']);
+    expect(first.code).toBe(1);
+    expect(readFileSync(log, 'utf8')).toContain(join(repo.dir, 'backend/.venv'));
+    // Judged once: a second check asks no Python.
+    writeFileSync(log, '');
+    expect(repo.cli(['check']).code).toBe(1);
+    expect(readFileSync(log, 'utf8')).toBe('');
+    // Another interpreter (here: none) is another verdict, not the cached one.
+    const other = repo.cli(['check'], { env: { ALEMBIC_GUARD_PYTHON: '0' } });
+    expect(other.stdout).not.toContain("Python 3.");
+  });
+
+  it('validate (the lint-staged entry) blocks what Python refuses', () => {
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    const file = `${V}/004_x.py`;
+    repo.write(file, `${base('004_x', INCIDENT[2])}    return 1\nreturn 2\n`).add(V);
+    const result = repo.cli(['validate', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("SyntaxError: 'return' outside function");
+  });
+
+  it('an alembic.ini or env.py left with conflict markers blocks, with the conflict named', () => {
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    const ini = repo.read('backend/alembic.ini');
+    repo.write('backend/alembic.ini', ini.replace('[alembic]\n', '[alembic]\n<<<<<<< HEAD\nscript_location = %(here)s/alembic\n=======\nscript_location = %(here)s/migrations\n>>>>>>> other\n')).add('backend/alembic.ini');
+    const result = repo.cli(['check', '--format', 'json']);
+    expect(result.code).toBe(1);
+    const findings = (JSON.parse(result.stdout) as { findings: Record<string, unknown>[] }).findings;
+    expect(findings).toContainEqual(expect.objectContaining({ kind: 'unparsable', path: 'backend/alembic.ini', cause: 'conflict', line: 2 }));
+    repo.git(['checkout', '--', 'backend/alembic.ini']);
+    repo.git(['reset', '-q']);
+    repo.write('backend/alembic/env.py', 'from alembic import context\nif True:\nprint(1)\n').add('backend/alembic/env.py');
+    const env = repo.cli(['check']);
+    expect(env.code).toBe(1);
+    expect(env.stdout).toContain('backend/alembic/env.py cannot be parsed (line 3): IndentationError');
   });
 });

@@ -235,29 +235,37 @@ export class GraphCache {
 }
 
 /**
- * Whether Python compiles an environment file (env.py): blob id → 0 when it does, else the
- * error, so a commit that leaves env.py as it was asks no Python.
+ * Python's verdicts (compile.ts): key → 0 when the static reader's verdict stands, else the
+ * error that replaces it. The key names the Python that judged (its path, size and time), the
+ * blob and the file name, so another interpreter, or another file, is asked afresh.
  */
 export class CompileCache {
   private readonly store: Store<NonNullable<ParsedScript['error']> | 0>;
+  private readonly used = new Set<string>();
 
   constructor(commonDir: string) {
     this.store = new Store(commonDir, 'compile-cache.json');
   }
 
-  /** null: it compiles; undefined: not known. */
-  get(oid: string): NonNullable<ParsedScript['error']> | null | undefined {
-    const verdict = this.store.get(oid);
-    if (verdict === 0) return null;
-    return validError(verdict) ? verdict : undefined;
+  /** null: the static verdict stands; undefined: not known. */
+  get(key: string): NonNullable<ParsedScript['error']> | null | undefined {
+    const verdict = this.store.get(key);
+    if (verdict === 0) {
+      this.used.add(key);
+      return null;
+    }
+    if (!validError(verdict)) return undefined;
+    this.used.add(key);
+    return verdict;
   }
 
-  set(oid: string, error: ParsedScript['error'] | undefined): void {
-    this.store.set(oid, error ?? 0);
+  set(key: string, error: ParsedScript['error'] | null): void {
+    this.store.set(key, error ?? 0);
+    this.used.add(key);
   }
 
   save(): void {
-    this.store.save((entries) => [...entries].slice(-MAX_GRAPHS));
+    this.store.save((entries) => (entries.size > MAX_PARSED ? [...entries].filter(([key]) => this.used.has(key)) : entries));
   }
 }
 

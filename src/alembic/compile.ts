@@ -1,33 +1,43 @@
 /**
- * Whether Python can compile a revision script, asked of Python itself. The static parser reads
- * the four fields Alembic needs, but Python refuses far more than a reader of four fields can
- * know (a conflict marker left by a merge, `print "x"`, tabs mixed with spaces, `return` outside
- * a function, a duplicate argument, a NUL byte, nesting beyond the parser's limit), and any of
- * them stops `alembic upgrade` for everyone. So every script parsed afresh (a parse cache miss:
- * a commit that touches no migration asks nothing) goes through CPython's `compile()`: compile
- * only, with `-I -S` (no site, no user paths, no environment), never an import or an exec, so
- * nothing of the project runs. One Python process for all the files of a run.
+ * Whether Python can compile a revision script (or env.py), asked of Python itself. The static
+ * parser reads the four fields Alembic needs, but Python refuses far more than a reader of four
+ * fields can know (a conflict marker left by a merge, `print "x"`, tabs mixed with spaces,
+ * `return` outside a function, a duplicate argument, a NUL byte, nesting beyond the parser's
+ * limit), and any of them stops `alembic upgrade` for everyone. So each script goes through
+ * CPython's `compile()`: compile only, with `-I -S` (no site, no user paths, no environment),
+ * never an import or an exec, so nothing of the project runs. One Python process for all the
+ * files of a run, and each verdict is kept (cache.ts) under the Python that gave it: a commit
+ * that touches no migration asks nothing, and another interpreter is asked afresh.
  *
- * The Python is the project's own where there is one (ALEMBIC_GUARD_PYTHON, an active
- * VIRTUAL_ENV, `.venv`/`venv` at the top of the repository), else `python3` on PATH. Without
- * any, the static parser's verdict stands, and conflict markers are looked for here.
+ * The Python is the project's own where there is one: ALEMBIC_GUARD_PYTHON, an active
+ * VIRTUAL_ENV, a `.venv` or `venv` in an environment's folder or one above it up to the top of
+ * the repository; else `python3` on PATH. Without any, the static parser's verdict stands, and
+ * conflict markers are looked for here. Other files Alembic reads (alembic.ini, pyproject.toml)
+ * are looked at for conflict markers only.
  */
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { type BlobEntry, readBlobs } from '../git/objects.js';
+import type { Repo } from '../git/repo.js';
+import { CompileCache } from './cache.js';
 import type { ParsedScript } from './script.js';
 
-export interface ToCompile {
-  script: ParsedScript;
-  content: Buffer;
-}
+type ScriptError = NonNullable<ParsedScript['error']>;
 
 /** Python's refusal: the exception's name, its message and the line (0 when Python gives none). */
 type Refusal = [kind: string, message: string, line: number];
 
+/** The interpreter that judges, and what names it in the verdict cache. */
+export interface Python {
+  command: string;
+  /** Real path, size and modification time: another build of Python is another key. */
+  id: string;
+}
+
 // Reads files framed as `<length>\n<bytes>` from stdin; writes one JSON line per file: null when
 // it compiles, else the refusal. The first line is Python's version. Python 3 only (a Python 2
-// would refuse every f-string), so the version is checked before anything is sent.
+// would refuse every f-string), so the version is checked before any verdict is used.
 const SERVER = `
 import sys, json
 sys.stdout.write('%d.%d\\n' % sys.version_info[:2]); sys.stdout.flush()
@@ -51,27 +61,111 @@ out.flush()
 /** Kinds of parse error Python's verdict replaces or confirms (the others are not Python's to judge). */
 const JUDGED: ReadonlySet<string | undefined> = new Set([undefined, 'syntax', 'conflict', 'header', 'not-static', 'not-a-migration']);
 
-/** Asks Python about every script it can judge, and folds its verdict into each one's error. */
-export async function judgeCompiles(root: string, files: ToCompile[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const judged = files.filter((f) => f.script.error === undefined || JUDGED.has(f.script.error.kind));
-  if (judged.length === 0) return;
-  const verdicts = await compileAll(pythonCandidates(root, env), judged.map((f) => f.content));
-  for (let i = 0; i < judged.length; i++) {
-    const { script, content } = judged[i]!;
-    applyVerdict(script, content, verdicts === null ? undefined : verdicts.refusals[i]!, verdicts?.version);
+/**
+ * The Python that judges files of these folders (repository-relative), the project's own first.
+ * ALEMBIC_GUARD_PYTHON=0 (or off) turns Python's check off: null.
+ */
+export function choosePython(root: string, dirs: string[], env: NodeJS.ProcessEnv = process.env): Python | null {
+  const chosen = env.ALEMBIC_GUARD_PYTHON;
+  if (chosen === '0' || chosen === 'off') return null;
+  const candidates: string[] = [];
+  if (chosen) candidates.push(chosen);
+  else {
+    if (env.VIRTUAL_ENV) candidates.push(join(env.VIRTUAL_ENV, 'bin', 'python'));
+    const seen = new Set<string>();
+    for (const dir of dirs) {
+      for (let at = dir; ; at = dirname(at)) {
+        const rel = at === '.' ? '' : at;
+        if (!seen.has(rel)) {
+          seen.add(rel);
+          for (const venv of ['.venv', 'venv']) candidates.push(join(root, rel, venv, 'bin', 'python'));
+        }
+        if (rel === '') break;
+      }
+    }
+    if (!seen.has('')) for (const venv of ['.venv', 'venv']) candidates.push(join(root, venv, 'bin', 'python'));
+    candidates.push('python3');
   }
+  for (const candidate of candidates) {
+    const file = candidate.includes('/') ? candidate : onPath(candidate, env.PATH ?? '');
+    const found = file ? identify(file) : null;
+    if (found) return { command: file!, id: found };
+  }
+  return null;
+}
+
+function onPath(name: string, path: string): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, name);
+    if (identify(file)) return file;
+  }
+  return null;
+}
+
+function identify(file: string): string | null {
+  try {
+    const real = realpathSync(file);
+    const st = statSync(real);
+    return st.isFile() ? `${real}:${st.size}:${Math.trunc(st.mtimeMs)}` : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Judged {
+  entry: BlobEntry;
+  script: ParsedScript;
+  /** The bytes, when the caller has them; else they are read from the objects (only for files not judged before). */
+  content?: Buffer;
+}
+
+/**
+ * Folds Python's verdict into each script's error, from the cache or from one Python process
+ * for the files not judged before by this Python.
+ */
+export async function judge(repo: Repo, python: Python | null, files: Judged[]): Promise<void> {
+  if (files.length === 0) return;
+  const cache = new CompileCache(repo.commonDir);
+  const keyOf = (f: Judged) => `${f.entry.path.endsWith('.py') ? (python?.id ?? 'static') : 'markers'}\0${f.entry.oid}\0${f.script.path.slice(f.script.path.lastIndexOf('/') + 1)}\0${f.script.error?.kind ?? ''}`;
+  const misses: (Judged & { key: string })[] = [];
+  for (const f of files) {
+    if (f.script.error !== undefined && !JUDGED.has(f.script.error.kind)) continue;
+    const key = keyOf(f);
+    const known = cache.get(key);
+    if (known === undefined) misses.push({ ...f, key });
+    else if (known !== null) f.script.error = known;
+  }
+  if (misses.length === 0) return;
+  const unread = misses.filter((f) => f.content === undefined);
+  const blobs = unread.length > 0 ? await readBlobs(repo, unread.map((f) => f.entry.oid)) : new Map<string, Buffer>();
+  const ready = misses.flatMap((f) => {
+    const content = f.content ?? blobs.get(f.entry.oid);
+    return content ? [{ ...f, content }] : [];
+  });
+  const python3 = ready.filter((f) => f.entry.path.endsWith('.py'));
+  const verdicts = python && python3.length > 0 ? await compileWith(python.command, python3.map((f) => f.content)) : null;
+  for (const f of ready) {
+    const i = python3.indexOf(f);
+    const refusal = i >= 0 && verdicts ? verdicts.refusals[i]! : undefined;
+    const before = f.script.error;
+    applyVerdict(f.script, f.content, refusal, verdicts?.version);
+    // A Python that did not answer is asked again next time; the answer of none is kept.
+    if (!(python && i >= 0 && verdicts === null)) cache.set(f.key, f.script.error === before ? null : (f.script.error ?? null));
+  }
+  cache.save();
 }
 
 function applyVerdict(script: ParsedScript, content: Buffer, refusal: Refusal | null | undefined, version: string | undefined): void {
   const marker = conflictMarker(content);
   if (refusal === undefined) {
-    // No Python: the parser's verdict stands, and git's conflict markers are plain to see.
+    // No Python (or not a Python file): git's conflict markers are plain to see.
     if (marker !== null) script.error = conflictError(marker);
     return;
   }
   if (refusal === null) {
     if (script.error?.kind === 'syntax') {
-      const error: NonNullable<ParsedScript['error']> = {
+      const error: ScriptError = {
         kind: 'unreadable',
         message: `Python ${version} compiles it, but alembic-guard's reader cannot follow it (${script.error.message}); please report this file's shape to alembic-guard`,
       };
@@ -89,8 +183,8 @@ function applyVerdict(script: ParsedScript, content: Buffer, refusal: Refusal | 
   if (line > 0) script.error.line = line;
 }
 
-function conflictError(line: number): NonNullable<ParsedScript['error']> {
-  return { kind: 'conflict', line, message: 'unresolved merge conflict: git\'s conflict markers (<<<<<<<, =======, >>>>>>>) are still in the file' };
+function conflictError(line: number): ScriptError {
+  return { kind: 'conflict', line, message: "unresolved merge conflict: git's conflict markers (<<<<<<<, =======, >>>>>>>) are still in the file" };
 }
 
 /**
@@ -98,8 +192,7 @@ function conflictError(line: number): NonNullable<ParsedScript['error']> {
  * git writes them into a conflicted file; null when there is none.
  */
 export function conflictMarker(content: Buffer): number | null {
-  const start = content.indexOf('<<<<<<<');
-  if (start < 0) return null;
+  if (content.indexOf('<<<<<<<') < 0) return null;
   const text = content.toString('latin1');
   const open = /^<<<<<<<(?: |$)/m.exec(text);
   if (open === null) return null;
@@ -109,34 +202,14 @@ export function conflictMarker(content: Buffer): number | null {
   return line;
 }
 
-/** The Pythons to try, the project's own first. ALEMBIC_GUARD_PYTHON=0 turns the check off. */
-export function pythonCandidates(root: string, env: NodeJS.ProcessEnv): string[] {
-  const chosen = env.ALEMBIC_GUARD_PYTHON;
-  if (chosen !== undefined && chosen !== '') return chosen === '0' || chosen === 'off' ? [] : [chosen];
-  const venvs = [env.VIRTUAL_ENV, join(root, '.venv'), join(root, 'venv')].filter((dir): dir is string => !!dir);
-  const own = venvs.map((dir) => join(dir, 'bin', 'python')).filter(isFile);
-  return [...own, 'python3'];
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 const TIMEOUT_MS = 60_000;
 
-/** The verdicts of the first candidate that runs, in the order of `contents`; null when none does. */
-async function compileAll(candidates: string[], contents: Buffer[]): Promise<{ version: string; refusals: (Refusal | null)[] } | null> {
-  for (const python of candidates) {
-    const result = await compileWith(python, contents);
-    if (result !== null) return result;
-  }
-  return null;
+/** The version of a Python, or null when it does not run as Python 3 (doctor). */
+export async function pythonVersion(python: Python): Promise<string | null> {
+  return (await compileWith(python.command, []))?.version ?? null;
 }
 
+/** Python's verdict on each of `contents`, in order; null when it does not run (or is not Python 3). */
 function compileWith(python: string, contents: Buffer[]): Promise<{ version: string; refusals: (Refusal | null)[] } | null> {
   return new Promise((resolve) => {
     let child;

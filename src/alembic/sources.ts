@@ -8,14 +8,13 @@ import { type Environment, isAtOrUnder, isMigrationPath, isUnder, type Loading, 
 import { GraphCache, type GraphSummary, ParseCache } from './cache.js';
 import type { GraphOptions, GraphProblem, RevisionGraph } from './graph.js';
 import { setsVersionLocations } from './locations.js';
-import type { ToCompile } from './compile.js';
+import { choosePython, judge, type Judged, type Python } from './compile.js';
 import type { ParsedScript } from './script.js';
 
 // The parser and the graph builder load only when an answer is not in the cache: a commit that
 // touches no migration never compiles them.
 const parser = () => import('./script.js');
 const grapher = () => import('./graph.js');
-const compiler = () => import('./compile.js');
 
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
 export type Source =
@@ -40,12 +39,16 @@ export async function loadGraphs(repo: Repo, environments: Environment[], source
   let parsed: ParsedScript[];
   let unread: Unread[] = [];
   if (source.kind === 'worktree') {
-    const files = [...(await readWorktree(repo, dirs))].map(([path, content]) => ({ script: parseScript(path, content), content }));
-    await (await compiler()).judgeCompiles(repo.root, files);
+    const files: Judged[] = [...(await readWorktree(repo, dirs))].map(([path, content]) => ({
+      entry: { path, mode: '100644', oid: createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex') },
+      script: parseScript(path, content),
+      content,
+    }));
+    await judge(repo, choosePython(repo.root, dirs), files);
     parsed = files.map((f) => f.script);
   } else {
     const [entries, notRead] = await sourceEntries(repo, dirs, source);
-    parsed = await parseEntries(repo, entries, source);
+    parsed = await parseEntries(repo, entries, source, choosePython(repo.root, dirs));
     unread = notRead;
   }
   const scripts = await withLabels(repo, source, parsed);
@@ -67,17 +70,20 @@ export async function loadSummaries(
   environments: Environment[],
   source: Exclude<Source, { kind: 'worktree' }>,
 ): Promise<{ environment: Environment; graph: GraphSummary }[]> {
-  const [entries, unread] = await sourceEntries(repo, environments.flatMap((env) => env.versions), source);
+  const dirs = environments.flatMap((env) => env.versions);
+  const [entries, unread] = await sourceEntries(repo, dirs, source);
   const cache = new GraphCache(repo.commonDir);
+  const python = choosePython(repo.root, dirs);
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
     const options = graphOptions(repo, environment, mine);
-    const key = GraphCache.key(mine, { versions: environment.versions, options });
+    // Python's verdicts are part of the answer: another interpreter is another key.
+    const key = GraphCache.key(mine, { versions: environment.versions, options, python: python?.id ?? null });
     let graph = cache.get(key);
     if (graph === undefined) {
       const { buildEnvironmentGraph } = await grapher();
-      const parsed = await parseEntries(repo, mine, source);
+      const parsed = await parseEntries(repo, mine, source, python);
       const scripts = await withLabels(repo, source, parsed);
       graph = buildEnvironmentGraph(scripts, environment.versions, options);
       // A graph that read another file (a module holding label constants) is not keyed by that
@@ -99,11 +105,12 @@ export function cachedSummaries(repo: Repo, environments: Environment[], staged:
   if (staged.some((entry) => entry.mode === '160000')) return null;
   const entries = staged.filter(isScript);
   const cache = new GraphCache(repo.commonDir);
+  const python = choosePython(repo.root, environments.flatMap((env) => env.versions));
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
     if (mine.length === 0) return null; // maybe a versions directory inside a submodule
-    const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine) }));
+    const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine), python: python?.id ?? null }));
     if (graph === undefined) return null;
     result.push({ environment, graph });
   }
@@ -227,23 +234,26 @@ function withUnread<G extends GraphSummary>(graph: G, environment: Environment, 
   return { ...graph, problems: [...graph.problems, ...problems] };
 }
 
-/** Parsed scripts of blob entries; a script parsed once under its blob id is never parsed again. */
-async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): Promise<ParsedScript[]> {
+/**
+ * Parsed scripts of blob entries, each with Python's verdict folded in (compile.ts). A script
+ * parsed once under its blob id is never parsed again; the parse cache keeps the static reading
+ * only, and Python's verdicts are kept apart, under the Python that gave them.
+ */
+async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, python: Python | null): Promise<ParsedScript[]> {
   if (entries.length === 0) return [];
   const cache = new ParseCache(repo.commonDir);
-  const parsed = new Map<string, ParsedScript>();
+  const parsed = new Map<string, Judged>();
   const misses = entries.filter((entry) => {
     const hit = cache.get(entry.oid, entry.path);
-    if (hit) parsed.set(entry.path, hit);
+    if (hit) parsed.set(entry.path, { entry, script: hit });
     return !hit;
   });
   if (misses.length > 0) {
     const { parseScript } = await parser();
-    const fresh: (ToCompile & { oid: string })[] = [];
     const remember = (entry: BlobEntry, content: Buffer) => {
       const script = parseScript(entry.path, content);
-      fresh.push({ script, content, oid: entry.oid });
-      parsed.set(entry.path, script);
+      cache.set(entry.oid, script);
+      parsed.set(entry.path, { entry, script, content });
     };
     const fromObjects: BlobEntry[] = [];
     for (const entry of misses) {
@@ -265,11 +275,12 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source): P
         if (blob) remember(entry, blob);
       }
     }
-    await (await compiler()).judgeCompiles(repo.root, fresh);
-    for (const { oid, script } of fresh) cache.set(oid, script);
     cache.save();
   }
-  return entries.flatMap((entry) => parsed.get(entry.path) ?? []);
+  const judged = entries.flatMap((entry) => parsed.get(entry.path) ?? []);
+  // A submodule's scripts are judged where their bytes were read (a blob of its own objects).
+  await judge(repo, python, judged.filter((j) => j.entry.objects === undefined || j.content !== undefined));
+  return judged.map((j) => j.script);
 }
 
 /** Migration files of the working tree, path → content. */

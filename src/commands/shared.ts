@@ -1,10 +1,10 @@
-import { CompileCache, type GraphSummary } from '../alembic/cache.js';
+import type { GraphSummary } from '../alembic/cache.js';
 import type { Environment } from '../alembic/environment.js';
 import { describeSource, type Source } from '../alembic/sources.js';
 import type { GuardConfig } from '../config.js';
 import type { ParsedScript } from '../alembic/script.js';
 import type { Finding } from '../findings.js';
-import { type BlobEntry, readBlobs } from '../git/objects.js';
+import type { BlobEntry } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import type { Workspace } from '../workspace.js';
 
@@ -49,34 +49,22 @@ export function graphFindings(
 }
 
 /**
- * env.py files Python cannot compile, as unparsable findings: Alembic imports env.py before any
- * migration, so a syntax error there stops every command. Verdicts are kept by blob id; only an
- * env.py not seen before is read and handed to Python (compile.ts).
+ * Environment files Alembic cannot read, as unparsable findings: env.py that Python cannot
+ * compile (Alembic imports it before any migration, so every command stops), and an alembic.ini
+ * or pyproject.toml still holding git's conflict markers. Verdicts are kept by blob id and
+ * interpreter (compile.ts): an env file not changed since asks nothing.
  */
 export async function envFileFindings(repo: Repo, environments: Environment[], entries: BlobEntry[], label: string): Promise<Finding[]> {
   const owner = new Map<string, Environment>();
-  for (const env of environments) for (const file of env.envFiles) if (file === 'env.py' || file.endsWith('/env.py')) owner.set(file, env);
+  for (const env of environments) for (const file of env.envFiles) if (/(^|\/)(env\.py|alembic\.ini|pyproject\.toml)$/.test(file)) owner.set(file, env);
   const mine = entries.filter((e) => owner.has(e.path) && e.mode !== '160000' && e.mode !== '120000');
   if (mine.length === 0) return [];
-  const cache = new CompileCache(repo.commonDir);
-  const verdicts = new Map(mine.map((e) => [e.oid, cache.get(e.oid)]));
-  const misses = mine.filter((e) => verdicts.get(e.oid) === undefined);
-  if (misses.length > 0) {
-    const blobs = await readBlobs(repo, misses.map((e) => e.oid));
-    const files = misses.flatMap((e) => {
-      const content = blobs.get(e.oid);
-      return content ? [{ oid: e.oid, content, script: { path: e.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [] } as ParsedScript }] : [];
-    });
-    await (await import('../alembic/compile.js')).judgeCompiles(repo.root, files);
-    for (const { oid, script } of files) {
-      verdicts.set(oid, script.error ?? null);
-      cache.set(oid, script.error);
-    }
-    cache.save();
-  }
+  const { choosePython, judge } = await import('../alembic/compile.js');
+  const files = mine.map((entry) => ({ entry, script: { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [] } as ParsedScript }));
+  await judge(repo, choosePython(repo.root, [...new Set(mine.map((e) => owner.get(e.path)!.scriptDir ?? ''))]), files);
   const findings: Finding[] = [];
-  for (const entry of mine) {
-    const error = verdicts.get(entry.oid);
+  for (const { entry, script } of files) {
+    const error = script.error;
     if (!error) continue;
     const cause = error.kind === 'conflict' ? 'conflict' : error.kind === 'not-utf8' ? 'encoding' : 'syntax';
     const at = error.line !== undefined ? ` (line ${error.line})` : '';

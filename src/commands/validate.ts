@@ -27,7 +27,7 @@ export async function validate(cwd: string, files: string[]): Promise<Report> {
   const findings: Finding[] = graphFindings(await loadSummaries(ws.repo, environments, source), source, keep).filter(
     (f) =>
       (f.kind === 'graph' && (f.problem.paths.some((p) => named.has(p)) || f.problem.kind === 'multiple-heads')) ||
-      (f.kind === 'parse-warning' && named.has(f.path)),
+      ((f.kind === 'parse-warning' || f.kind === 'unparsable') && named.has(f.path)),
   );
   return { command: 'validate', workspace: ws, findings };
 }
