@@ -256,7 +256,7 @@ describe('merge advice', () => {
 
   it('Flask-Migrate: the text does not contradict the command', () => {
     const f = heads(flask());
-    expect(f.fix).toBe(`flask db merge -m 'merge heads' heads   (then git add the new migration)${REPOINT}`);
+    expect(f.fix).toBe(`flask db merge -m 'merge heads' heads   (with FLASK_APP naming the app, as for any flask db command; then git add the new migration)${REPOINT}`);
     expect(f.message).not.toContain('alembic merge');
   });
 

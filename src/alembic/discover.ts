@@ -21,7 +21,7 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
   const ctx = new Context(repo, config);
   if (config.environments || config.locations) {
     ctx.fromConfig();
-    return ctx.result(config.source ?? 'configuration');
+    return ctx.result(config.source ?? 'configuration', false);
   }
   const candidates = await candidateFiles(repo, await (tracked ?? trackedCandidates(repo)));
   candidates.sort();
@@ -31,7 +31,7 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
   if (ctx.environments.length === 0 && ctx.unresolved.length === 0) {
     for (const dir of await revisionScriptDirs(repo)) ctx.fromRevisionDir(dir);
   }
-  return ctx.result('discovered');
+  return ctx.result('discovered', true);
 }
 
 /** The files discovery starts from, at any depth: what it asks the index for. */
@@ -148,8 +148,28 @@ class Context {
     this.realRoot = safeRealpath(repo.root);
   }
 
-  result(origin: string): Discovery {
-    return { environments: this.environments, unresolved: this.unresolved, origin };
+  readonly skipped: Unresolved[] = [];
+
+  /**
+   * The environments found. A discovered one (not configured) whose script_location is outside
+   * the repository is set aside while another environment lives in it: a sample alembic.ini for
+   * packagers (/usr/share/app/alembic) that no runner of this repository uses.
+   */
+  result(origin: string, discovered: boolean): Discovery {
+    let environments = this.environments;
+    const outside = (env: Environment) => env.versions.length === 0 && env.outside.length > 0;
+    if (discovered && environments.some((env) => !outside(env))) {
+      environments = environments.filter((env) => {
+        if (!outside(env)) return true;
+        this.skipped.push({
+          source: env.source,
+          location: env.outside.join(', '),
+          reason: `script_location ${env.outside.join(', ')} is outside the repository, while another environment lives in it (a sample for packagers?): not checked`,
+        });
+        return false;
+      });
+    }
+    return { environments, unresolved: this.unresolved, skipped: this.skipped, origin };
   }
 
   fromConfig(): void {
@@ -228,8 +248,17 @@ class Context {
     for (const section of named) {
       const source = `${file} [${section}]`;
       const location = iniValue(sections, section, 'script_location', here)!.trim();
-      const scriptAbs = this.resolveLocation(location, iniDir, source);
+      if (isTemplated(location)) {
+        this.skipped.push({ source, location, reason: `script_location ${location} is a template filled in by code at run time: not an environment` });
+        continue;
+      }
+      let scriptAbs = this.resolveLocation(location, iniDir, source);
       if (scriptAbs === null) continue;
+      // Alembic resolves a relative script_location from the working directory: `cd backend &&
+      // alembic` when it names a folder beside the ini, `alembic -c backend/alembic.ini` from the
+      // top when it names one from there (script_location = backend/alembic).
+      const fromTop = !isAbsolute(location) && !isDirectory(scriptAbs) && iniDir !== this.repo.root && isDirectory(resolve(this.repo.root, location));
+      if (fromTop) scriptAbs = resolve(this.repo.root, location);
       const scriptDir = this.toRepoPath(scriptAbs);
       const versionsRaw = iniValue(sections, section, 'version_locations', here);
       const separator =
@@ -241,10 +270,14 @@ class Context {
       }
       const versions = locations ?? [join(scriptAbs, 'versions')];
       // Alembic reads ./alembic.ini and resolves a script_location without %(here)s from the
-      // working directory: run it where the ini is.
-      const runner = { cwd: normal(posix.dirname(file)), command: section === 'alembic' ? ['alembic'] : ['alembic', '-n', section], options: [] };
+      // working directory: run it where the ini is, or from the top with -c.
+      const named = section === 'alembic' ? [] : ['-n', section];
+      const runner = fromTop
+        ? { cwd: '', command: ['alembic', '-c', file, ...named], options: [] }
+        : { cwd: normal(posix.dirname(file)), command: ['alembic', ...named], options: [] };
       const recursive = asBool(iniValue(sections, section, 'recursive_version_locations', here));
-      this.addScriptDir(scriptDir, versions.map((v) => resolve(iniDir, v)), file, source, [], section === 'alembic' ? undefined : section, runner, recursive);
+      const base = fromTop ? this.repo.root : iniDir;
+      this.addScriptDir(scriptDir, versions.map((v) => resolve(base, v)), file, source, [], section === 'alembic' ? undefined : section, runner, recursive);
     }
   }
 
@@ -255,6 +288,10 @@ class Context {
     const dir = dirname(abs);
     const here = (value: string) => value.replaceAll('%(here)s', dir);
     const source = `${file} [tool.alembic]`;
+    if (isTemplated(table.script_location)) {
+      this.skipped.push({ source, location: table.script_location, reason: `script_location ${table.script_location} is a template filled in by code at run time: not an environment` });
+      return;
+    }
     const scriptAbs = this.resolveLocation(here(table.script_location), dir, source);
     if (scriptAbs === null) return;
     const scriptDir = this.toRepoPath(scriptAbs);
@@ -391,6 +428,11 @@ export function splitVersionLocations(value: string, separator: string | undefin
   else if (sep === ':' || sep === ';') parts = value.split(sep);
   else parts = value.split(/, *| +|\n/);
   return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/** A script_location that code fills in before Alembic reads it: `{alembic_dir}`, `${DIR}`. */
+function isTemplated(location: string): boolean {
+  return /\{[A-Za-z_][\w.]*\}|\$\{?[A-Za-z_]/.test(location);
 }
 
 /** Alembic's util.asbool, as it reads recursive_version_locations. */

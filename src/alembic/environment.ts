@@ -63,6 +63,12 @@ export interface Unresolved {
 export interface Discovery {
   environments: Environment[];
   unresolved: Unresolved[];
+  /**
+   * Config files found and not taken as environments: a templated script_location (filled in by
+   * code at run time), a sample whose script_location is outside the repository while another
+   * environment lives inside it (doctor lists them).
+   */
+  skipped: Unresolved[];
   /** Where the environments came from: "discovered" or the configuration's source. */
   origin: string;
 }

@@ -38,6 +38,11 @@ export interface GraphProblem {
   line?: number;
   /** syntax-error: why Python refuses the file. */
   cause?: SyntaxCause;
+  /**
+   * multiple-heads: plain `alembic` does not see every file of this graph (the project's Python
+   * sets version_locations), so a printed `alembic merge` would not join these heads.
+   */
+  codeLoaded?: true;
 }
 
 export interface RevisionNode {
@@ -121,8 +126,34 @@ export function buildEnvironmentGraph(scripts: ParsedScript[], versions: string[
   const split = whole.problems.some((p) => p.kind === 'multiple-heads' || p.kind === 'duplicate-revision') ? splitSubdirectories(loaded, versions, options) : null;
   const graph = split ?? whole;
   graph.layout = { loading, rule: split?.layout?.rule ?? 'one-graph', groups: split?.layout?.groups ?? [] };
-  if (skipped.length > 0) graph.problems = [...graph.problems, ...skipped];
+  if (skipped.length > 0) graph.problems = [...graph.problems, ...summarised(skipped)];
+  if (loading === 'code') for (const p of graph.problems) if (p.kind === 'multiple-heads') p.codeLoaded = true;
   return graph;
+}
+
+/** Past this many files of one subdirectory that Alembic does not load, they are one warning. */
+const NOT_LOADED_EACH = 3;
+
+/** Files Alembic does not load, one warning each, or one for a subdirectory that holds many (a legacy folder). */
+function summarised(skipped: GraphProblem[]): GraphProblem[] {
+  const byDir = new Map<string, GraphProblem[]>();
+  for (const p of skipped) {
+    const dir = p.paths[0]!.slice(0, p.paths[0]!.lastIndexOf('/'));
+    byDir.set(dir, [...(byDir.get(dir) ?? []), p]);
+  }
+  return [...byDir].flatMap(([dir, problems]) =>
+    problems.length <= NOT_LOADED_EACH
+      ? problems
+      : [
+          {
+            kind: 'not-loaded' as const,
+            severity: 'warning' as const,
+            paths: problems.flatMap((p) => p.paths),
+            revisions: problems.flatMap((p) => p.revisions),
+            message: `${problems.length} files in ${dir}/ define revisions, and Alembic does not load that subdirectory without recursive_version_locations = true (or version_locations set in code); if they are migrations, move them up into the versions directory or set recursive_version_locations, if they are an old copy (a squashed history), move the folder out of the versions directory`,
+          },
+        ],
+  );
 }
 
 function isDirectlyIn(path: string, dir: string): boolean {

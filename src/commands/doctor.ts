@@ -138,6 +138,7 @@ const SAY = {
   noEnvironmentFix:
     'set "locations" (the versions directories) in .alembic-guard.json, package.json "alembic-guard" or pyproject.toml [tool.alembic-guard]',
   unresolved: (source: string, location: string, reason: string) => `${source}: cannot resolve ${location}: ${reason}`,
+  skipped: (source: string, reason: string) => `${source}: ${reason}`,
   globalHooksPath: (scope: string, value: string) =>
     `core.hooksPath comes from your ${scope} git configuration (${value}): every repository on this machine runs hooks from there`,
   ignoredConfig: (path: string, by: string | null) =>
@@ -169,6 +170,9 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
   if (ws) {
     if (ws.discovery.environments.length === 0) {
       problems.push({ severity: 'warning', hook: null, message: SAY.noEnvironment, fix: SAY.noEnvironmentFix });
+    }
+    for (const s of ws.discovery.skipped) {
+      problems.push({ severity: 'info', hook: null, message: SAY.skipped(s.source, s.reason), fix: null });
     }
     for (const u of ws.discovery.unresolved) {
       problems.push({ severity: u.missing ? 'error' : 'warning', hook: null, message: SAY.unresolved(u.source, u.location, u.reason), fix: null });
@@ -221,6 +225,7 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
       layout: layouts.get(env.name) ?? null,
     })),
     unresolved: ws?.discovery.unresolved ?? [],
+    skipped: ws?.discovery.skipped ?? [],
     developmentDatabase: development,
     hooksPath: { value: setting.value, scope: setting.scope, dir: hooksDir, exists: existsSync(hooksDir) },
     installed: record ? { mode: record.mode } : null,

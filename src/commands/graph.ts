@@ -88,7 +88,7 @@ function graphText(graphs: EnvironmentGraph[], source: Source): string {
     }
     for (const p of graph.problems) {
       lines.push(`  ${p.severity === 'error' ? pc.red('✖') : pc.yellow('⚠')} ${escapeControls(p.message)}`);
-      const fix = graphFix(p.kind, p.paths, environment.runner);
+      const fix = graphFix(p, environment.runner);
       if (fix !== null && p.kind === 'multiple-heads') lines.push(`    ${pc.cyan('→')} ${fix}`);
     }
     for (const w of graph.warnings) lines.push(`  ${pc.yellow('⚠')} ${showName(w.path)}:${w.line}: ${escapeControls(w.message)}`);

@@ -3,7 +3,7 @@
  * command that fixes it. Text, JSON and GitHub renderings all take their words from here.
  */
 import type { AlembicRunner } from '../alembic/environment.js';
-import type { GraphLayout } from '../alembic/graph.js';
+import type { GraphLayout, GraphProblem } from '../alembic/graph.js';
 import type { ConfigChange } from '../alembic/settings.js';
 import type { AheadLocation, Finding } from '../findings.js';
 import type { CloneCompleteness, CommitInfo, Place, Searched } from '../located.js';
@@ -193,7 +193,7 @@ export function fix(f: Finding, command?: CommandName): string | null {
       if (f.settings && f.settings.other.length > 0) return `${stageOnly(f.path, f.settings)}, then git commit and push again`;
       return `${gitCommand('add', [f.path])} && git commit   then push again (or drop the edits: ${gitCommand('restore', [f.path])})`;
     case 'graph':
-      return graphFix(f.problem.kind, f.problem.paths, f.runner);
+      return graphFix(f.problem, f.runner);
     case 'unparsable':
       if (f.cause === 'conflict') return `resolve the conflict in ${showName(f.path)}${f.line !== undefined ? ` (from line ${f.line})` : ''}: keep the lines you want and delete the <<<<<<<, ======= and >>>>>>> lines, then ${gitCommand('add', [f.path])}`;
       if (f.cause === 'encoding') return `save ${showName(f.path)} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
@@ -240,7 +240,7 @@ function shellQuoted(command: string, word: string): string {
 
 /** Both ways out of two heads after the merge: rebase and re-point, or a merge revision. */
 function mergeFix(f: Extract<Finding, { kind: 'merge-graph' }>): string | null {
-  if (f.problem.kind !== 'multiple-heads') return graphFix(f.problem.kind, f.problem.paths, f.runner);
+  if (f.problem.kind !== 'multiple-heads') return graphFix(f.problem, f.runner);
   const branchHead = f.branch[0]?.revision;
   const baseHead = f.repoint?.to ?? (f.baseHeads.length === 1 ? f.baseHeads[0]!.revision : undefined);
   const ways: string[] = [];
@@ -252,7 +252,7 @@ function mergeFix(f: Extract<Finding, { kind: 'merge-graph' }>): string | null {
     const merge = f.runner?.merge ?? alembicCommand(f.runner, 'merge', ['-m', `merge ${f.base}`, baseHead, branchHead]);
     ways.push(`or merge it in and add a merge revision: ${shellQuoted('git merge', f.base)} && ${merge}   (then git add the new migration and commit)`);
   }
-  return ways.length ? ways.join('; ').replace(/^or merge/, 'merge') : graphFix('multiple-heads', f.problem.paths, f.runner);
+  return ways.length ? ways.join('; ').replace(/^or merge/, 'merge') : graphFix(f.problem, f.runner);
 }
 
 /**
@@ -263,17 +263,24 @@ function stageOnly(path: string, settings: ConfigChange): string {
   return `stage only the lines that change ${settings.loading.join(', ')}: ${gitCommand('add -p', [path])}   (leave ${settings.other.join(', ')} unstaged: local values such as a database URL or password must not be committed)`;
 }
 
-export function graphFix(kind: string, paths: string[], runner: AlembicRunner | undefined): string | null {
+export function graphFix(problem: Pick<GraphProblem, 'kind' | 'paths' | 'revisions' | 'codeLoaded'>, runner: AlembicRunner | undefined): string | null {
+  const { kind, paths } = problem;
   switch (kind) {
     case 'multiple-heads': {
       // Two new heads that no database has applied can also be joined by hand.
       const repoint = "; or, where no database has applied them yet, re-point one head's down_revision at the other head's revision";
       if (runner?.merge !== undefined) return `${runner.merge}   (then git add the new migration)${repoint}`;
+      const byHand = handMerge(problem);
+      // Plain alembic would not see these heads: the project's Python chooses the folders it loads.
+      if (problem.codeLoaded) return `this project's Python sets version_locations, so a plain alembic merge does not see these heads: run the merge through the project's own command, or ${byHand}${repoint}`;
+      // Nothing here tells Alembic where this environment is (env.py beside versions/, configured in code).
+      if (runner === undefined) return `no alembic.ini or pyproject.toml here names this environment, so a plain alembic merge cannot find it: run alembic -c <the project's ini> merge -m "merge heads" heads, or ${byHand}${repoint}`;
       const args = ['-m', 'merge heads', 'heads'];
       const direct = alembicCommand(runner, 'merge', args);
-      if (runner?.wrapper === undefined) return `${direct}   (then git add the new migration)${repoint}`;
+      const flask = runner.command[0] === 'flask' ? 'with FLASK_APP naming the app, as for any flask db command; ' : '';
+      if (runner.wrapper === undefined) return `${direct}   (${flask}then git add the new migration)${repoint}`;
       const wrapped = alembicCommand({ ...runner, command: runner.wrapper.split(' ') }, 'merge', args); // our own fixed words
-      return `${direct}   or, through the project's own CLI: ${wrapped}   (then git add the new migration; "mergeCommand" in the alembic-guard configuration names the one to show)${repoint}`;
+      return `${direct}   or, through the project's own CLI: ${wrapped}   (${flask}then git add the new migration; "mergeCommand" in the alembic-guard configuration names the one to show)${repoint}`;
     }
     case 'missing-parent':
     case 'missing-dependency':
@@ -293,6 +300,13 @@ export function graphFix(kind: string, paths: string[], runner: AlembicRunner | 
     default:
       return null;
   }
+}
+
+/** A merge migration written by hand: works whatever runs Alembic, since it is only a file. */
+function handMerge(problem: Pick<GraphProblem, 'paths' | 'revisions'>): string {
+  const file = problem.paths[0];
+  const dir = file && file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
+  return `add the merge migration by hand: a new file in ${showName(dir)}/ with revision = '<a new id>', down_revision = (${problem.revisions.map((h) => `'${h}'`).join(', ')}) and empty upgrade() and downgrade()`;
 }
 
 /** Which rule judged an environment's files, in one sentence (graph and doctor). */

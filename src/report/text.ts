@@ -12,6 +12,8 @@ const ORDER: Finding['kind'][] = [
   'outside-repository', 'unresolved-location', 'parse-warning', 'bypassed-commit', 'version-table-unknown', 'database-untracked', 'database-behind', 'database-current', 'database-read',
 ];
 
+const MAX_PATHS = 5;
+
 export function renderText(report: Report): string {
   const lines: string[] = [];
   const blockers = blocking(report);
@@ -40,7 +42,9 @@ export function renderText(report: Report): string {
       lines.push(`    ${escapeControls(listLine(finding))}`);
       const paths = finding.kind === 'graph' ? finding.problem.paths.map(showName) : [];
       if (paths.length > 1 || (paths.length === 1 && !describe(finding).includes(paths[0]))) {
-        for (const path of paths) lines.push(pc.dim(`      ${path}`));
+        // A legacy folder of hundreds of files is one warning: its first few files, and a count.
+        for (const path of paths.slice(0, MAX_PATHS)) lines.push(pc.dim(`      ${path}`));
+        if (paths.length > MAX_PATHS) lines.push(pc.dim(`      … and ${paths.length - MAX_PATHS} more`));
       }
       const command = fix(finding, report.command);
       if (command) lines.push(`      ${pc.cyan('→')} ${escapeControls(command)}`);
