@@ -1,6 +1,7 @@
 import type { AlembicRunner } from './alembic/environment.js';
 import type { GraphProblem, SyntaxCause } from './alembic/graph.js';
 import type { ConfigChange } from './alembic/settings.js';
+import type { Hidden } from './git/index-file.js';
 import type { IgnoreSource } from './git/status.js';
 import type { Place } from './located.js';
 
@@ -14,7 +15,7 @@ export type Finding =
   /** Matched by an ignore pattern: `git add` alone refuses it. */
   | (FileFinding<'ignored'> & { ignoredBy: IgnoreSource | null })
   /** Changed (or deleted) in the working tree and not staged. */
-  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule'; staged: boolean; settings?: ConfigChange })
+  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule'; staged: boolean; settings?: ConfigChange; hidden?: Hidden })
   /** A merge conflict not yet resolved. */
   | FileFinding<'unmerged'>
   /** Staged in the main index but left out of `git commit <paths>`. */

@@ -490,3 +490,36 @@ describe('the bypass lines name only the skips that work for the hook runner in 
     expect(framework).toContain('ALEMBIC_GUARD_SKIP="<why>" git commit');
   });
 });
+
+describe('edits git status does not show', () => {
+  it('a migration flagged skip-worktree or assume-unchanged and edited on disk blocks as unstaged, naming the flag', () => {
+    for (const flag of ['skip-worktree', 'assume-unchanged'] as const) {
+      const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+      const path = `backend/alembic/versions/${INCIDENT[2]}.py`;
+      repo.git(['update-index', `--${flag}`, path]);
+      repo.write(path, `${repo.read(path)}\n# an edit\n`);
+      expect(repo.git(['status', '--porcelain']).stdout).toBe(''); // git sees nothing
+      const before = repo.snapshot();
+      const result = repo.cli(['check']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`${path}  (modified, marked ${flag}: git status does not show it)`);
+      expect(result.stdout).toContain(`git update-index --no-${flag} ${path} && git add ${path}`);
+      expect(repo.snapshot()).toBe(before);
+      // The printed command, run, clears the way.
+      expect(run('sh', ['-c', `git update-index --no-${flag} ${path} && git add ${path}`], { cwd: repo.dir, env: testEnv() }).code).toBe(0);
+      expect(repo.cli(['check']).code).toBe(0);
+    }
+  });
+
+  it('an alembic.ini kept assume-unchanged for a local database URL is not an edit that blocks', () => {
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    repo.git(['update-index', '--assume-unchanged', 'backend/alembic.ini']);
+    repo.write('backend/alembic.ini', repo.read('backend/alembic.ini').replace('driver://user:pass@localhost/dbname', 'postgresql://me:secret@localhost/dev'));
+    expect(repo.cli(['check']).code).toBe(0);
+    // A sparse checkout leaves skip-worktree files off disk: nothing is left behind.
+    const path = `backend/alembic/versions/${INCIDENT[1]}.py`;
+    repo.git(['update-index', '--skip-worktree', path]);
+    repo.remove(path);
+    expect(repo.cli(['check']).code).toBe(0);
+  });
+});

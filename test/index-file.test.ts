@@ -20,15 +20,20 @@ const QUERY: IndexQuery = { dirs: [V, 'other/versions'], names: ['alembic.ini', 
 
 /** What git lists for the query, split the way the reader splits it. */
 function gitAnswer(repo: TestRepo, query: IndexQuery, env: Record<string, string> = {}): { inDirs: IndexEntry[]; named: IndexEntry[] } {
-  const out = spawnSync('git', ['ls-files', '-z', '-s'], { cwd: repo.dir, env: testEnv(env), maxBuffer: 1 << 28 }).stdout as Buffer;
+  // -v tags each entry: h assume-unchanged, S (or s) skip-worktree, as the reader reads the flags.
+  const out = spawnSync('git', ['ls-files', '-z', '-s', '-v'], { cwd: repo.dir, env: testEnv(env), maxBuffer: 1 << 28 }).stdout as Buffer;
   const all: IndexEntry[] = [];
   let at = 0;
   while (at < out.length) {
     const end = out.indexOf(0, at);
-    const record = out.subarray(at, end);
+    const tag = String.fromCharCode(out[at]!);
+    const record = out.subarray(at + 2, end);
     const tab = record.indexOf(0x09);
     const [mode, oid, stage] = record.subarray(0, tab).toString('latin1').split(' ');
-    all.push({ path: decodePath(record.subarray(tab + 1)), mode: mode!, oid: oid!, stage: stage! });
+    const entry: IndexEntry = { path: decodePath(record.subarray(tab + 1)), mode: mode!, oid: oid!, stage: stage! };
+    if (tag === 'S' || tag === 's') entry.hidden = 'skip-worktree';
+    else if (tag !== tag.toUpperCase()) entry.hidden = 'assume-unchanged';
+    all.push(entry);
     at = end + 1;
   }
   const under = (path: string) => query.dirs.some((dir) => path === dir || path.startsWith(`${dir}/`));
@@ -63,6 +68,7 @@ function varied(): TestRepo {
   repo.write(`${V}/005_new.py`, migration('005_new', '003_c'));
   repo.git(['add', '-N', `${V}/005_new.py`]); // intent to add: an extended flag (version 3)
   repo.git(['update-index', '--skip-worktree', `${V}/002_b.py`]);
+  repo.git(['update-index', '--assume-unchanged', 'alembic.ini']);
   // a name that is not UTF-8
   const raw = Buffer.concat([Buffer.from(`${V}/006_`), Buffer.from([0xff, 0xfe]), Buffer.from('.py')]);
   const added = spawnSync('git', ['update-index', '--add', '-z', '--index-info'], { cwd: repo.dir, env: testEnv(), input: Buffer.concat([Buffer.from(`100644 ${BLOB} 0\t`), raw, Buffer.from([0])]) });

@@ -4,7 +4,7 @@ import { sameList, type WatchHint, WatchHints } from '../alembic/cache.js';
 import { CANDIDATE_NAMES, candidatePaths } from '../alembic/discover.js';
 import { classify, type Environment, overlaps } from '../alembic/environment.js';
 import { compareConfig, isConfigFile } from '../alembic/settings.js';
-import { cachedSummaries, describeSource, gitlinksAbove, loadSummaries, type Source } from '../alembic/sources.js';
+import { cachedSummaries, describeSource, gitlinksAbove, isBlob, loadSummaries, type Source } from '../alembic/sources.js';
 import type { Finding } from '../findings.js';
 import { type BlobEntry, indexEntries, indexListing, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
@@ -66,6 +66,7 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   const index = staged.filter((e) => !intentToAdd.has(e.path));
   const keep = await ignoreFilter(ws.config);
   findings.push(...(await worktreeFindings(ws, environments, entries, index, keep)));
+  findings.push(...(await hiddenEdits(ws, environments, [...index, ...(named ? await named : [])], keep)));
   const dirty = new Set(entries.filter((e) => e.kind !== 'changed' || e.y !== '.').map((e) => e.path));
   const source: Source = { kind: 'index', entries: index, dirty };
   // The cached answers were looked up with any `git add -N` placeholders among the scripts.
@@ -168,6 +169,36 @@ export async function worktreeFindings(
     const sources = await ignoreSources(ws.repo, ignored.map((f) => f.path));
     for (const finding of ignored) finding.ignoredBy = sources.get(finding.path) ?? null;
   }
+  return findings;
+}
+
+/**
+ * Edits `git status` does not show: a migration or environment file flagged assume-unchanged or
+ * skip-worktree is not compared with the index by git, so an edit on disk would stay behind
+ * unseen. Each such file is compared here (its bytes against the staged blob id); an edit blocks
+ * as unstaged, naming the flag. A config file's local edits count only when they change which
+ * scripts Alembic loads (a URL kept out of commits with assume-unchanged is routine).
+ */
+export async function hiddenEdits(ws: Workspace, environments: Environment[], entries: BlobEntry[], keep: (path: string) => boolean): Promise<Finding[]> {
+  const hidden = entries.filter((e) => e.hidden !== undefined && e.mode !== '160000' && e.mode !== '120000');
+  if (hidden.length === 0) return [];
+  const findings: Finding[] = [];
+  const configEdits: Extract<Finding, { kind: 'unstaged' }>[] = [];
+  for (const entry of hidden) {
+    const hit = classify(environments, entry.path);
+    if (!hit || !keep(entry.path)) continue;
+    let content: Buffer;
+    try {
+      content = readFileSync(join(ws.repo.root, entry.path));
+    } catch {
+      continue; // not on disk (a sparse checkout): the commit keeps the staged version, nothing is left behind
+    }
+    if (isBlob(content, entry.oid)) continue;
+    const finding = { kind: 'unstaged' as const, severity: 'error' as const, environment: hit.environment.name, path: entry.path, role: hit.role, change: 'modified' as const, staged: false, hidden: entry.hidden };
+    if (hit.role === 'env-file' && isConfigFile(entry.path)) configEdits.push(finding);
+    else findings.push(finding);
+  }
+  if (configEdits.length > 0) findings.push(...(await loadingChanges(ws, configEdits)));
   return findings;
 }
 

@@ -9,7 +9,7 @@ import { hasRefs, headCommit, remoteDefaultBranch } from '../git/repo.js';
 import { status } from '../git/status.js';
 import type { Report } from '../report/verdict.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
-import { worktreeFindings } from './check.js';
+import { hiddenEdits, worktreeFindings } from './check.js';
 import { graphFindings, ignoreFilter, setupFindings } from './shared.js';
 
 const ZERO = /^0+$/;
@@ -149,7 +149,7 @@ async function leftBehind(ws: Workspace, commit: string, keep: (path: string) =>
     diffIndexCached(ws.repo, commit, paths),
   ]);
   const findings: Finding[] = [];
-  for (const finding of await worktreeFindings(ws, environments, entries, index, keep)) {
+  for (const finding of [...(await worktreeFindings(ws, environments, entries, index, keep)), ...(await hiddenEdits(ws, environments, index, keep))]) {
     if (finding.kind === 'unstaged') {
       const uncommitted: Finding = { kind: 'modified-uncommitted', severity: 'error', environment: finding.environment, path: finding.path, role: finding.role };
       if (finding.settings) uncommitted.settings = finding.settings;

@@ -21,7 +21,11 @@ export interface IndexEntry {
   oid: string;
   /** The conflict stage, '0'–'3', as `git ls-files -s` prints it. */
   stage: string;
+  /** Flagged so that `git status` does not look at the working copy (`git ls-files -v`: h, S). */
+  hidden?: Hidden;
 }
+
+export type Hidden = 'assume-unchanged' | 'skip-worktree';
 
 /** The entries a query matched, in index order: at or under its directories, and named so. */
 export interface IndexListing {
@@ -299,7 +303,10 @@ class Hits {
     if ((m & 0o170000) === 0o040000) return false;
     let mode = this.modes.get(m);
     if (mode === undefined) this.modes.set(m, (mode = m.toString(8).padStart(6, '0')));
-    const entry = { path, mode, oid, stage: STAGES[(b[p + 60]! >> 4) & 3]! };
+    const entry: IndexEntry = { path, mode, oid, stage: STAGES[(b[p + 60]! >> 4) & 3]! };
+    // Flags (gitindex-format(5)): 0x8000 assume-valid; extended (v3+) 0x4000 skip-worktree.
+    if ((b[p + 60]! & 0x40) !== 0 && (b[p + 62]! & 0x40) !== 0) entry.hidden = 'skip-worktree';
+    else if ((b[p + 60]! & 0x80) !== 0) entry.hidden = 'assume-unchanged';
     if (match & IN_DIRS) this.listing.inDirs.push(entry);
     if (match & NAMED) this.listing.named.push(entry);
     return true;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type IndexListing, type IndexQuery, readIndex } from './index-file.js';
+import { type Hidden, type IndexListing, type IndexQuery, readIndex } from './index-file.js';
 import type { Repo } from './repo.js';
 import { git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
@@ -12,6 +12,8 @@ export interface BlobEntry {
   oid: string;
   /** The working tree of the repository whose objects hold the blob: a submodule's (else ours). */
   objects?: string;
+  /** In the index: flagged assume-unchanged or skip-worktree, so `git status` skips its working copy. */
+  hidden?: Hidden;
 }
 
 /** Entries of the index in use under the given directories (`git ls-files -s`). */
@@ -38,17 +40,22 @@ export async function indexListing(repo: Repo, query: IndexQuery, indexFile?: st
 
 /** Every entry of the index in use matching pathspecs, conflict stages 1–3 included. */
 export async function allStages(repo: Repo, pathspecs: string[], indexFile?: string): Promise<(BlobEntry & { stage: string })[]> {
-  const out = await git(['ls-files', '-z', '--stage', '--', ...pathspecs], {
+  const out = await git(['ls-files', '-z', '--stage', '-v', '--', ...pathspecs], {
     cwd: repo.root,
     env: indexFile ? { GIT_INDEX_FILE: indexFile } : undefined,
   });
   const entries: (BlobEntry & { stage: string })[] = [];
-  for (const record of splitZ(out)) {
-    // <mode> SP <object> SP <stage> TAB <path>
+  for (const tagged of splitZ(out)) {
+    // <tag> SP <mode> SP <object> SP <stage> TAB <path>; tag h: assume-unchanged, S or s: skip-worktree
+    const tag = tagged[0]!;
+    const record = tagged.slice(2);
     const tab = record.indexOf('\t');
     const a = record.indexOf(' ');
     const b = record.indexOf(' ', a + 1);
-    entries.push({ path: record.slice(tab + 1), mode: record.slice(0, a), oid: record.slice(a + 1, b), stage: record.slice(b + 1, tab) });
+    const entry: BlobEntry & { stage: string } = { path: record.slice(tab + 1), mode: record.slice(0, a), oid: record.slice(a + 1, b), stage: record.slice(b + 1, tab) };
+    if (tag === 'S' || tag === 's') entry.hidden = 'skip-worktree';
+    else if (tag !== tag.toUpperCase()) entry.hidden = 'assume-unchanged';
+    entries.push(entry);
   }
   return entries;
 }

@@ -76,7 +76,8 @@ export function describe(f: Finding): string {
       if (f.change === 'submodule') return `submodule holding migrations has commits, changes or untracked files this commit does not record: ${f.path}`;
       const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
       const settings = f.settings ? ` (it changes ${f.settings.loading.join(', ')}, which decides the scripts Alembic loads)` : '';
-      return `${ROLE[f.role]} ${what}: ${showName(f.path)}${settings}`;
+      const hidden = f.hidden ? ` (marked ${f.hidden}, so git status does not show the edit)` : '';
+      return `${ROLE[f.role]} ${what}: ${showName(f.path)}${settings}${hidden}`;
     }
     case 'unmerged':
       return `merge conflict not resolved: ${showName(f.path)}`;
@@ -157,7 +158,8 @@ export function listLine(f: Finding): string {
       if (f.change === 'submodule') return `${f.path}  (submodule: commits, changes or untracked files not recorded)`;
       const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
       const settings = f.settings ? `: ${f.settings.loading.join(', ')}` : '';
-      return `${showName(f.path)}  (${what}${settings}${f.role === 'env-file' ? ', environment file' : ''})`;
+      const hidden = f.hidden ? `, marked ${f.hidden}: git status does not show it` : '';
+      return `${showName(f.path)}  (${what}${settings}${hidden}${f.role === 'env-file' ? ', environment file' : ''})`;
     }
     default:
       return describe(f);
@@ -179,6 +181,8 @@ export function fix(f: Finding, command?: CommandName): string | null {
         : `${gitCommand('add -f', [f.path])}${thenPush}`;
     case 'unstaged':
       if (f.change === 'submodule') return `commit the migrations inside the submodule (git -C ${shellQuote(f.path)} status), then ${gitCommand('add', [f.path])}`;
+      // A flag that hides the edit from git status is cleared first: git add skips such a file too.
+      if (f.hidden) return `${gitCommand(`update-index --no-${f.hidden}`, [f.path])} && ${f.settings && f.settings.other.length > 0 ? stageOnly(f.path, f.settings) : gitCommand('add', [f.path])}`;
       if (f.settings && f.settings.other.length > 0) return stageOnly(f.path, f.settings);
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
       if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
