@@ -71,6 +71,8 @@ export interface Searched {
   stash: number;
   /** Commits whose changes the history search covered; null when no history search ran. */
   commits: number | null;
+  /** A partial clone: file versions (the history's) that are not here were not read, never fetched. */
+  notInClone?: true;
   versions: string[];
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allStages, type BlobEntry, indexEntries, readBlobs, submoduleEntries, treeEntries } from '../git/objects.js';
+import { allStages, type BlobEntry, indexEntries, NOT_IN_CLONE, readBlobs, submoduleEntries, treeEntries } from '../git/objects.js';
 import { literal } from '../git/status.js';
 import type { Repo } from '../git/repo.js';
 import { type Environment, isAtOrUnder, isMigrationPath, isUnder, type Loading, overlaps } from './environment.js';
@@ -15,6 +15,9 @@ import type { ParsedScript } from './script.js';
 // touches no migration never compiles them.
 const parser = () => import('./script.js');
 const grapher = () => import('./graph.js');
+
+/** A script whose blob a partial clone does not hold: the guard reads only what is here. */
+export const NOT_IN_CLONE_MESSAGE = 'not in this clone: a partial clone (--filter) without this file\'s content, and alembic-guard never fetches (git fetch, or git cat-file -p on it, brings it)';
 
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
 export type Source =
@@ -273,6 +276,11 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, py
       for (const entry of group) {
         const blob = blobs.get(entry.oid);
         if (blob) remember(entry, blob);
+        else if (NOT_IN_CLONE.has(entry.oid)) {
+          // Never fetched (run.ts): said, and not cached, so a later fetch is read.
+          const script: ParsedScript = { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [], error: { kind: 'unreadable', message: NOT_IN_CLONE_MESSAGE } };
+          parsed.set(entry.path, { entry, script });
+        }
       }
     }
     cache.save();

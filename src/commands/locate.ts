@@ -4,7 +4,7 @@ import { isMigrationPath } from '../alembic/environment.js';
 import type { ParsedScript } from '../alembic/script.js';
 import type { CommandResult, LocateCommandOptions } from '../command.js';
 import { GuardError } from '../errors.js';
-import { catFile } from '../git/objects.js';
+import { catFile, NOT_IN_CLONE } from '../git/objects.js';
 import {
   addedBy,
   cloneCompleteness,
@@ -163,10 +163,13 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   // History: only for revisions no live place has (it answers "where did it go?").
   const missing = options.history === false ? [] : needles.filter((q) => !found(q));
   let commits: number | null = null;
+  let notInClone = false;
   const parsedHistory: Parsed[] = [];
   if (missing.length > 0) {
-    const [changes, count] = await Promise.all([pickaxe(repo, missing, dirs), commitCount(repo)]);
+    const [searched, count] = await Promise.all([pickaxe(repo, missing, dirs), commitCount(repo)]);
     commits = count;
+    if (searched === null) notInClone = true;
+    const changes = searched ?? [];
     const history: Candidate[] = [];
     const seen = new Set<string>();
     for (const change of changes) {
@@ -234,7 +237,7 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   const count = (kind: RefTip['kind']) => tips.filter((t) => t.kind === kind).length;
   return {
     queries: located,
-    searched: { worktrees: liveTrees.length, index: true, head: head !== null, branches: count('branch'), remotes: count('remote'), tags: count('tag'), stash: stash.length, commits, versions: dirs },
+    searched: { worktrees: liveTrees.length, index: true, head: head !== null, branches: count('branch'), remotes: count('remote'), tags: count('tag'), stash: stash.length, commits: notInClone ? null : commits, versions: dirs, ...(notInClone || NOT_IN_CLONE.size > 0 ? { notInClone: true } : {}) },
     clone,
   };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Hidden, type IndexListing, type IndexQuery, readIndex } from './index-file.js';
 import type { Repo } from './repo.js';
-import { git, gitRaw, splitZ } from './run.js';
+import { GitCommandError, git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
 
 /** A file as a source (index or commit) records it: its path, mode and blob id. */
@@ -119,12 +119,44 @@ export async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string,
 }
 
 /**
+ * Objects a partial clone does not hold are never fetched (run.ts): each is reported missing,
+ * and counted in NOT_IN_CLONE so that a command can say "not in this clone". The names are
+ * resolved through trees (which a blobless clone has), and only objects present here are read.
+ */
+async function catPresent(repo: Repo, names: string[]): Promise<({ oid: string; content: Buffer } | null)[]> {
+  const present = new Set(
+    (await git(['cat-file', '--batch-check=%(objectname)', '--batch-all-objects'], { cwd: repo.root })).toString('latin1').split('\n'),
+  );
+  const resolved = await Promise.all(
+    names.map(async (name) => {
+      if (/^[0-9a-f]{40,64}$/.test(name)) return name;
+      const r = await gitRaw(['rev-parse', '--verify', '-q', '--end-of-options', name], { cwd: repo.root, okCodes: [1, 128] });
+      return r.code === 0 ? r.stdout.toString('latin1').trim() : null;
+    }),
+  );
+  const here = names.filter((_, i) => resolved[i] !== null && present.has(resolved[i]!));
+  for (let i = 0; i < names.length; i++) if (resolved[i] !== null && !present.has(resolved[i]!)) NOT_IN_CLONE.add(resolved[i]!);
+  const read = here.length > 0 ? await catFile(repo, here) : [];
+  const byName = new Map(here.map((name, i) => [name, read[i] ?? null]));
+  return names.map((name) => byName.get(name) ?? null);
+}
+
+/** Blob ids this process needed and a partial clone does not hold (never fetched). */
+export const NOT_IN_CLONE = new Set<string>();
+
+/**
  * Objects by any name git accepts (`<oid>`, `HEAD:path`, `stash@{0}^3:path`), in the order asked,
  * from one `git cat-file --batch`: null where git answers `<name> missing`.
  */
 export async function catFile(repo: Repo, names: string[]): Promise<({ oid: string; content: Buffer } | null)[]> {
   if (names.length === 0) return [];
-  const out = await git(['cat-file', '--batch'], { cwd: repo.root, input: names.join('\n') + '\n' });
+  let out: Buffer;
+  try {
+    out = await git(['cat-file', '--batch'], { cwd: repo.root, input: names.join('\n') + '\n' });
+  } catch (error) {
+    if (!(error instanceof GitCommandError) || !error.notInClone) throw error;
+    return catPresent(repo, names);
+  }
   const objects: ({ oid: string; content: Buffer } | null)[] = [];
   let at = 0;
   while (at < out.length && objects.length < names.length) {

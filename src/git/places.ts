@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Repo } from './repo.js';
-import { git, gitRaw, splitZ } from './run.js';
+import { GitCommandError, git, gitRaw, splitZ } from './run.js';
 import { literal } from './status.js';
 
 /** One worktree of the repository, as `git worktree list --porcelain -z` describes it. */
@@ -183,9 +183,12 @@ export interface HistoryChange extends RawChange {
  * Commits of every ref but the stash whose changes under `dirs` add or remove one of the needles
  * (git's pickaxe, `-S`), newest first, each with the changed files that matched.
  */
-export async function pickaxe(repo: Repo, needles: string[], dirs: string[]): Promise<HistoryChange[]> {
+/** null: a partial clone, whose history's blobs are not here (never fetched). */
+export async function pickaxe(repo: Repo, needles: string[], dirs: string[]): Promise<HistoryChange[] | null> {
   if (needles.length === 0 || dirs.length === 0) return [];
   const search = needles.length === 1 ? [`-S${needles[0]}`] : ['--pickaxe-regex', `-S(${needles.map(escapeRegex).join('|')})`];
+  // The pickaxe reads every blob of the history: a partial clone lacks them, and they are never
+  // fetched (run.ts). The history search is then not made, and the result says so.
   const out = await git(
     // --full-history --sparse: no history simplification. The pickaxe is the only filter, so the
     // answer is every commit whose change matches (a deletion on a side branch of a merge too),
@@ -193,7 +196,11 @@ export async function pickaxe(repo: Repo, needles: string[], dirs: string[]): Pr
     // the bench's 20,000 commits.
     ['log', '--exclude=refs/stash', '--all', ...search, '--full-history', '--sparse', '--format=%x01%H %P', '--raw', '--no-renames', '--no-abbrev', '-z', '--', ...dirs.map(literal)],
     { cwd: repo.root },
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof GitCommandError && error.notInClone) return null;
+    throw error;
+  });
+  if (out === null) return null;
   const changes: HistoryChange[] = [];
   let commit = '';
   let parents: string[] = [];

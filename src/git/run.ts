@@ -17,7 +17,10 @@ import { decodePath } from './bytes.js';
  *   machine, which is most of the hook's time budget (npm run bench measures both).
  */
 const baseEnv: NodeJS.ProcessEnv = (() => {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' };
+  // Local means local: in a partial clone (--filter=blob:none) a read of a blob that is not here
+  // would fetch it from the remote (and hang on one that never answers). GIT_NO_LAZY_FETCH turns
+  // that off, and protocol.allow=never (GLOBAL_ARGS) refuses every transport to a git that lacks it.
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C', GIT_NO_LAZY_FETCH: '1' };
   // A relative GIT_INDEX_FILE is relative to the hook's cwd; we may run git elsewhere.
   if (env.GIT_INDEX_FILE && !isAbsolute(env.GIT_INDEX_FILE)) {
     env.GIT_INDEX_FILE = resolve(process.cwd(), env.GIT_INDEX_FILE);
@@ -38,7 +41,7 @@ export interface GitResult {
   code: number;
 }
 
-const GLOBAL_ARGS = ['-c', 'core.quotePath=false', '-c', 'submodule.recurse=false', '--no-optional-locks'];
+const GLOBAL_ARGS = ['-c', 'core.quotePath=false', '-c', 'submodule.recurse=false', '-c', 'protocol.allow=never', '--no-optional-locks'];
 
 /**
  * While set (merge-tree.ts, for `verify --base`), every git process writes new objects to a
@@ -98,6 +101,11 @@ export class GitCommandError extends GuardError {
   readonly args: string[];
   readonly status: number;
   readonly stderr: string;
+  /** Git wanted to fetch an object a partial clone does not hold, and was not let. */
+  get notInClone(): boolean {
+    return /lazy fetching disabled|could not fetch .* from promisor remote|transport '[^']*' not allowed/.test(this.stderr);
+  }
+
   constructor(args: string[], status: number, stderr: string) {
     super(`git ${args[0]} failed: ${stderr}`);
     this.args = args;

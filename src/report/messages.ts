@@ -468,7 +468,8 @@ export function searchedLine(s: Searched): string {
     n(s.stash, 'stash entry', 'stash entries'),
     s.commits === null ? null : `the history of every ref (${n(s.commits, 'commit')})`,
   ].filter(Boolean);
-  return `searched ${parts.join(', ')} under ${s.versions.join(', ')}`;
+  const partial = s.notInClone ? '; file versions not in this clone (a partial clone) were not read, and nothing was fetched: git fetch --refetch, or a full clone, lets locate search them' : '';
+  return `searched ${parts.join(', ')} under ${s.versions.join(', ')}${partial}`;
 }
 
 /** The `git fetch` that makes a shallow or single-branch clone's search complete, or null. */
