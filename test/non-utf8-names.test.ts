@@ -2,7 +2,6 @@
 // and the report, and the printed fix names the real file (issue 13, item 10).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePath, encodePath } from '../src/git/bytes.js';
 import { shellQuote, showName } from '../src/report/quote.js';

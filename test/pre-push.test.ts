@@ -189,7 +189,9 @@ describe('pre-push with crafted stdin', () => {
     repo.git(['rm', '-q', file(INCIDENT[7])]);
     repo.write(file(INCIDENT[7]).replace('008', '008b'), migration(INCIDENT[7], INCIDENT[6])).add(V).commit('rename');
     const line = `refs/heads/main ${sha(repo, 'HEAD')} refs/heads/main ${remoteSha}`;
-    let { code, report } = prePush(repo, [line]);
+    const first = prePush(repo, [line]);
+    const report = first.report;
+    let code = first.code;
     const changed = report.findings.filter((f: { kind: string }) => f.kind === 'changed-pushed-migration');
     expect(changed.map((f: { path: string; change: string }) => [f.path, f.change]).sort()).toEqual([
       [file(INCIDENT[3]), 'modified'],
@@ -198,7 +200,7 @@ describe('pre-push with crafted stdin', () => {
     expect(changed[0].severity).toBe('warning');
     expect(code).toBe(0);
     repo.write('.alembic-guard.json', JSON.stringify({ changedMigrations: 'block' }));
-    ({ code, report } = prePush(repo, [line]));
+    ({ code } = prePush(repo, [line]));
     expect(code).toBe(1);
     // A new branch is compared with what the remote already has (its tracking refs).
     ({ code } = prePush(repo, [`refs/heads/feature ${sha(repo, 'HEAD')} refs/heads/feature ${ZERO}`]));

@@ -20,7 +20,9 @@ export async function cachedRepo(dir, key, makeFiles, log, extend) {
     let stamp = null;
     try {
       stamp = JSON.parse(readFileSync(stampFile, 'utf8'));
-    } catch {}
+    } catch {
+      // no stamp yet, or a damaged one: the repository is made again
+    }
     if (stamp?.key === key) {
       // Refreshes stat info if anything touched the files, and proves the tree is still clean.
       const st = must('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: dir });

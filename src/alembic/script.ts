@@ -101,7 +101,7 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
   // Most scripts bind the four names only by plain module-level assignments, which the fast
   // pass reads; a file that may bind them otherwise is read again statement by statement with
   // its blocks (readBindings, below).
-  let other: OtherBindings | null = null;
+  let other: OtherBindings | null;
   try {
     other = mayBindOtherwise(scanner, text, fields);
   } catch (e) {
