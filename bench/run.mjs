@@ -79,9 +79,9 @@ const context = {
   },
   /** The environment node runs with in these measurements, said once at the top. */
   nodeEnvNote() {
-    const nec = ENV.NODE_EXTRA_CA_CERTS;
+    const nec = process.env.NODE_EXTRA_CA_CERTS;
     return nec
-      ? `NODE_EXTRA_CA_CERTS is set (${nec}); the hooks keep it (node loads it at start-up, ~40–70 ms here), so every node run below, the floors' included, runs with it`
+      ? `NODE_EXTRA_CA_CERTS is set on this machine (${nec}) and unset for every command below, the floors' included: users' machines do not set it`
       : 'NODE_EXTRA_CA_CERTS is not set';
   },
 };
@@ -133,7 +133,7 @@ async function main() {
   results.machine.loadAvgAtEnd = loadavg().map((x) => round(x));
   results.benchSeconds = round(seconds, 1);
   out('');
-  out(`summary of issue 11's goals (load average at the end ${load()}):`);
+  out(`summary of the goals (load average at the end ${load()}):`);
   for (const g of results.goals) out(`  ${`${g.id}. ${g.text}`.padEnd(70)} ${g.figure.padStart(7)}   ${g.met ? 'met' : 'NOT met'}`);
   out(`bench took ${seconds.toFixed(1)} s (plus the build); raw samples in bench/.work/results.json`);
   results.printed = lines;

@@ -4,12 +4,16 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The environment every child gets: the bench's own, less anything that could steer git or the
- * guard (GIT_*, ALEMBIC_GUARD*, HUSKY, NODE_OPTIONS), with the machine's git configuration shut out.
+ * guard (GIT_*, ALEMBIC_GUARD*, HUSKY, NODE_OPTIONS) or that users do not have (NODE_EXTRA_CA_CERTS),
+ * with the machine's git configuration shut out.
  */
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('GIT_') || key.startsWith('ALEMBIC_GUARD') || key === 'HUSKY' || key === 'NODE_OPTIONS') continue;
+    // What users run: this machine sets NODE_EXTRA_CA_CERTS (~45 ms at every node start), users'
+    // machines do not. Unset for every command, the floors' included.
+    if (key === 'NODE_EXTRA_CA_CERTS') continue;
     if (key === 'FORCE_COLOR') continue;
     env[key] = value;
   }

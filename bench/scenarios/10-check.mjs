@@ -1,5 +1,6 @@
-// Goal 1: `check` on a clean tree of the 100,000-file monorepo ≤ 1.35× its floor in wall time and
-// ≤ 1.6× in CPU time; goal 5: no regression with a new migration staged or every cache off.
+// Goal 1: `check` on a clean tree of the 100,000-file monorepo ≤ 1.25× its floor in wall time and
+// ≤ 1.5× in CPU time, NODE_EXTRA_CA_CERTS unset on both sides; goal 5: no regression with a new
+// migration staged (which now includes Python's compile() of it) or every cache off.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baselineCli, BASELINE_COMMIT } from '../lib/baseline.mjs';
@@ -64,8 +65,8 @@ export async function run(ctx) {
   row('floor: node -e 0', s.node);
   row('floor: git status --porcelain=v2 -z … -- backend/alembic/versions', s.gitStatus);
   line('floor (sum of the two medians)', `${fmt(floor)} ms  cpu ${fmt(floorCpu).trim().padStart(5)} ms`);
-  goal('1a', 'check / floor, wall time (≤ 1.35×)', ratioText(ratio), ratio <= 1.35);
-  goal('1b', 'check / floor, CPU time (≤ 1.6×)', ratioText(ratioCpu), ratioCpu <= 1.6);
+  goal('1a', 'check / floor, wall time (≤ 1.25×)', ratioText(ratio), ratio <= 1.25);
+  goal('1b', 'check / floor, CPU time (≤ 1.5×)', ratioText(ratioCpu), ratioCpu <= 1.5);
   line('  (ratio of the minima, less sensitive to a busy machine)', ratioText(s.check.min / (s.node.min + s.gitStatus.min)).padStart(7));
   ctx.out('  breakdown:');
   row('  alembic-guard --version (start-up only)', s.version);
