@@ -38,7 +38,13 @@ function* stream() {
   const commit = (ref, message, changes, from, extraParents = []) => {
     mark += 1;
     when += 60;
-    const lines = [`commit ${ref}`, `mark :${mark}`, `author Bench <bench@example.com> ${when} +0000`, `committer Bench <bench@example.com> ${when} +0000`, data(message).trimEnd()];
+    const lines = [
+      `commit ${ref}`,
+      `mark :${mark}`,
+      `author Bench <bench@example.com> ${when} +0000`,
+      `committer Bench <bench@example.com> ${when} +0000`,
+      data(message).trimEnd(),
+    ];
     if (from) lines.push(`from ${from}`);
     for (const p of extraParents) lines.push(`merge ${p}`);
     for (const c of changes) lines.push(c);
@@ -83,7 +89,9 @@ function* stream() {
     const index = commit('refs/bench/tmp', `index on main: ${s}`, [], tip);
     const indexMark = mark;
     yield index;
-    const untracked = commit('refs/bench/tmp-u', `untracked files on main: ${s}`, [modify(`${V}/stash_${pad(s, 3)}.py`, migration(`stash_${pad(s, 3)}`, 'm04999'))]);
+    const untracked = commit('refs/bench/tmp-u', `untracked files on main: ${s}`, [
+      modify(`${V}/stash_${pad(s, 3)}.py`, migration(`stash_${pad(s, 3)}`, 'm04999')),
+    ]);
     const untrackedMark = mark;
     yield `reset refs/bench/tmp-u\n\n${untracked}`;
     yield commit('refs/bench/tmp', `WIP on main: ${s}`, [modify(`src/app_${s}.py`, `VALUE = -${s}\n`)], tip, [`:${indexMark}`, `:${untrackedMark}`]);
@@ -107,7 +115,12 @@ async function fastImport(dir) {
   child.stdin.end();
   const code = await new Promise((r) => child.on('close', r));
   if (code !== 0) throw new Error(`git fast-import exited ${code}`);
-  const byMark = new Map(readFileSync(marks, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(1).split(' ')));
+  const byMark = new Map(
+    readFileSync(marks, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(1).split(' ')),
+  );
   const zero = '0'.repeat(40);
   let previous = zero;
   const log = stash.map((s, i) => {
@@ -131,11 +144,19 @@ async function locateRepo(work, log) {
     const st = must('git', ['status', '--porcelain', '-z', '--untracked-files=all'], { cwd: dir });
     if (st.stdout.length === 0) return dir;
   }
-  log(`  generating the locate repository (${SHAPE.commits.toLocaleString('en-US')} commits, ${SHAPE.branches} branches, ${SHAPE.stash} stash entries, ${SHAPE.migrations.toLocaleString('en-US')} migrations) …`);
+  log(
+    `  generating the locate repository (${SHAPE.commits.toLocaleString('en-US')} commits, ${SHAPE.branches} branches, ${SHAPE.stash} stash entries, ${SHAPE.migrations.toLocaleString('en-US')} migrations) …`,
+  );
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   must('git', ['init', '-q', '-b', 'main', dir]);
-  for (const [k, v] of [['gc.auto', '0'], ['maintenance.auto', 'false'], ['user.name', 'Bench'], ['user.email', 'bench@example.com']]) must('git', ['config', k, v], { cwd: dir });
+  for (const [k, v] of [
+    ['gc.auto', '0'],
+    ['maintenance.auto', 'false'],
+    ['user.name', 'Bench'],
+    ['user.email', 'bench@example.com'],
+  ])
+    must('git', ['config', k, v], { cwd: dir });
   await fastImport(dir);
   must('git', ['reset', '-q', '--hard', 'main'], { cwd: dir });
   must('git', ['repack', '-a', '-d', '-q'], { cwd: dir });
@@ -161,12 +182,28 @@ export async function benchLocate({ cli, runs = 9, work = join(BENCH, '.work'), 
   const met = (ok) => (ok ? 'met' : 'NOT MET');
 
   out('');
-  out(`5. locate: ${count.toLocaleString('en-US')} commits, ${branches} branches, ${stash} stash entries, ${SHAPE.migrations.toLocaleString('en-US')} migrations`);
+  out(
+    `5. locate: ${count.toLocaleString('en-US')} commits, ${branches} branches, ${stash} stash entries, ${SHAPE.migrations.toLocaleString('en-US')} migrations`,
+  );
   const s = measure(
     [
-      { key: 'branch', label: `locate ${BRANCH_REV} (on one branch)`, cmd: node, args: [cli, 'locate', '--format', 'json', BRANCH_REV], cwd: dir, verify: expectPlace('branch') },
+      {
+        key: 'branch',
+        label: `locate ${BRANCH_REV} (on one branch)`,
+        cmd: node,
+        args: [cli, 'locate', '--format', 'json', BRANCH_REV],
+        cwd: dir,
+        verify: expectPlace('branch'),
+      },
       { key: 'branchPickaxe', label: `git log --all -S${BRANCH_REV}`, cmd: 'git', args: ['log', '--all', `-S${BRANCH_REV}`, '--format=%H'], cwd: dir },
-      { key: 'history', label: `locate ${HISTORY_REV} (deleted; in history only)`, cmd: node, args: [cli, 'locate', '--format', 'json', HISTORY_REV], cwd: dir, verify: expectPlace('history') },
+      {
+        key: 'history',
+        label: `locate ${HISTORY_REV} (deleted; in history only)`,
+        cmd: node,
+        args: [cli, 'locate', '--format', 'json', HISTORY_REV],
+        cwd: dir,
+        verify: expectPlace('history'),
+      },
       { key: 'historyPickaxe', label: `git log --all -S${HISTORY_REV}`, cmd: 'git', args: ['log', '--all', `-S${HISTORY_REV}`, '--format=%H'], cwd: dir },
     ],
     { warmup: 1, runs },
@@ -202,7 +239,11 @@ export async function benchLocate({ cli, runs = 9, work = join(BENCH, '.work'), 
   const specs = [];
   for (const withHook of [false, true]) {
     const name = withHook ? 'hook' : 'plain';
-    specs.push({ key: `${name}To`, label: `git checkout feature/b0000 ${withHook ? '(post-checkout hook)' : '(no hook)'}`, ...switchTo('feature/b0000', withHook) });
+    specs.push({
+      key: `${name}To`,
+      label: `git checkout feature/b0000 ${withHook ? '(post-checkout hook)' : '(no hook)'}`,
+      ...switchTo('feature/b0000', withHook),
+    });
     specs.push({ key: `${name}Back`, label: `git checkout main ${withHook ? '(post-checkout hook)' : '(no hook)'}`, ...switchTo('main', withHook) });
   }
   const h = measure(specs, { warmup: 1, runs });

@@ -51,7 +51,10 @@ function out(line = '') {
 const log = (line) => process.stderr.write(`${line}\n`);
 const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)).padStart(7);
 const ratioText = (r) => `${r.toFixed(2)}×`;
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 const results = {
   generatorVersion: GENERATOR_VERSION,
@@ -63,11 +66,29 @@ const results = {
 
 /** What every scenario gets. */
 const context = {
-  ROOT, BENCH, WORK, NODE, CLI, RUNS, WARMUP, ENV, opts, results,
-  out, log, fmt, ratioText, load, measure, must, round,
+  ROOT,
+  BENCH,
+  WORK,
+  NODE,
+  CLI,
+  RUNS,
+  WARMUP,
+  ENV,
+  opts,
+  results,
+  out,
+  log,
+  fmt,
+  ratioText,
+  load,
+  measure,
+  must,
+  round,
   /** One row: label, median wall time, its spread, and the median CPU time of the process tree. */
   row(label, s) {
-    out(`  ${label.padEnd(62)} ${fmt(s.median)} ms  cpu ${fmt(s.cpu.median).trim().padStart(5)} ms  (min ${fmt(s.min).trim()}, ±${s.mad.toFixed(1)}, n=${s.n})`);
+    out(
+      `  ${label.padEnd(62)} ${fmt(s.median)} ms  cpu ${fmt(s.cpu.median).trim().padStart(5)} ms  (min ${fmt(s.min).trim()}, ±${s.mad.toFixed(1)}, n=${s.n})`,
+    );
   },
   line(label, text) {
     out(`  ${label.padEnd(62)} ${text}`);
@@ -112,14 +133,19 @@ async function main() {
   results.machine.guard = must(NODE, [CLI, '--version']).stdout.toString().trim();
   const only = opts.only ? new Set(opts.only.split(',')) : null;
   const scenarios = [];
-  for (const file of readdirSync(join(BENCH, 'scenarios')).filter((f) => f.endsWith('.mjs')).sort()) {
+  for (const file of readdirSync(join(BENCH, 'scenarios'))
+    .filter((f) => f.endsWith('.mjs'))
+    .sort()) {
     const scenario = await import(pathToFileURL(join(BENCH, 'scenarios', file)).href);
     if (only ? only.has(scenario.name) : scenario.byDefault !== false) scenarios.push(scenario);
   }
-  if (only && scenarios.length !== only.size) throw new BenchFailure(`--only: no scenario named ${[...only].filter((n) => !scenarios.some((s) => s.name === n)).join(', ')}`);
+  if (only && scenarios.length !== only.size)
+    throw new BenchFailure(`--only: no scenario named ${[...only].filter((n) => !scenarios.some((s) => s.name === n)).join(', ')}`);
 
   out(`alembic-guard ${results.machine.guard} bench — ${results.machine.git}, node ${process.version}, ${cpus().length} cpus (${results.machine.cpuModel})`);
-  out(`medians of ${RUNS} runs after ${WARMUP} warm-ups unless a section says otherwise, interleaved; ± is the median absolute deviation; cpu = user + sys of the whole process tree (wait4)`);
+  out(
+    `medians of ${RUNS} runs after ${WARMUP} warm-ups unless a section says otherwise, interleaved; ± is the median absolute deviation; cpu = user + sys of the whole process tree (wait4)`,
+  );
   out(`load average at the start ${load()}; ${context.nodeEnvNote()}`);
   for (const scenario of scenarios) {
     log(`${scenario.name} …`);
@@ -140,7 +166,10 @@ async function main() {
   writeFileSync(join(WORK, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
   process.on(signal, () => {
     for (const f of context.cleanups ?? []) f();
     process.exit(code);

@@ -19,7 +19,16 @@ const EXTERNAL = ['pg', 'better-sqlite3', 'sql.js', 'fast-glob', 'smol-toml', 'p
 // The modules whose answers the cache keeps (the parser, the graph, which files count, the cache
 // itself): the cache's stamp is a hash of these and of every module they import, so a new parser
 // or graph never reads answers an older one wrote.
-const CACHED_ANSWERS = ['alembic/script.ts', 'alembic/compile.ts', 'alembic/graph.ts', 'alembic/environment.ts', 'alembic/sources.ts', 'alembic/locations.ts', 'alembic/cache.ts', 'alembic/discover.ts'];
+const CACHED_ANSWERS = [
+  'alembic/script.ts',
+  'alembic/compile.ts',
+  'alembic/graph.ts',
+  'alembic/environment.ts',
+  'alembic/sources.ts',
+  'alembic/locations.ts',
+  'alembic/cache.ts',
+  'alembic/discover.ts',
+];
 
 const common = { bundle: true, platform: 'node', target: 'node20', external: EXTERNAL, logLevel: 'warning' };
 

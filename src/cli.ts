@@ -40,7 +40,6 @@ Options:
 Exit codes: 0 clean, 1 blocked, 2 usage/configuration/environment error.
 Bypass (hooks only, logged): ALEMBIC_GUARD_SKIP="<reason>" git commit …`;
 
-
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -108,7 +107,10 @@ type Values = GlobalOptions & Record<string, string | boolean | undefined>;
 const COMMANDS: Record<string, (args: string[], options: Values) => Promise<CommandResult>> = {
   // The renderer loads while git works, instead of after.
   // A warning counts as shown when a person (or CI) saw it, not when a tool read the JSON.
-  check: async (args, o) => (noArgs('check', args), { report: await (await import('./commands/check.js')).check(o.cwd, () => preloadRenderer(o.format), { remember: o.format !== 'json' }) }),
+  check: async (args, o) => (
+    noArgs('check', args),
+    { report: await (await import('./commands/check.js')).check(o.cwd, () => preloadRenderer(o.format), { remember: o.format !== 'json' }) }
+  ),
   'pre-push': async (args, o) => ({ report: await (await import('./commands/pre-push.js')).prePush(o.cwd, args, process.stdin) }),
   verify: async (args, o) => (noArgs('verify', args), { report: await (await import('./commands/verify.js')).verify(o) }),
   locate: async (args, o) => {
@@ -137,7 +139,10 @@ function checkDirectory(dir: string): void {
 }
 
 function preloadRenderer(format: Format): void {
-  import('./report/report.js').then((m) => m.preload(format), () => undefined);
+  import('./report/report.js').then(
+    (m) => m.preload(format),
+    () => undefined,
+  );
 }
 
 function noArgs(command: string, args: string[]): void {

@@ -181,13 +181,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringList(
-  value: unknown,
-  key: string,
-  fail: (key: string, why: string) => never,
-  nonEmpty: boolean,
-  expected = 'a list of strings',
-): string[] {
+function stringList(value: unknown, key: string, fail: (key: string, why: string) => never, nonEmpty: boolean, expected = 'a list of strings'): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) fail(key, `must be ${expected}`);
   if (nonEmpty && (value as string[]).length === 0) fail(key, 'must not be empty');
   return value as string[];

@@ -15,7 +15,12 @@ export type Finding =
   /** Matched by an ignore pattern: `git add` alone refuses it. */
   | (FileFinding<'ignored'> & { ignoredBy: IgnoreSource | null })
   /** Changed (or deleted) in the working tree and not staged. */
-  | (FileFinding<'unstaged'> & { change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule'; staged: boolean; settings?: ConfigChange; hidden?: Hidden })
+  | (FileFinding<'unstaged'> & {
+      change: 'modified' | 'deleted' | 'type-changed' | 'intent-to-add' | 'submodule';
+      staged: boolean;
+      settings?: ConfigChange;
+      hidden?: Hidden;
+    })
   /** A merge conflict not yet resolved. */
   | FileFinding<'unmerged'>
   /** Staged in the main index but left out of `git commit <paths>`. */
@@ -35,9 +40,26 @@ export type Finding =
   /** A script_location the guard could not map to a directory. */
   | { kind: 'unresolved-location'; severity: 'warning'; source: string; location: string; reason: string }
   /** pre-push: a pushed commit changes or deletes a migration the remote already has. */
-  | { kind: 'changed-pushed-migration'; severity: Severity; environment: string; path: string; change: 'modified' | 'deleted'; commit: string; remoteRef: string }
+  | {
+      kind: 'changed-pushed-migration';
+      severity: Severity;
+      environment: string;
+      path: string;
+      change: 'modified' | 'deleted';
+      commit: string;
+      remoteRef: string;
+    }
   /** verify: the database holds a revision that no committed migration defines. */
-  | { kind: 'database-ahead'; severity: 'error'; environment: string | null; database: string; revision: string; heads: HeadInfo[]; table?: string; located?: AheadLocation }
+  | {
+      kind: 'database-ahead';
+      severity: 'error';
+      environment: string | null;
+      database: string;
+      revision: string;
+      heads: HeadInfo[];
+      table?: string;
+      located?: AheadLocation;
+    }
   /** verify: the database is behind a head (information). */
   | { kind: 'database-behind'; severity: 'info'; environment: string; database: string; revision: string; head: string; ahead: number; table?: string }
   /** verify: the database is at a head. */
@@ -47,7 +69,17 @@ export type Finding =
   /** verify: env.py computes its version_table when it runs, so the table read may not be its own. */
   | { kind: 'version-table-unknown'; severity: 'warning'; environment: string; path: string; line: number; expression: string; table: string }
   /** verify --base, pre-push: what merging the branch into its base would break that neither side had. */
-  | { kind: 'merge-graph'; severity: Severity; environment: string; base: string; problem: GraphProblem; branch: HeadInfo[]; baseHeads: HeadInfo[]; runner?: AlembicRunner; repoint?: Repoint }
+  | {
+      kind: 'merge-graph';
+      severity: Severity;
+      environment: string;
+      base: string;
+      problem: GraphProblem;
+      branch: HeadInfo[];
+      baseHeads: HeadInfo[];
+      runner?: AlembicRunner;
+      repoint?: Repoint;
+    }
   /** verify --base: git cannot merge a migration or environment file of the branch into the base. */
   | { kind: 'merge-conflict'; severity: Severity; environment: string; path: string; role: 'migration' | 'env-file'; base: string }
   /** verify --base: the branch edits or deletes a migration the base already has (it may be applied). */
@@ -99,7 +131,8 @@ export function isBlocking(finding: Finding): boolean {
 export function findingPaths(f: Finding): string[] {
   if (f.kind === 'graph') return f.problem.paths;
   // The branch's own file first: that is where a pull request's annotation belongs.
-  if (f.kind === 'merge-graph') return [...new Set([...(f.repoint ? [f.repoint.path] : []), ...f.branch.map((b) => b.path), ...f.problem.paths].filter(Boolean))];
+  if (f.kind === 'merge-graph')
+    return [...new Set([...(f.repoint ? [f.repoint.path] : []), ...f.branch.map((b) => b.path), ...f.problem.paths].filter(Boolean))];
   if ('path' in f && typeof f.path === 'string') return [f.path];
   if (f.kind === 'database-ahead') return f.heads.map((h) => h.path);
   return [];

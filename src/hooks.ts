@@ -28,7 +28,15 @@ export const HOOKS = [
   // post-checkout: after a branch switch, warns when the development database is at a revision the
   // new checkout lacks. git has already switched, but the hook's exit status becomes the exit
   // status of git checkout/switch (githooks(5)): it never fails.
-  { name: 'post-checkout', command: 'post-checkout', verb: 'checkout', stdin: false, guardsNextCommit: false, frameworkId: 'alembic-guard-checkout', warnOnly: true },
+  {
+    name: 'post-checkout',
+    command: 'post-checkout',
+    verb: 'checkout',
+    stdin: false,
+    guardsNextCommit: false,
+    frameworkId: 'alembic-guard-checkout',
+    warnOnly: true,
+  },
 ] as const satisfies readonly HookSpec[];
 
 export interface HookSpec {
@@ -172,7 +180,7 @@ export function embeddedRunner(text: string): { node: string | null; cli: string
 /** Undo shellQuote (and plain backslash escapes): enough to read back what install wrote. */
 export function shellUnquote(word: string): string {
   let out = '';
-  for (let i = 0; i < word.length; ) {
+  for (let i = 0; i < word.length;) {
     if (word[i] === "'") {
       const end = word.indexOf("'", i + 1);
       if (end < 0) return out + word.slice(i + 1);
@@ -417,7 +425,10 @@ export function huskyLayout(root: string, packageDir: string, install = 'npm ins
     install: inFolder(packageRel, install),
   };
   // husky's documented sub-folder setup: "prepare": "cd .. && husky frontend/.husky".
-  const up = packageRel.split('/').map(() => '..').join('/');
+  const up = packageRel
+    .split('/')
+    .map(() => '..')
+    .join('/');
   const prepare = packageRel ? `cd ${up} && husky ${shellPath(huskyRel)}` : 'husky';
   return { packageDir, packageRel, huskyRel, hooksPath: `${huskyRel}/_`, bin, prepare };
 }

@@ -6,18 +6,7 @@ import type { CloneCompleteness, CommitInfo } from './git/places.js';
 
 export type { CloneCompleteness, CommitInfo };
 
-export type PlaceKind =
-  | 'untracked'
-  | 'ignored'
-  | 'modified'
-  | 'staged'
-  | 'head'
-  | 'branch'
-  | 'remote'
-  | 'tag'
-  | 'worktree-head'
-  | 'stash'
-  | 'history';
+export type PlaceKind = 'untracked' | 'ignored' | 'modified' | 'staged' | 'head' | 'branch' | 'remote' | 'tag' | 'worktree-head' | 'stash' | 'history';
 
 export interface Place {
   kind: PlaceKind;

@@ -102,10 +102,16 @@ describe.skipIf(!available)('alembic differential', () => {
       if ('error' in alembic) return;
       // Alembic must see the generated model (no decoy won): guards the generator itself.
       const model = envs[i]!.revisions.map((r) => ({ revision: r.id, path: r.file, down_revision: r.down, dependencies: r.deps, branch_labels: r.labels }));
-      expect(sorted(alembic.revisions, (r) => r.revision), why).toEqual(sorted(model, (r) => r.revision));
+      expect(
+        sorted(alembic.revisions, (r) => r.revision),
+        why,
+      ).toEqual(sorted(model, (r) => r.revision));
       const ours = runOurs(dir);
       // (several heads are a policy of ours, not a load error: with branch labels they are judged even under allowMultipleHeads)
-      expect(ours.problems.filter((p) => p.severity === 'error' && p.kind !== 'multiple-heads'), why).toEqual([]);
+      expect(
+        ours.problems.filter((p) => p.severity === 'error' && p.kind !== 'multiple-heads'),
+        why,
+      ).toEqual([]);
       expect(ours.warnings, why).toEqual([]);
       const mine = ours.revisions.map((r) => ({
         revision: r.revision,
@@ -114,7 +120,10 @@ describe.skipIf(!available)('alembic differential', () => {
         dependencies: r.dependsOn,
         branch_labels: r.branchLabels,
       }));
-      expect(sorted(mine, (r) => r.revision), why).toEqual(sorted(alembic.revisions, (r) => r.revision));
+      expect(
+        sorted(mine, (r) => r.revision),
+        why,
+      ).toEqual(sorted(alembic.revisions, (r) => r.revision));
       expect(ours.heads, why).toEqual([...alembic.heads].sort(cmp));
       expect(ours.bases, why).toEqual([...alembic.bases].sort(cmp));
       expect(ours.heads.length, why).toBeGreaterThan(0);
@@ -125,7 +134,10 @@ describe.skipIf(!available)('alembic differential', () => {
   // Hand-written scripts with the corner cases of Python syntax, each in its own environment
   // next to two parents (p, q) and a label (lbl) it may name.
   const corners: [string, string | Buffer][] = [
-    ['future_typed', 'from __future__ import annotations\nfrom typing import Sequence, Union\nrevision: str = "c1"\ndown_revision: str | Sequence[str] | None = ("p", "q")\nbranch_labels: Union[str, Sequence[str], None] = "c1_label"\n'],
+    [
+      'future_typed',
+      'from __future__ import annotations\nfrom typing import Sequence, Union\nrevision: str = "c1"\ndown_revision: str | Sequence[str] | None = ("p", "q")\nbranch_labels: Union[str, Sequence[str], None] = "c1_label"\n',
+    ],
     ['semicolons', 'import os; revision = "c2"; down_revision = "p"\nx = 1; depends_on = "lbl"\n'],
     ['chained', 'revision = "c3"\ndown_revision = None\nbranch_labels = depends_on = None\n'],
     ['unpacking', 'revision, down_revision = "c4", ("p", "q")\n'],
@@ -142,9 +154,15 @@ describe.skipIf(!available)('alembic differential', () => {
     ['empty_dependency', 'revision = "c14b"\ndown_revision = "p"\ndepends_on = ("",)\n'],
     ['empty_containers', 'revision = "c15"\ndown_revision = []\ndepends_on = ()\nbranch_labels = []\n'],
     ['c0ffee16', '"""legacy: the id comes from the file name"""\ndown_revision = "p"\n'],
-    ['latin1', Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\n"""caf'), Buffer.from([0xe9]), Buffer.from('"""\nrevision = "c17"\ndown_revision = "p"\n')])],
+    [
+      'latin1',
+      Buffer.concat([Buffer.from('# -*- coding: latin-1 -*-\n"""caf'), Buffer.from([0xe9]), Buffer.from('"""\nrevision = "c17"\ndown_revision = "p"\n')]),
+    ],
     ['raw_quotes', "A = r'\\''\nB = r\"\\\"revision = 1\"\nrevision = r'c18'\ndown_revision = 'p'\n"],
-    ['blocks', 'if False:\n    revision = "no"\nclass K:\n    revision = "no"\ndef f():\n    x = """\nrevision = "no"\n"""\n    return (\n"no")\nrevision = "c19"\ndown_revision = "q"\n'],
+    [
+      'blocks',
+      'if False:\n    revision = "no"\nclass K:\n    revision = "no"\ndef f():\n    x = """\nrevision = "no"\n"""\n    return (\n"no")\nrevision = "c19"\ndown_revision = "q"\n',
+    ],
     ['string_annotation', 'revision: "str" = "c20"\ndown_revision: \'Optional[str]\' = "p"\n'],
     ['nested_triple', 'X = """ \'\'\' revision = "no" \'\'\' """\nY = \'\'\' """\nrevision = "no"\n""" \'\'\'\nrevision = "c21"\ndown_revision = "p"\n'],
     ['bare_tuple', 'revision = "c22"\ndown_revision = "p", "q"\ndepends_on = "lbl",\n'],
@@ -166,8 +184,17 @@ describe.skipIf(!available)('alembic differential', () => {
       if ('error' in alembic) return;
       const ours = runOurs(dirs[i]!);
       expect(ours.warnings, name).toEqual([]);
-      const mine = ours.revisions.map((r) => ({ revision: r.revision, path: r.path.slice('versions/'.length), down_revision: r.downRevisions, dependencies: r.dependsOn, branch_labels: r.branchLabels }));
-      expect(sorted(mine, (r) => r.revision), name).toEqual(sorted(alembic.revisions, (r) => r.revision));
+      const mine = ours.revisions.map((r) => ({
+        revision: r.revision,
+        path: r.path.slice('versions/'.length),
+        down_revision: r.downRevisions,
+        dependencies: r.dependsOn,
+        branch_labels: r.branchLabels,
+      }));
+      expect(
+        sorted(mine, (r) => r.revision),
+        name,
+      ).toEqual(sorted(alembic.revisions, (r) => r.revision));
       expect(ours.heads, name).toEqual([...alembic.heads].sort(cmp));
       expect(ours.bases, name).toEqual([...alembic.bases].sort(cmp));
     });
@@ -189,10 +216,15 @@ describe.skipIf(!available)('alembic differential', () => {
       name: 'down_revision names a branch label',
       expect: 'missing-parent',
       apply: (revs, rng) => {
-        const labelled = pickWith(revs, rng, (r) => r.labels.length > 0, () => {
-          revs[0]!.labels = ['only_label'];
-          return revs[0]!;
-        });
+        const labelled = pickWith(
+          revs,
+          rng,
+          (r) => r.labels.length > 0,
+          () => {
+            revs[0]!.labels = ['only_label'];
+            return revs[0]!;
+          },
+        );
         pickWith(revs, rng, (r) => r.down.length > 0 && r !== labelled).down = [labelled.labels[0]!];
       },
     },
@@ -336,7 +368,13 @@ describe.skipIf(!available)('alembic differential: version layouts through graph
   };
   const asAlembic = (revs: OursRevision[]) =>
     sorted(
-      revs.map((r) => ({ revision: r.revision, path: r.path.slice(r.path.lastIndexOf('/') + 1), down_revision: r.down_revision, dependencies: r.depends_on, branch_labels: r.branch_labels })),
+      revs.map((r) => ({
+        revision: r.revision,
+        path: r.path.slice(r.path.lastIndexOf('/') + 1),
+        down_revision: r.down_revision,
+        dependencies: r.depends_on,
+        branch_labels: r.branch_labels,
+      })),
       (r) => r.revision,
     );
   const loaded = (result: AlembicResult) => {
@@ -383,7 +421,9 @@ describe.skipIf(!available)('alembic differential: version layouts through graph
     const V = `${N}/alembic_migrations/versions`;
     const subdirs = ['liberty/expand', 'liberty/contract', 'mitaka/expand', 'mitaka/contract'];
     const viaCli = (text: string, constant: string) =>
-      text.replace('branch_labels = None', `branch_labels = (cli.${constant},)`).replace('import sqlalchemy as sa', 'import sqlalchemy as sa\nfrom neutron.db.migration import cli');
+      text
+        .replace('branch_labels = None', `branch_labels = (cli.${constant},)`)
+        .replace('import sqlalchemy as sa', 'import sqlalchemy as sa\nfrom neutron.db.migration import cli');
     const repo = makeRepo(
       {
         'neutron/__init__.py': '',

@@ -60,7 +60,7 @@ describe('the parse cache holds what the blob says (item 5)', () => {
     [
       'a clean filter',
       (repo) => {
-        repo.git(['config', 'filter.rewrite.clean', "sed -e s/002_users/nope/"]);
+        repo.git(['config', 'filter.rewrite.clean', 'sed -e s/002_users/nope/']);
         repo.git(['config', 'filter.rewrite.smudge', 'cat']);
         repo.write('.gitattributes', '*.py filter=rewrite\n').add('.gitattributes', path);
         repo.git(['add', '--renormalize', '--', path]);
@@ -131,7 +131,12 @@ describe('a graph answer is keyed by everything it depends on (item 6)', () => {
     };
     const pick = <T>(items: T[]): T => items[rnd(items.length)]!;
     const repo = twoChains();
-    const revs = new Map<string, string>([['a1', 'a'], ['a2', 'a'], ['b1', 'b'], ['b2', 'b']]);
+    const revs = new Map<string, string>([
+      ['a1', 'a'],
+      ['a2', 'a'],
+      ['b1', 'b'],
+      ['b2', 'b'],
+    ]);
     let next = 3;
     const layouts = [
       '%(here)s/alembic/versions',

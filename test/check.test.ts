@@ -10,7 +10,21 @@ const file = (name: string) => `${V}/${name}.py`;
 
 function json(repo: TestRepo, env: Record<string, string> = {}) {
   const result = repo.cli(['check', '--format', 'json'], { env });
-  return { ...result, report: JSON.parse(result.stdout) as { ok: boolean; findings: { kind: string; path: string | null; fix: string | null; problem?: string; paths: string[]; severity: string; ignoredBy?: { source: string; line: number; pattern: string } }[] } };
+  return {
+    ...result,
+    report: JSON.parse(result.stdout) as {
+      ok: boolean;
+      findings: {
+        kind: string;
+        path: string | null;
+        fix: string | null;
+        problem?: string;
+        paths: string[];
+        severity: string;
+        ignoredBy?: { source: string; line: number; pattern: string };
+      }[];
+    },
+  };
 }
 
 function committed(upTo = 8): TestRepo {
@@ -147,9 +161,15 @@ describe('what counts as left behind', () => {
   it('reports an unresolved merge conflict in a migration', () => {
     const repo = committed(2);
     repo.git(['checkout', '-q', '-b', 'other']);
-    repo.write(file(INCIDENT[1]), `${repo.read(file(INCIDENT[1]))}\n# other\n`).add().commit('other');
+    repo
+      .write(file(INCIDENT[1]), `${repo.read(file(INCIDENT[1]))}\n# other\n`)
+      .add()
+      .commit('other');
     repo.git(['checkout', '-q', 'main']);
-    repo.write(file(INCIDENT[1]), `${repo.read(file(INCIDENT[1]))}\n# main\n`).add().commit('main');
+    repo
+      .write(file(INCIDENT[1]), `${repo.read(file(INCIDENT[1]))}\n# main\n`)
+      .add()
+      .commit('main');
     repo.git(['merge', 'other'], { allowFail: true });
     const { code, report } = json(repo);
     expect(code).toBe(1);
@@ -242,7 +262,10 @@ describe('the staged revision graph', () => {
       ...twoHeads('worker/db_migrations'),
     });
     repo.add();
-    const fixes = json(repo).report.findings.filter((f) => f.problem === 'multiple-heads').map((f) => f.fix!.split('   ')[0]).sort();
+    const fixes = json(repo)
+      .report.findings.filter((f) => f.problem === 'multiple-heads')
+      .map((f) => f.fix!.split('   ')[0])
+      .sort();
     expect(fixes).toEqual([
       "alembic merge -m 'merge heads' heads",
       "cd api && flask db merge -m 'merge heads' heads",
@@ -419,7 +442,7 @@ describe('read-only', () => {
 });
 
 describe('output into a pipe that closes early', () => {
-  it('graph --json | head: no EPIPE crash, and the exit code is still the command\'s own', async () => {
+  it("graph --json | head: no EPIPE crash, and the exit code is still the command's own", async () => {
     const { spawn } = await import('node:child_process');
     const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
     for (let i = 8; i < 1500; i += 1) repo.write(`${V}/${String(i).padStart(4, '0')}_m.py`, migration(`r${i}`, i === 8 ? INCIDENT[7] : `r${i - 1}`));

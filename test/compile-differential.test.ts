@@ -43,7 +43,7 @@ function base(revision: string, down: string): string {
     "    for name in ('a', 'b'):",
     "        if name != 'a':",
     "            op.add_column('trace_mismatch', sa.Column(name, sa.Text()))",
-    "    op.execute(\"UPDATE trace_mismatch SET name = 'x' WHERE id = 1\")",
+    '    op.execute("UPDATE trace_mismatch SET name = \'x\' WHERE id = 1")',
     '',
     '',
     'def downgrade():',
@@ -84,10 +84,18 @@ function mutate(text: string, rng: Rng): string {
       lines[at] = rng() < 0.5 ? line.replace(/\)(?![^)]*\))/, '') : `${line}(`;
       break;
     case 5: // nesting: sometimes within CPython's limit, sometimes past it
-      lines.splice(at, 0, `    x = ${'('.repeat(Math.floor(rng() * 400))}1${')'.repeat(400)}`.replace(/\)+$/, (m) => m.slice(0, m.length - Math.floor(rng() * 2))));
+      lines.splice(
+        at,
+        0,
+        `    x = ${'('.repeat(Math.floor(rng() * 400))}1${')'.repeat(400)}`.replace(/\)+$/, (m) => m.slice(0, m.length - Math.floor(rng() * 2))),
+      );
       break;
     case 6: // Python 2
-      lines.splice(at, 0, pick(rng, ['    print "migrating"', '    exec "x = 1"', '    x = `1`', '    if 1 <> 2: pass', '    raise ValueError, "x"', '    x = 0777']));
+      lines.splice(
+        at,
+        0,
+        pick(rng, ['    print "migrating"', '    exec "x = 1"', '    x = `1`', '    if 1 <> 2: pass', '    raise ValueError, "x"', '    x = 0777']),
+      );
       break;
     case 7: // compile-time errors
       lines.push(pick(rng, ['return 1', 'break', 'continue', 'def f(a, a): pass', 'def g(x=1, y): pass', 'nonlocal q', 'f(**k, *a)', 'yield 1', 'await x']));
@@ -96,7 +104,19 @@ function mutate(text: string, rng: Rng): string {
       lines.splice(at, 0, pick(rng, ['    1 = x', '    None = 1', '    f() = 2', '    "s" += 1', '    x + 1 = 2', '    del 1', '    (a, b) = c']));
       break;
     case 9: // escapes
-      lines.splice(at, 0, pick(rng, ['    s = "\\N{NO SUCH NAME}"', '    s = "\\N{BULLET}"', '    s = b"\\N{BULLET}"', '    s = "\\x4"', '    s = "\\u12"', "    s = r'\\N{x}'", '    s = "\\q"']));
+      lines.splice(
+        at,
+        0,
+        pick(rng, [
+          '    s = "\\N{NO SUCH NAME}"',
+          '    s = "\\N{BULLET}"',
+          '    s = b"\\N{BULLET}"',
+          '    s = "\\x4"',
+          '    s = "\\u12"',
+          "    s = r'\\N{x}'",
+          '    s = "\\q"',
+        ]),
+      );
       break;
     case 10: // a NUL byte, a stray character
       lines[at] = line.slice(0, Math.max(0, line.length >> 1)) + pick(rng, ['\0', '$', '?', '!', '\\']) + line.slice(line.length >> 1);
@@ -205,7 +225,7 @@ describe.skipIf(!HAS_PYTHON)('which Python judges, and what else is refused', ()
     expect(readFileSync(log, 'utf8')).toBe('');
     // Another interpreter (here: none) is another verdict, not the cached one.
     const other = repo.cli(['check'], { env: { ALEMBIC_GUARD_PYTHON: '0' } });
-    expect(other.stdout).not.toContain("Python 3.");
+    expect(other.stdout).not.toContain('Python 3.');
   });
 
   it('validate (the lint-staged entry) blocks what Python refuses', () => {
@@ -220,7 +240,15 @@ describe.skipIf(!HAS_PYTHON)('which Python judges, and what else is refused', ()
   it('an alembic.ini or env.py left with conflict markers blocks, with the conflict named', () => {
     const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
     const ini = repo.read('backend/alembic.ini');
-    repo.write('backend/alembic.ini', ini.replace('[alembic]\n', '[alembic]\n<<<<<<< HEAD\nscript_location = %(here)s/alembic\n=======\nscript_location = %(here)s/migrations\n>>>>>>> other\n')).add('backend/alembic.ini');
+    repo
+      .write(
+        'backend/alembic.ini',
+        ini.replace(
+          '[alembic]\n',
+          '[alembic]\n<<<<<<< HEAD\nscript_location = %(here)s/alembic\n=======\nscript_location = %(here)s/migrations\n>>>>>>> other\n',
+        ),
+      )
+      .add('backend/alembic.ini');
     const result = repo.cli(['check', '--format', 'json']);
     expect(result.code).toBe(1);
     const findings = (JSON.parse(result.stdout) as { findings: Record<string, unknown>[] }).findings;

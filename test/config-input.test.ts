@@ -38,7 +38,11 @@ describe('%(x)s interpolation in alembic.ini (item 11)', () => {
       `[alembic]\nscript_location = %(k1)s\n${Array.from({ length: 10 }, (_, i) => `k${i + 1} = %(k${i + 2})s`).join('\n')}\nk11 = %(here)s/alembic\n`,
       'script_location',
     ],
-    ['a bomb through [DEFAULT]', `[DEFAULT]\nd = %(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s\ne = %(d)s\n[alembic]\nscript_location = %(d)s\n`, 'script_location'],
+    [
+      'a bomb through [DEFAULT]',
+      `[DEFAULT]\nd = %(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s%(e)s\ne = %(d)s\n[alembic]\nscript_location = %(d)s\n`,
+      'script_location',
+    ],
   ];
   for (const [name, ini, key] of bombs) {
     it(`exits 2 naming the file and key: ${name}`, () => {
@@ -52,7 +56,9 @@ describe('%(x)s interpolation in alembic.ini (item 11)', () => {
   }
 
   it('ten levels, as configparser allows, still resolve', () => {
-    const repo = withIni(`[alembic]\nscript_location = %(k1)s\n${Array.from({ length: 8 }, (_, i) => `k${i + 1} = %(k${i + 2})s`).join('\n')}\nk9 = %(here)s/alembic\n`);
+    const repo = withIni(
+      `[alembic]\nscript_location = %(k1)s\n${Array.from({ length: 8 }, (_, i) => `k${i + 1} = %(k${i + 2})s`).join('\n')}\nk9 = %(here)s/alembic\n`,
+    );
     expect(check(repo).code).toBe(0);
     repo.write(`${V}/003_x.py`, migration('003_x', 'nope')).add(`${V}/003_x.py`);
     expect(check(repo).code).toBe(1);
@@ -76,7 +82,10 @@ describe('a UTF-8 BOM in a configuration file (item 12)', () => {
   });
 
   it('pyproject.toml keeps its [tool.alembic-guard] table', () => {
-    const repo = makeRepo({ ...alembicEnv('backend', 2), 'pyproject.toml': `${BOM}[tool.alembic-guard]\nlocations = ["${V}"]\nignore = ["${V}/003_x.py"]\n` }, { commit: true });
+    const repo = makeRepo(
+      { ...alembicEnv('backend', 2), 'pyproject.toml': `${BOM}[tool.alembic-guard]\nlocations = ["${V}"]\nignore = ["${V}/003_x.py"]\n` },
+      { commit: true },
+    );
     broken(repo);
     // The table is read: its ignore glob hides the untracked file.
     expect(check(repo).code).toBe(0);
@@ -88,7 +97,10 @@ describe('a UTF-8 BOM in a configuration file (item 12)', () => {
     const repo = makeRepo(files, { commit: true });
     broken(repo);
     expect(check(repo).code).toBe(1);
-    const py = makeRepo({ ...alembicEnv('backend', 2), 'backend/alembic.ini': '', 'backend/pyproject.toml': `${BOM}[tool.alembic]\nscript_location = "alembic"\n` }, { commit: true });
+    const py = makeRepo(
+      { ...alembicEnv('backend', 2), 'backend/alembic.ini': '', 'backend/pyproject.toml': `${BOM}[tool.alembic]\nscript_location = "alembic"\n` },
+      { commit: true },
+    );
     broken(py);
     expect(check(py).code).toBe(1);
   });
@@ -126,7 +138,10 @@ describe('invalid TOML and missing locations (item 13)', () => {
   });
 
   it('a configured location that does not exist: a warning in check, an error in doctor', () => {
-    const repo = makeRepo({ ...alembicEnv('backend', 2), '.alembic-guard.json': JSON.stringify({ locations: [V, 'backend/alembic/verisons'] }) }, { commit: true });
+    const repo = makeRepo(
+      { ...alembicEnv('backend', 2), '.alembic-guard.json': JSON.stringify({ locations: [V, 'backend/alembic/verisons'] }) },
+      { commit: true },
+    );
     const result = check(repo);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { findings: { kind: string; severity: string; location?: string }[] };

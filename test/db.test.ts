@@ -8,14 +8,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DbError,
-  parseDbUrl,
-  readAppliedRevisions,
-  redactText,
-  redactUrl,
-  type AppliedRevisions,
-} from '../src/db/index.js';
+import { DbError, parseDbUrl, readAppliedRevisions, redactText, redactUrl, type AppliedRevisions } from '../src/db/index.js';
 import { sqlJs, withWal } from '../src/db/sqlite-wasm.js';
 import { hasPostgres, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { SQLITE_DRIVER, SQLITE_SHELL, sqliteFile } from './helpers/sqlite.js';
@@ -187,10 +180,7 @@ describe('parseDbUrl', () => {
 
 describe('redaction', () => {
   const cases: Array<[string, string]> = [
-    [
-      'postgresql://user:secret@host:5432/db?sslmode=require&password=secret2',
-      'postgresql://user:***@host:5432/db?sslmode=require&password=***',
-    ],
+    ['postgresql://user:secret@host:5432/db?sslmode=require&password=secret2', 'postgresql://user:***@host:5432/db?sslmode=require&password=***'],
     ['postgres://app:pw@localhost/appdb', 'postgres://app:***@localhost/appdb'],
     ['postgresql+psycopg2://app:pw@h/db', 'postgresql+psycopg2://app:***@h/db'],
     ['postgresql+psycopg://app:pw@h/db', 'postgresql+psycopg://app:***@h/db'],
@@ -283,7 +273,10 @@ describe('an unencoded @ in a URL', () => {
     for (const password of passwords) {
       const url = `postgresql://app:${password}@db.example.com:5432/appdb?sslmode=require`;
       const shown = redactUrl(url);
-      expect(['postgresql://app:***@db.example.com:5432/appdb?sslmode=require', 'postgresql://***@db.example.com:5432/appdb?sslmode=require'], password).toContain(shown);
+      expect(
+        ['postgresql://app:***@db.example.com:5432/appdb?sslmode=require', 'postgresql://***@db.example.com:5432/appdb?sslmode=require'],
+        password,
+      ).toContain(shown);
       expect(redactText(`cannot connect to ${url}: refused`)).toBe(`cannot connect to ${shown}: refused`);
     }
   });
@@ -308,7 +301,12 @@ describe('an unencoded @ in a URL', () => {
   });
 
   it('refuses a user name that parsers read differently (no host is taken from a password)', () => {
-    for (const url of ['postgresql://h/db?password=pw@evil.invalid', 'postgresql:///db?password=pw@evil.invalid', 'postgresql://a/b:pw@h/db', 'postgresql://a#b:pw@h/db']) {
+    for (const url of [
+      'postgresql://h/db?password=pw@evil.invalid',
+      'postgresql:///db?password=pw@evil.invalid',
+      'postgresql://a/b:pw@h/db',
+      'postgresql://a#b:pw@h/db',
+    ]) {
       expect(() => parseDbUrl(url), url).toThrow(/malformed database URL postgresql:\/\/\*\*\*@/);
     }
     // An @ inside a SQLite path is part of the path (no authority), and still hidden in output.
@@ -425,7 +423,7 @@ function walDatabase(file: string, revisions: string[]): void {
     'c = sqlite3.connect(sys.argv[1])',
     "c.execute('pragma journal_mode=wal')",
     "c.execute('create table alembic_version (version_num varchar(32) not null primary key)')",
-    "c.execute(\"insert into alembic_version values ('before_the_log')\")",
+    'c.execute("insert into alembic_version values (\'before_the_log\')")',
     'c.commit()',
     "c.execute('pragma wal_checkpoint(TRUNCATE)')",
     ...revisions.map((r) => `c.execute("update alembic_version set version_num = '${r}'"); c.commit()`),
@@ -607,7 +605,7 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
 
   it('reads over the unix socket given as ?host=', async () => {
     // The harness' socket dir is private to it; find it through the server itself.
-    const dir = await server.psql("SHOW unix_socket_directories");
+    const dir = await server.psql('SHOW unix_socket_directories');
     const r = await readAppliedRevisions(`postgresql://app:${enc(APP_PASSWORD)}@/app?host=${dir}&port=${server.port}`);
     expect(r).toMatchObject({ state: 'ok', revisions: ['ae1027a6acf'] });
   });
@@ -623,9 +621,7 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
     const port = await closedPort();
     const e = await failure(readAppliedRevisions(`postgresql://app:${enc(APP_PASSWORD)}@127.0.0.1:${port}/app`));
     expect(e.reason).toBe('refused');
-    expect(e.message).toBe(
-      `cannot connect to postgresql://app:***@127.0.0.1:${port}/app: connection refused (is the server running and the port right?)`,
-    );
+    expect(e.message).toBe(`cannot connect to postgresql://app:***@127.0.0.1:${port}/app: connection refused (is the server running and the port right?)`);
   });
 
   it('a database that does not exist -> no-database', async () => {
@@ -676,7 +672,7 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL', () => {
   });
 
   it('permission denied on the table -> query', async () => {
-    await server.psql('CREATE ROLE nosel LOGIN PASSWORD \'n0-select-here\';');
+    await server.psql("CREATE ROLE nosel LOGIN PASSWORD 'n0-select-here';");
     const e = await failure(readAppliedRevisions(server.url('app', 'nosel', 'n0-select-here')));
     expect(e.reason).toBe('query');
     expect(e.message).toMatch(/permission denied/);

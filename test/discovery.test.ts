@@ -91,9 +91,7 @@ describe('alembic.ini', () => {
       'backend/alembic/versions/013_trace_links.py',
       'backend/alembic/versions/014_trace_mismatches.py',
     ]);
-    expect(new Set(json.findings.map((f) => `${f.kind} ${f.environment} ${f.role}`))).toEqual(
-      new Set(['untracked backend/alembic migration']),
-    );
+    expect(new Set(json.findings.map((f) => `${f.kind} ${f.environment} ${f.role}`))).toEqual(new Set(['untracked backend/alembic migration']));
   });
 
   it('script_location inherited from [DEFAULT] (logging sections inherit it too): one environment, named by [alembic]', () => {
@@ -124,7 +122,7 @@ describe('alembic.ini', () => {
     expect(json.environments[0]).toMatchObject({ name: 'db', source: 'alembic.ini [alembic]', versions: ['db/versions'] });
   });
 
-  it('a relative script_location is taken from the ini file\'s directory', () => {
+  it("a relative script_location is taken from the ini file's directory", () => {
     const repo = makeRepo(
       {
         'services/api/alembic.ini': '[alembic]\nscript_location = migrations\n',
@@ -143,14 +141,7 @@ describe('alembic.ini', () => {
   it('a second named section ([db2]) is its own environment, named after the section', () => {
     const repo = makeRepo(
       {
-        'alembic.ini': [
-          '[alembic]',
-          'script_location = %(here)s/main_db',
-          '',
-          '[db2]',
-          'script_location = %(here)s/second_db',
-          '',
-        ].join('\n'),
+        'alembic.ini': ['[alembic]', 'script_location = %(here)s/main_db', '', '[db2]', 'script_location = %(here)s/second_db', ''].join('\n'),
         'main_db/env.py': ENV_PY,
         'main_db/versions/001_first.py': first,
         'second_db/env.py': ENV_PY,
@@ -306,9 +297,7 @@ describe('pyproject.toml [tool.alembic]', () => {
     );
     const path = leftBehind(repo, 'backend/migrations/versions');
     const json = expectBlockedOn(repo, path, 'backend/migrations');
-    expect(json.environments.map((e) => [e.source, e.versions])).toEqual([
-      ['backend/pyproject.toml [tool.alembic]', ['backend/migrations/versions']],
-    ]);
+    expect(json.environments.map((e) => [e.source, e.versions])).toEqual([['backend/pyproject.toml [tool.alembic]', ['backend/migrations/versions']]]);
   });
 });
 
@@ -320,8 +309,8 @@ describe('Flask-Migrate', () => {
     '# template used to generate migration files',
     '# file_template = %%(rev)s_%%(slug)s',
     '',
-    '# set to \'true\' to run the environment during',
-    '# the \'revision\' command, regardless of autogenerate',
+    "# set to 'true' to run the environment during",
+    "# the 'revision' command, regardless of autogenerate",
     '# revision_environment = false',
     '',
     '',
@@ -409,9 +398,7 @@ describe('script_location = package:path', () => {
       );
       const path = leftBehind(repo, `${dir}/versions`);
       const json = expectBlockedOn(repo, path, dir);
-      expect(json.environments).toEqual([
-        expect.objectContaining({ source: 'alembic.ini [alembic]', scriptDir: dir, versions: [`${dir}/versions`] }),
-      ]);
+      expect(json.environments).toEqual([expect.objectContaining({ source: 'alembic.ini [alembic]', scriptDir: dir, versions: [`${dir}/versions`] })]);
       expect(json.environments[0].envFiles).toContain('alembic.ini');
     });
   }
@@ -446,9 +433,7 @@ describe('script_location = package:path', () => {
     const path = `${PREFECT}/_migrations/versions/postgresql/2022_02_13_block_data.py`;
     repo.write(path, migration('postgresql_2', 'postgresql_1'));
     const json = expectBlockedOn(repo, path, `${PREFECT}/_migrations`);
-    expect(json.environments).toEqual([
-      expect.objectContaining({ source: `${PREFECT}/alembic.ini [alembic]`, versions: [`${PREFECT}/_migrations/versions`] }),
-    ]);
+    expect(json.environments).toEqual([expect.objectContaining({ source: `${PREFECT}/alembic.ini [alembic]`, versions: [`${PREFECT}/_migrations/versions`] })]);
   });
 
   // prefect's env.py points Alembic at versions/postgresql OR versions/sqlite at run time: two
@@ -471,7 +456,10 @@ describe('script_location = package:path', () => {
 
   it('subdirectories that refer to each other stay one graph: a fork across them is two heads', () => {
     const ini = { 'alembic.ini': '[alembic]\nscript_location = alembic\nrecursive_version_locations = true\n' };
-    const repo = makeRepo({ ...alembicEnv('', 0), ...ini, 'alembic/versions/2023/001_a.py': migration('a1', null), 'alembic/versions/2024/002_b.py': migration('b2', 'a1') }, { commit: true });
+    const repo = makeRepo(
+      { ...alembicEnv('', 0), ...ini, 'alembic/versions/2023/001_a.py': migration('a1', null), 'alembic/versions/2024/002_b.py': migration('b2', 'a1') },
+      { commit: true },
+    );
     expect(check(repo).code).toBe(0);
     repo.write('alembic/versions/2024/003_c.py', migration('c3', 'a1')).add();
     const { code, json } = check(repo);
@@ -607,7 +595,11 @@ describe('files git does not track yet', () => {
     expect(check(small).code).toBe(0);
     small.write('tools/alembic.ini', '[alembic]\nscript_location = alembic\n');
     small.write('tools/alembic/env.py', ENV_PY);
-    expect(check(small).json.environments.map((e) => e.name).sort()).toEqual(['backend/alembic', 'tools/alembic']);
+    expect(
+      check(small)
+        .json.environments.map((e) => e.name)
+        .sort(),
+    ).toEqual(['backend/alembic', 'tools/alembic']);
   });
 
   it('an untracked copy that git ignores (a build output) is not an environment', () => {
@@ -622,7 +614,10 @@ describe('files git does not track yet', () => {
 
 describe('what counts as a migration in a versions directory', () => {
   it('*.py, in subdirectories too; not __init__*, .#* lock files, __pycache__/ or other extensions', () => {
-    const repo = makeRepo({ ...alembicEnv('', 1), 'alembic.ini': '[alembic]\nscript_location = alembic\nrecursive_version_locations = true\n' }, { commit: true });
+    const repo = makeRepo(
+      { ...alembicEnv('', 1), 'alembic.ini': '[alembic]\nscript_location = alembic\nrecursive_version_locations = true\n' },
+      { commit: true },
+    );
     const v = 'alembic/versions';
     repo.write(`${v}/2024/002_users.py`, migration('002_users', '001_initial'));
     repo.write(`${v}/__init__.py`, '');
@@ -652,7 +647,7 @@ describe('what counts as a migration in a versions directory', () => {
 });
 
 describe('revision scripts with no environment file in the repository (a plugin repository)', () => {
-  it('indico-plugins layout: each plugin\'s migrations folder is its own environment', () => {
+  it("indico-plugins layout: each plugin's migrations folder is its own environment", () => {
     const repo = makeRepo(
       {
         'citadel/indico_citadel/__init__.py': '',
@@ -679,7 +674,8 @@ describe('revision scripts with no environment file in the repository (a plugin 
     const repo = makeRepo(
       {
         'shop/migrations/__init__.py': '',
-        'shop/migrations/0001_initial.py': 'from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n',
+        'shop/migrations/0001_initial.py':
+          'from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n',
       },
       { commit: true },
     );

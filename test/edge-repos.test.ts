@@ -7,18 +7,7 @@
 import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  alembicEnv,
-  cleanupAll,
-  ENV_PY,
-  MAKO,
-  makeRepo,
-  migration,
-  run,
-  tempDir,
-  TestRepo,
-  testEnv,
-} from './helpers/repo.js';
+import { alembicEnv, cleanupAll, ENV_PY, MAKO, makeRepo, migration, run, tempDir, TestRepo, testEnv } from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -46,7 +35,10 @@ function check(repo: TestRepo, options: { cwd?: string; also?: TestRepo[] } = {}
   const before = watched.map((r) => r.snapshot());
   const result = repo.cli(['check', '--format', 'json'], { cwd: options.cwd });
   expect(result.stderr, 'check wrote to stderr').toBe('');
-  expect(watched.map((r) => r.snapshot()), 'check changed the repository').toEqual(before);
+  expect(
+    watched.map((r) => r.snapshot()),
+    'check changed the repository',
+  ).toEqual(before);
   const json = JSON.parse(result.stdout) as CheckJson;
   expect(json.exitCode).toBe(result.code);
   return { code: result.code, json };
@@ -145,11 +137,7 @@ describe('a linked worktree (git worktree add)', () => {
     const { code, json } = check(wt, { also: [main] });
     expect(code).toBe(1);
     // (the orphan is also a second head; what matters is that the worktree's index was read)
-    expect(json.findings.map((f) => [f.kind, f.problem, f.paths])).toContainEqual([
-      'graph',
-      'missing-parent',
-      ['alembic/versions/003_orphan.py'],
-    ]);
+    expect(json.findings.map((f) => [f.kind, f.problem, f.paths])).toContainEqual(['graph', 'missing-parent', ['alembic/versions/003_orphan.py']]);
     expect(check(main, { also: [wt] })).toMatchObject({ code: 0, json: { findings: [] } });
   });
 });
@@ -202,7 +190,7 @@ describe('submodules', () => {
     expect(json.findings).toEqual([]);
   });
 
-  it('inside the submodule: check judges the submodule\'s files, paths relative to the submodule', () => {
+  it("inside the submodule: check judges the submodule's files, paths relative to the submodule", () => {
     const { sup, sub } = withSubmodule('vendor/db');
     const path = 'alembic/versions/003_sessions.py';
     sub.write(path, migration('003_sessions', '002_users'));
@@ -392,9 +380,7 @@ describe('CRLF files', () => {
       expect(code).toBe(1);
       // The merge resolved the fork; the orphan is named (its cut chain's second head is not
       // reported: "alembic merge heads" would be the wrong advice).
-      expect(json.findings.map((f) => [f.kind, f.problem, f.paths])).toEqual([
-        ['graph', 'missing-parent', ['alembic/versions/005_orphan.py']],
-      ]);
+      expect(json.findings.map((f) => [f.kind, f.problem, f.paths])).toEqual([['graph', 'missing-parent', ['alembic/versions/005_orphan.py']]]);
     });
   }
 });

@@ -60,7 +60,9 @@ describe('local edits of alembic.ini, not staged', () => {
     const result = repo.cli(['check']);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('alembic.ini');
-    expect(repo.cli(['doctor']).stdout).toContain(`${INI} has local changes that are not staged ([alembic] sqlalchemy.url): they do not change which scripts Alembic loads`);
+    expect(repo.cli(['doctor']).stdout).toContain(
+      `${INI} has local changes that are not staged ([alembic] sqlalchemy.url): they do not change which scripts Alembic loads`,
+    );
   });
 
   it('logging, comments and other keys block nothing either; a partially staged file neither', () => {
@@ -72,11 +74,20 @@ describe('local edits of alembic.ini, not staged', () => {
   });
 
   it('a changed script_location blocks, naming the setting; alone it is staged with git add', () => {
-    const repo = edit(committed(), 'script_location = %(here)s/alembic', 'script_location = %(here)s/alembic\nversion_locations = %(here)s/alembic/versions %(here)s/more');
+    const repo = edit(
+      committed(),
+      'script_location = %(here)s/alembic',
+      'script_location = %(here)s/alembic\nversion_locations = %(here)s/alembic/versions %(here)s/more',
+    );
     const result = json(repo);
     expect(result.ok).toBe(false);
     expect(result.findings).toEqual([
-      expect.objectContaining({ kind: 'unstaged', path: INI, settings: { loading: ['[alembic] version_locations'], other: [] }, fix: expect.stringContaining(`git add ${INI}`) }),
+      expect.objectContaining({
+        kind: 'unstaged',
+        path: INI,
+        settings: { loading: ['[alembic] version_locations'], other: [] },
+        fix: expect.stringContaining(`git add ${INI}`),
+      }),
     ]);
     expect(repo.cli(['check']).stdout).toContain(`${INI}  (modified: [alembic] version_locations, environment file)`);
   });
@@ -108,8 +119,11 @@ describe('local edits of alembic.ini, not staged', () => {
     expect(repo.cli(['check']).code).toBe(0);
     repo.write('pyproject.toml', repo.read('pyproject.toml').replace('/migrations"', '/migrations"\nrecursive_version_locations = true'));
     const finding = json(repo).findings[0]!;
-    expect(finding).toMatchObject({ kind: 'unstaged', path: 'pyproject.toml', settings: { loading: ['[tool.alembic] recursive_version_locations'], other: ['[project]'] } });
+    expect(finding).toMatchObject({
+      kind: 'unstaged',
+      path: 'pyproject.toml',
+      settings: { loading: ['[tool.alembic] recursive_version_locations'], other: ['[project]'] },
+    });
     expect(finding.fix).toContain('git add -p pyproject.toml');
   });
-
 });

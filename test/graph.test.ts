@@ -26,14 +26,7 @@ describe('buildGraph: heads, bases and order', () => {
   });
 
   it('orders topologically, bases first, ties by id, whatever the input order', () => {
-    const scripts = [
-      s('m.py', 'm', ['x', 'y']),
-      s('y.py', 'y', ['a']),
-      s('x.py', 'x', ['a']),
-      s('b2.py', 'b2'),
-      s('a.py', 'a'),
-      s('z.py', 'z', ['b2']),
-    ];
+    const scripts = [s('m.py', 'm', ['x', 'y']), s('y.py', 'y', ['a']), s('x.py', 'x', ['a']), s('b2.py', 'b2'), s('a.py', 'a'), s('z.py', 'z', ['b2'])];
     const expected = ['a', 'b2', 'x', 'y', 'm', 'z'];
     expect(buildGraph(scripts, { allowMultipleHeads: true }).revisions.map((r) => r.revision)).toEqual(expected);
     expect(buildGraph([...scripts].reverse(), { allowMultipleHeads: true }).revisions.map((r) => r.revision)).toEqual(expected);
@@ -48,9 +41,17 @@ describe('buildGraph: heads, bases and order', () => {
   // RevisionMap: heads look at down_revision only; bases are down_revision None even with
   // depends_on (Revision.is_base).
   it('counts depends_on neither for heads nor for bases, as Alembic does', () => {
-    const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['lab'] }), s('b.py', 'b', ['a']), s('c.py', 'c', [], { dependsOn: ['lab'] }), s('d.py', 'd', ['c'], { dependsOn: ['b'] })], {
-      allowMultipleHeads: true,
-    });
+    const g = buildGraph(
+      [
+        s('a.py', 'a', [], { branchLabels: ['lab'] }),
+        s('b.py', 'b', ['a']),
+        s('c.py', 'c', [], { dependsOn: ['lab'] }),
+        s('d.py', 'd', ['c'], { dependsOn: ['b'] }),
+      ],
+      {
+        allowMultipleHeads: true,
+      },
+    );
     expect(g.heads).toEqual(['b', 'd']);
     expect(g.bases).toEqual(['a', 'c']);
     // (d lies on no labelled branch, which is a problem of its own: see 'branch labels' below)
@@ -229,7 +230,7 @@ describe('buildGraph: cycles', () => {
     ]);
   });
 
-  it('reports a self-loop through the revision\'s own branch label', () => {
+  it("reports a self-loop through the revision's own branch label", () => {
     const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['lab'], dependsOn: ['lab'] })]);
     expect(kinds(g)).toEqual(['cycle']);
   });
@@ -284,7 +285,9 @@ describe('buildGraph: identifiers and labels', () => {
 
   it('reports a branch label equal to a revision id', () => {
     const g = buildGraph([s('a.py', 'a', [], { branchLabels: ['b'] }), s('b.py', 'b', ['a'])]);
-    expect(only(g, 'duplicate-label')[0]!.message).toBe(`branch label "b" of ${V}/a.py is also the revision id of ${V}/b.py, which Alembic refuses; rename the label`);
+    expect(only(g, 'duplicate-label')[0]!.message).toBe(
+      `branch label "b" of ${V}/a.py is also the revision id of ${V}/b.py, which Alembic refuses; rename the label`,
+    );
   });
 
   it('warns about labels that commands cannot name', () => {
@@ -473,7 +476,12 @@ describe('buildEnvironmentGraph: alternative version trees (prefect: versions/po
 });
 
 describe('buildEnvironmentGraph: files Alembic does not load (recursive_version_locations)', () => {
-  const files = [s('1.py', 'a'), s('2.py', 'b', ['a']), s('archive/2_old.py', 'b', ['a']), s('archive/helpers.py', null, [], { error: { kind: 'not-a-migration', message: 'x' } })];
+  const files = [
+    s('1.py', 'a'),
+    s('2.py', 'b', ['a']),
+    s('archive/2_old.py', 'b', ['a']),
+    s('archive/helpers.py', null, [], { error: { kind: 'not-a-migration', message: 'x' } }),
+  ];
 
   it('flat: a migration in a subdirectory is a warning that Alembic will not load it, not a duplicate', () => {
     const g = buildEnvironmentGraph(files, [V], { loading: 'flat' });

@@ -98,17 +98,20 @@ describe('fix commands run in a shell do what they say and nothing else', () => 
     const pwned = join(tempDir('ag-pwned-'), 'PWNED');
     const section = `db2; touch ${pwned} #`;
     const v = '-svc/other/versions';
-    const repo = makeRepo({
-      '-svc/alembic.ini': `[alembic]\nscript_location = %(here)s/alembic\n\n[${section}]\nscript_location = %(here)s/other\n`,
-      '-svc/alembic/env.py': ENV_PY,
-      '-svc/alembic/script.py.mako': MAKO,
-      '-svc/alembic/versions/001_a.py': migration('001_a', null),
-      '-svc/other/env.py': ENV_PY,
-      '-svc/other/script.py.mako': MAKO,
-      [`${v}/001_x.py`]: migration('001_x', null),
-      [`${v}/002_y.py`]: migration('002_y', '001_x'),
-      [`${v}/002_z.py`]: migration('002_z', '001_x'),
-    }, { commit: true });
+    const repo = makeRepo(
+      {
+        '-svc/alembic.ini': `[alembic]\nscript_location = %(here)s/alembic\n\n[${section}]\nscript_location = %(here)s/other\n`,
+        '-svc/alembic/env.py': ENV_PY,
+        '-svc/alembic/script.py.mako': MAKO,
+        '-svc/alembic/versions/001_a.py': migration('001_a', null),
+        '-svc/other/env.py': ENV_PY,
+        '-svc/other/script.py.mako': MAKO,
+        [`${v}/001_x.py`]: migration('001_x', null),
+        [`${v}/002_y.py`]: migration('002_y', '001_x'),
+        [`${v}/002_z.py`]: migration('002_z', '001_x'),
+      },
+      { commit: true },
+    );
     const heads = findings(repo).find((f) => f.problem === 'multiple-heads');
     expect(heads?.fix).toBeTruthy();
     const { main } = commandsIn(heads!.fix!);
@@ -170,12 +173,15 @@ describe('fix commands run in a shell do what they say and nothing else', () => 
   });
 
   it('names with escape sequences and line breaks: escaped in text and github output, and the fix stages the real file', () => {
-    const repo = makeRepo({
-      'alembic.ini': '[alembic]\nscript_location = alembic\n',
-      'alembic/env.py': ENV_PY,
-      'alembic/script.py.mako': MAKO,
-      'alembic/versions/001_a.py': migration('001_a', null),
-    }, { commit: true });
+    const repo = makeRepo(
+      {
+        'alembic.ini': '[alembic]\nscript_location = alembic\n',
+        'alembic/env.py': ENV_PY,
+        'alembic/script.py.mako': MAKO,
+        'alembic/versions/001_a.py': migration('001_a', null),
+      },
+      { commit: true },
+    );
     const names = [
       'alembic/versions/002_a\x1b]0;pwned\x07\x1b[2J.py',
       'alembic/versions/003_b\n::error file=x.py::forged.py',
@@ -198,7 +204,10 @@ describe('fix commands run in a shell do what they say and nothing else', () => 
     }
 
     // Each printed git add, pasted into bash, stages exactly the file it names.
-    const commands = text.stdout.split('\n').filter((l) => l.startsWith('      → git add')).map((l) => l.slice('      → '.length));
+    const commands = text.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('      → git add'))
+      .map((l) => l.slice('      → '.length));
     expect(commands).toHaveLength(names.length);
     for (const command of commands) sh(repo, command);
     expect(staged(repo)).toEqual([...names].sort());
@@ -206,13 +215,16 @@ describe('fix commands run in a shell do what they say and nothing else', () => 
 
   it('graph and doctor show a revision id or directory with escape sequences escaped', () => {
     const dir = 'svc\x1b[2J';
-    const repo = makeRepo({
-      [`${dir}/alembic.ini`]: '[alembic]\nscript_location = alembic\n',
-      [`${dir}/alembic/env.py`]: ENV_PY,
-      [`${dir}/alembic/script.py.mako`]: MAKO,
-      // Python evaluates the escape: the id holds a real ESC.
-      [`${dir}/alembic/versions/001_a.py`]: migration('001_a', null).replace("revision = '001_a'", "revision = '001\\x1b]0;x\\x07a'"),
-    }, { commit: true });
+    const repo = makeRepo(
+      {
+        [`${dir}/alembic.ini`]: '[alembic]\nscript_location = alembic\n',
+        [`${dir}/alembic/env.py`]: ENV_PY,
+        [`${dir}/alembic/script.py.mako`]: MAKO,
+        // Python evaluates the escape: the id holds a real ESC.
+        [`${dir}/alembic/versions/001_a.py`]: migration('001_a', null).replace("revision = '001_a'", "revision = '001\\x1b]0;x\\x07a'"),
+      },
+      { commit: true },
+    );
     for (const args of [['graph'], ['doctor'], ['check']]) {
       const result = repo.cli(args);
       expect(result.stdout + result.stderr, args[0]).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);

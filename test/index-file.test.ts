@@ -46,19 +46,22 @@ const COMMIT = '1111111111111111111111111111111111111111';
 
 /** Every kind of entry the reader meets: modes, stages, flags, names near the query's. */
 function varied(): TestRepo {
-  const repo = makeRepo({
-    'alembic.ini': '[alembic]\nscript_location = alembic\n',
-    'alembic/env.py': 'x = 1\n',
-    'alembic/myenv.py': 'x = 1\n', // ends like env.py, is not
-    'pkg/pyproject.toml': '[tool]\n',
-    [`${V}/001_a.py`]: migration('001_a', null),
-    [`${V}/002_b.py`]: migration('002_b', '001_a'),
-    [`${V}/sub/003_c.py`]: migration('003_c', '002_b'),
-    'alembic/versions2/x.py': 'x = 1\n', // the directory's name is a prefix of this one's
-    'alembic/versionsx': 'x\n',
-    'other/versions/a.py': 'a = 1\n',
-    'zzz/alembic.ini': '[alembic]\n',
-  }, { commit: true });
+  const repo = makeRepo(
+    {
+      'alembic.ini': '[alembic]\nscript_location = alembic\n',
+      'alembic/env.py': 'x = 1\n',
+      'alembic/myenv.py': 'x = 1\n', // ends like env.py, is not
+      'pkg/pyproject.toml': '[tool]\n',
+      [`${V}/001_a.py`]: migration('001_a', null),
+      [`${V}/002_b.py`]: migration('002_b', '001_a'),
+      [`${V}/sub/003_c.py`]: migration('003_c', '002_b'),
+      'alembic/versions2/x.py': 'x = 1\n', // the directory's name is a prefix of this one's
+      'alembic/versionsx': 'x\n',
+      'other/versions/a.py': 'a = 1\n',
+      'zzz/alembic.ini': '[alembic]\n',
+    },
+    { commit: true },
+  );
   repo.write(`${V}/run.sh`, '#!/bin/sh\n');
   repo.git(['add', '--chmod=+x', `${V}/run.sh`]);
   repo.git(['update-index', '--add', '--cacheinfo', `160000,${COMMIT},${V}/linked`]);
@@ -71,7 +74,11 @@ function varied(): TestRepo {
   repo.git(['update-index', '--assume-unchanged', 'alembic.ini']);
   // a name that is not UTF-8
   const raw = Buffer.concat([Buffer.from(`${V}/006_`), Buffer.from([0xff, 0xfe]), Buffer.from('.py')]);
-  const added = spawnSync('git', ['update-index', '--add', '-z', '--index-info'], { cwd: repo.dir, env: testEnv(), input: Buffer.concat([Buffer.from(`100644 ${BLOB} 0\t`), raw, Buffer.from([0])]) });
+  const added = spawnSync('git', ['update-index', '--add', '-z', '--index-info'], {
+    cwd: repo.dir,
+    env: testEnv(),
+    input: Buffer.concat([Buffer.from(`100644 ${BLOB} 0\t`), raw, Buffer.from([0])]),
+  });
   expect(added.status).toBe(0);
   return repo;
 }
@@ -158,7 +165,10 @@ describe('the index file, read directly', () => {
     expect(await indexListing(await openRepo(split.dir), QUERY)).toEqual(gitAnswer(split, QUERY));
     expect((await indexListing(await openRepo(split.dir), QUERY)).inDirs.some((e) => e.path === `${V}/007_g.py`)).toBe(true);
 
-    const sparse = makeRepo({ 'alembic.ini': '[alembic]\n', [`${V}/001_a.py`]: migration('001_a', null), 'web/a.js': 'a\n', 'web/env.py': 'x\n' }, { commit: true });
+    const sparse = makeRepo(
+      { 'alembic.ini': '[alembic]\n', [`${V}/001_a.py`]: migration('001_a', null), 'web/a.js': 'a\n', 'web/env.py': 'x\n' },
+      { commit: true },
+    );
     sparse.git(['sparse-checkout', 'set', '--cone', 'alembic']);
     sparse.git(['sparse-checkout', 'reapply', '--sparse-index']);
     expect(readIndex(join(sparse.dir, '.git/index'), QUERY)).toBeNull();

@@ -124,7 +124,12 @@ function scenario(manager: Manager, pkgDir = ''): void {
   const clone = join(tempDir('ag-team-'), 'clone');
   run('git', ['clone', '-q', repo.dir, clone]);
   const mate = new TestRepo(clone);
-  for (const [key, value] of [['user.email', 'mate@example.com'], ['user.name', 'Mate'], ['commit.gpgsign', 'false']]) mate.git(['config', key, value]);
+  for (const [key, value] of [
+    ['user.email', 'mate@example.com'],
+    ['user.name', 'Mate'],
+    ['commit.gpgsign', 'false'],
+  ])
+    mate.git(['config', key, value]);
   const theirs = teamInstall(manager, join(clone, pkgDir));
   expect(theirs.code, output(theirs)).toBe(0);
   expect(mate.git(['config', 'core.hooksPath']).stdout.trim()).toBe(pkgDir ? `${pkgDir}/.husky/_` : '.husky/_');

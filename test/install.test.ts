@@ -7,32 +7,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BLOCK_BEGIN,
-  BLOCK_END,
-  embeddedRunner,
-  HOOK_NAMES,
-  huskyBlock,
-  isPlainHook,
-  renderPlainHook,
-  withBlock,
-  withoutBlock,
-} from '../src/hooks.js';
+import { BLOCK_BEGIN, BLOCK_END, embeddedRunner, HOOK_NAMES, huskyBlock, isPlainHook, renderPlainHook, withBlock, withoutBlock } from '../src/hooks.js';
 import { linkNodeModules, packProject, type Packed } from './helpers/pack.js';
-import {
-  alembicEnv,
-  CLI,
-  cleanupAll,
-  INCIDENT,
-  makeRepo,
-  migration,
-  PROJECT,
-  run,
-  tempDir,
-  testEnv,
-  type RunResult,
-  TestRepo,
-} from './helpers/repo.js';
+import { alembicEnv, CLI, cleanupAll, INCIDENT, makeRepo, migration, PROJECT, run, tempDir, testEnv, type RunResult, TestRepo } from './helpers/repo.js';
 
 let packed: Packed;
 beforeAll(() => {
@@ -109,9 +86,7 @@ describe('the husky block', () => {
       expect(lines[original.startsWith('#!') ? 1 : 0]).toContain(BLOCK_BEGIN);
       expect(lines).toContain(BLOCK_END);
     }
-    expect(withBlock('npx lint-staged\n', block).indexOf('alembic-guard check')).toBeLessThan(
-      withBlock('npx lint-staged\n', block).indexOf('npx lint-staged'),
-    );
+    expect(withBlock('npx lint-staged\n', block).indexOf('alembic-guard check')).toBeLessThan(withBlock('npx lint-staged\n', block).indexOf('npx lint-staged'));
   });
 });
 

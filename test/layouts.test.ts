@@ -73,18 +73,23 @@ function runFix(repo: TestRepo, fix: string): { code: number; stderr: string } {
 
 describe('layouts', () => {
   it("a packager's sample alembic.ini naming /usr/share/… blocks nothing; doctor says it was set aside", () => {
-    const repo = makeRepo({ ...alembicEnv('', 3), 'files/alembic.ini': '[alembic]\nscript_location = /usr/share/app/alembic\nsqlalchemy.url = sqlite:////var/tmp/app.sqlite\n' }, { commit: true });
+    const repo = makeRepo(
+      { ...alembicEnv('', 3), 'files/alembic.ini': '[alembic]\nscript_location = /usr/share/app/alembic\nsqlalchemy.url = sqlite:////var/tmp/app.sqlite\n' },
+      { commit: true },
+    );
     const { code, json } = check(repo);
     expect(code).toBe(0);
     expect(json.environments.map((e) => e.name)).toEqual(['alembic']);
     const doctor = repo.cli(['doctor']);
-    expect(doctor.stdout).toContain('files/alembic.ini [alembic]: script_location /usr/share/app/alembic is outside the repository, while another environment lives in it');
+    expect(doctor.stdout).toContain(
+      'files/alembic.ini [alembic]: script_location /usr/share/app/alembic is outside the repository, while another environment lives in it',
+    );
     // Alone, an environment outside the repository is still an error (nothing could commit it).
     const alone = makeRepo({ 'alembic.ini': '[alembic]\nscript_location = /usr/share/app/alembic\n' }, { commit: true });
     expect(check(alone).code).toBe(1);
   });
 
-  it("a templated script_location ({alembic_dir}, filled in by code) is no environment", () => {
+  it('a templated script_location ({alembic_dir}, filled in by code) is no environment', () => {
     const files = alembicEnv('jupyterhub', 3);
     files['jupyterhub/alembic.ini'] = '[alembic]\nscript_location = {alembic_dir}\nsqlalchemy.url = {db_url}\n';
     const repo = makeRepo(files, { commit: true });
@@ -141,10 +146,15 @@ describe.skipIf(!HAS_ALEMBIC)('the printed merge command runs as printed (real A
   });
 
   it('no alembic.ini names the environment (configured in code): the hand-written merge, which then passes', () => {
-    const repo = makeRepo({ 'app/db/migration/env.py': ENV_PY, 'app/db/migration/script.py.mako': '', 'app/db/migration/versions/a1.py': migration('a1', null) }, { commit: true });
+    const repo = makeRepo(
+      { 'app/db/migration/env.py': ENV_PY, 'app/db/migration/script.py.mako': '', 'app/db/migration/versions/a1.py': migration('a1', null) },
+      { commit: true },
+    );
     const fix = twoHeads(repo, 'app/db/migration/versions', 'a1');
     expect(fix).toContain('no alembic.ini or pyproject.toml here names this environment');
-    expect(fix).toContain("add the merge migration by hand: a new file in app/db/migration/versions/ with revision = '<a new id>', down_revision = ('h1', 'h2')");
+    expect(fix).toContain(
+      "add the merge migration by hand: a new file in app/db/migration/versions/ with revision = '<a new id>', down_revision = ('h1', 'h2')",
+    );
     repo.write('app/db/migration/versions/m1.py', migration('m1', ['h1', 'h2'])).add('app');
     expect(check(repo).code).toBe(0);
   });
@@ -157,5 +167,4 @@ describe.skipIf(!HAS_ALEMBIC)('the printed merge command runs as printed (real A
     expect(fix).toContain("this project's Python sets version_locations, so a plain alembic merge does not see these heads");
     expect(fix).toContain('add the merge migration by hand');
   });
-
 });

@@ -163,7 +163,9 @@ describe('locate: each place', () => {
     expect(code).toBe(1);
     const query = json.revisions[0];
     expect(query.found).toBe(false);
-    expect(query.message).toContain('searched 1 working tree, the index, HEAD, 1 branch, 1 remote-tracking branch, 0 tags, 0 stash entries, the history of every ref (1 commit)');
+    expect(query.message).toContain(
+      'searched 1 working tree, the index, HEAD, 1 branch, 1 remote-tracking branch, 0 tags, 0 stash entries, the history of every ref (1 commit)',
+    );
     expect(json.clone.shallow).toBe(true);
     // --depth implies --single-branch: the refspec fetches every branch again.
     expect(query.fetch).toBe("git fetch --unshallow origin '+refs/heads/*:refs/remotes/origin/*'");
@@ -201,7 +203,7 @@ describe('locate: each place', () => {
     const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
     expect(repo.cli(['locate']).code).toBe(2);
     expect(repo.cli(['locate', 'x', '--format', 'github']).code).toBe(2);
-    const none = makeRepo({ 'README': 'x' }, { commit: true });
+    const none = makeRepo({ README: 'x' }, { commit: true });
     expect(none.cli(['locate', 'abc']).code).toBe(2);
   });
 });

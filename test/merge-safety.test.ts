@@ -87,7 +87,10 @@ describe('verify --base: the merge result judged before the merge', () => {
 
     const merged = racingBranches();
     merged.git(['merge', '-q', '--no-ff', '-m', 'merge main', 'main']);
-    merged.write(`${V}/005_merge.py`, migration('005_merge', ['004_pr1', '004_pr2'])).add().commit('merge heads');
+    merged
+      .write(`${V}/005_merge.py`, migration('005_merge', ['004_pr1', '004_pr2']))
+      .add()
+      .commit('merge heads');
     const { code, json } = verify(merged, ['--base', 'main']);
     expect(code).toBe(0);
     expect(json.findings.filter((f) => f.severity === 'error')).toEqual([]);
@@ -119,7 +122,10 @@ describe('verify --base: the merge result judged before the merge', () => {
     expect(warned.code).toBe(0);
     expect(warned.json.findings).toContainEqual(expect.objectContaining({ kind: 'base-migration-changed', severity: 'warning', path, change: 'modified' }));
     expect(verify(repo, ['--base', 'main', '--strict']).code).toBe(1);
-    repo.write('.alembic-guard.json', JSON.stringify({ baseEdits: 'block' })).add().commit('config');
+    repo
+      .write('.alembic-guard.json', JSON.stringify({ baseEdits: 'block' }))
+      .add()
+      .commit('config');
     expect(verify(repo, ['--base', 'main']).code).toBe(1);
     repo.git(['rm', '-q', path]);
     repo.commit('delete it');
@@ -150,7 +156,9 @@ describe('verify --base: the merge result judged before the merge', () => {
     repo.git(['checkout', '-q', 'feature']);
     const { code, json } = verify(repo, ['--base', 'main']);
     expect(code).toBe(1);
-    expect(json.findings).toContainEqual(expect.objectContaining({ kind: 'merge-graph', problem: 'multiple-heads', branch: [{ revision: 'e2', path: `${V}/e2.py` }] }));
+    expect(json.findings).toContainEqual(
+      expect.objectContaining({ kind: 'merge-graph', problem: 'multiple-heads', branch: [{ revision: 'e2', path: `${V}/e2.py` }] }),
+    );
   });
 
   it("alternative version trees (prefect's shape) and depends_on pass", () => {
@@ -176,7 +184,11 @@ describe('verify --base: the merge result judged before the merge', () => {
 
   it("a project's own history: --base an older commit passes on a clean checkout", () => {
     const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
-    for (let i = 8; i < 12; i++) repo.write(`${V}/${INCIDENT[i]}.py`, migration(INCIDENT[i], INCIDENT[i - 1])).add().commit(`migration ${i}`);
+    for (let i = 8; i < 12; i++)
+      repo
+        .write(`${V}/${INCIDENT[i]}.py`, migration(INCIDENT[i], INCIDENT[i - 1]))
+        .add()
+        .commit(`migration ${i}`);
     const older = repo.git(['rev-parse', 'HEAD~3']).stdout.trim();
     expect(verify(repo, ['--base', older]).code).toBe(0);
     expect(verify(repo, ['--base', 'HEAD']).code).toBe(0);
@@ -201,7 +213,12 @@ describe('verify --base: the merge result judged before the merge', () => {
     expect(action).toContain('run: bash "$GITHUB_ACTION_PATH/scripts/github-action.sh"');
     expect(action).toContain('ALEMBIC_GUARD_BASE: ${{ inputs.base || github.base_ref }}');
     const summary = join(tempDir('ag-summary-'), 'summary.md');
-    const env = testEnv({ GITHUB_ACTION_PATH: PROJECT, ALEMBIC_GUARD_BASE: 'main', ALEMBIC_GUARD_CLI: join(PROJECT, 'dist/cli.js'), GITHUB_STEP_SUMMARY: summary });
+    const env = testEnv({
+      GITHUB_ACTION_PATH: PROJECT,
+      ALEMBIC_GUARD_BASE: 'main',
+      ALEMBIC_GUARD_CLI: join(PROJECT, 'dist/cli.js'),
+      GITHUB_STEP_SUMMARY: summary,
+    });
     const result = run('bash', [join(PROJECT, 'scripts/github-action.sh')], { cwd: repo.dir, env });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('::error file=');

@@ -14,12 +14,15 @@ const V = 'alembic/versions';
 const rawName = (prefix: string, byte: number): Buffer => Buffer.concat([Buffer.from(`${V}/${prefix}`), Buffer.from([byte]), Buffer.from('.py')]);
 
 function base(): TestRepo {
-  return makeRepo({
-    'alembic.ini': '[alembic]\nscript_location = alembic\n',
-    'alembic/env.py': ENV_PY,
-    'alembic/script.py.mako': MAKO,
-    [`${V}/001_a.py`]: migration('001_a', null),
-  }, { commit: true });
+  return makeRepo(
+    {
+      'alembic.ini': '[alembic]\nscript_location = alembic\n',
+      'alembic/env.py': ENV_PY,
+      'alembic/script.py.mako': MAKO,
+      [`${V}/001_a.py`]: migration('001_a', null),
+    },
+    { commit: true },
+  );
 }
 
 function writeRaw(repo: TestRepo, name: Buffer, content: string): void {
@@ -41,7 +44,15 @@ function stagedBytes(repo: TestRepo): string[] {
 
 describe('the codec', () => {
   it('round-trips any bytes, and keeps valid UTF-8 as it is', () => {
-    const samples = [Buffer.from('café/ü.py'), Buffer.from([0x61, 0xff, 0xfe, 0x62]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82]), Buffer.from('😀'), Buffer.from([0xf0, 0x9f, 0x98])];
+    const samples = [
+      Buffer.from('café/ü.py'),
+      Buffer.from([0x61, 0xff, 0xfe, 0x62]),
+      Buffer.from([0xc3]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from('😀'),
+      Buffer.from([0xf0, 0x9f, 0x98]),
+    ];
     for (const bytes of samples) expect(encodePath(decodePath(bytes)).equals(bytes), bytes.toString('hex')).toBe(true);
     for (let b = 0; b < 256; b += 1) {
       const bytes = Buffer.from([0x78, b, 0x79]);
@@ -77,7 +88,10 @@ describe('names that are not UTF-8', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).not.toContain('\ufffd');
     expect(text.stdout).toContain(`"${V}/002_\\377.py"`);
-    const commands = text.stdout.split('\n').filter((l) => l.startsWith('      → git add')).map((l) => l.slice('      → '.length));
+    const commands = text.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('      → git add'))
+      .map((l) => l.slice('      → '.length));
     expect(commands).toEqual([`git add $'${V}/002_\\xff.py'`, `git add $'${V}/003_caf\\xe9.py'`]);
     for (const command of commands) {
       const ran = spawnSync('bash', ['-c', command], { cwd: repo.dir, env: testEnv(), encoding: 'utf8' });

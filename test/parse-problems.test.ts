@@ -14,19 +14,24 @@ describe('a migration Python cannot parse', () => {
     repo.write(`${V}/009_x.py`, text).add(V);
     return repo;
   };
-  const line = migration('009_x', INCIDENT[7]).split('\n').findIndex((l) => l.startsWith('def upgrade')) + 1;
+  const line =
+    migration('009_x', INCIDENT[7])
+      .split('\n')
+      .findIndex((l) => l.startsWith('def upgrade')) + 1;
 
   it('text: its own group, "cannot be parsed", with file and line, not under revision graph problems', () => {
     const result = broken().cli(['check']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('Cannot be parsed');
     // Python's own verdict, asked of Python's compile() (never run).
-    expect(result.stdout).toMatch(new RegExp(`${V}/009_x.py cannot be parsed \\(line ${line}\\): SyntaxError: invalid syntax \\(Python 3\\.\\d+'s compile\\(\\)\\)`));
+    expect(result.stdout).toMatch(
+      new RegExp(`${V}/009_x.py cannot be parsed \\(line ${line}\\): SyntaxError: invalid syntax \\(Python 3\\.\\d+'s compile\\(\\)\\)`),
+    );
     expect(result.stdout).toContain(`fix the syntax at ${V}/009_x.py:${line}`);
     expect(result.stdout).not.toContain('Revision graph problems');
   });
 
-  it('without a Python (ALEMBIC_GUARD_PYTHON=0), the static reader\'s own verdict blocks it', () => {
+  it("without a Python (ALEMBIC_GUARD_PYTHON=0), the static reader's own verdict blocks it", () => {
     const result = broken().cli(['check'], { env: { ALEMBIC_GUARD_PYTHON: '0' } });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${V}/009_x.py cannot be parsed (line ${line}): a bracket opened here is never closed`);
@@ -35,9 +40,7 @@ describe('a migration Python cannot parse', () => {
   it('json: kind unparsable with path and line; github: an error annotation on that line', () => {
     const repo = broken();
     const json = JSON.parse(repo.cli(['check', '--format', 'json']).stdout) as { findings: Record<string, unknown>[] };
-    expect(json.findings).toEqual([
-      expect.objectContaining({ kind: 'unparsable', severity: 'error', path: `${V}/009_x.py`, line, paths: [`${V}/009_x.py`] }),
-    ]);
+    expect(json.findings).toEqual([expect.objectContaining({ kind: 'unparsable', severity: 'error', path: `${V}/009_x.py`, line, paths: [`${V}/009_x.py`] })]);
     const github = repo.cli(['check', '--format', 'github']);
     expect(github.code).toBe(1);
     expect(github.stdout).toContain(`::error file=${V}/009_x.py,line=${line},title=alembic-guard%3A unparsable::`);
@@ -46,8 +49,7 @@ describe('a migration Python cannot parse', () => {
 
 describe('a parse warning about a file the commit does not change', () => {
   // neutron's shape: an upstream migration whose branch_labels need Python to evaluate.
-  const upstream = (name: string, down: string | null) =>
-    migration(name, down).replace('branch_labels = None', 'branch_labels = (cli.compute_label(),)');
+  const upstream = (name: string, down: string | null) => migration(name, down).replace('branch_labels = None', 'branch_labels = (cli.compute_label(),)');
   const repo = () => {
     const files = alembicEnv('backend', 3);
     files[`${V}/004_upstream.py`] = upstream('004_upstream', INCIDENT[2]);

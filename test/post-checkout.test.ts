@@ -39,7 +39,10 @@ function project(url: string): TestRepo {
 }
 
 function sqliteAt(path: string, revision: string | null): void {
-  sqliteFile(path, `CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL); DELETE FROM alembic_version;${revision ? ` INSERT INTO alembic_version VALUES ('${revision}');` : ''}`);
+  sqliteFile(
+    path,
+    `CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL); DELETE FROM alembic_version;${revision ? ` INSERT INTO alembic_version VALUES ('${revision}');` : ''}`,
+  );
 }
 
 describe('post-checkout', () => {
@@ -50,7 +53,11 @@ describe('post-checkout', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`is at ${INCIDENT[13]}, which this checkout does not define`);
     expect(result.stderr).toContain(`it is in feature/traces (the branch you just left): ${V}/${INCIDENT[13]}.py`);
-    const steps = result.stderr.slice(result.stderr.indexOf('to get back in step:')).split('\n').slice(1, 5).map((l) => l.trim());
+    const steps = result.stderr
+      .slice(result.stderr.indexOf('to get back in step:'))
+      .split('\n')
+      .slice(1, 5)
+      .map((l) => l.trim());
     expect(steps).toEqual([
       'git checkout feature/traces',
       `cd backend && alembic downgrade ${INCIDENT[7]}`,
@@ -85,7 +92,10 @@ describe('post-checkout', () => {
     const cli = /^alembic_guard_cli=(.*)$/m.exec(real)![1];
     writeFileSync(spy, `echo start >>'${starts}'\nexec ${node} ${cli} "$@"\n`);
     makeExecutable(spy);
-    writeFileSync(hook, real.replace(/^alembic_guard_node=.*$/m, 'alembic_guard_node=/bin/sh').replace(/^alembic_guard_cli=.*$/m, `alembic_guard_cli='${spy}'`));
+    writeFileSync(
+      hook,
+      real.replace(/^alembic_guard_node=.*$/m, 'alembic_guard_node=/bin/sh').replace(/^alembic_guard_cli=.*$/m, `alembic_guard_cli='${spy}'`),
+    );
     const count = () => (existsSync(starts) ? readFileSync(starts, 'utf8').split('\n').length - 1 : 0);
 
     expect(repo.git(['checkout', '-q', 'main']).stderr).toBe('');
@@ -157,7 +167,10 @@ describe('post-checkout', () => {
   it.skipIf(!pgAvailable)('PostgreSQL from database.devUrlEnv: warns with the password hidden', async () => {
     await pg!.psql(`CREATE ROLE dev LOGIN PASSWORD 'S3cr3t-pg'`);
     await pg!.psql('CREATE DATABASE devdb OWNER dev');
-    await pg!.psql(`CREATE TABLE alembic_version (version_num varchar(32) NOT NULL); ALTER TABLE alembic_version OWNER TO dev; INSERT INTO alembic_version VALUES ('${INCIDENT[11]}')`, 'devdb');
+    await pg!.psql(
+      `CREATE TABLE alembic_version (version_num varchar(32) NOT NULL); ALTER TABLE alembic_version OWNER TO dev; INSERT INTO alembic_version VALUES ('${INCIDENT[11]}')`,
+      'devdb',
+    );
     const url = pg!.url('devdb', 'dev', 'S3cr3t-pg');
     const repo = project('driver://x');
     repo.write('.alembic-guard.json', JSON.stringify({ database: { devUrlEnv: 'DEV_DATABASE_URL' } }));
@@ -181,7 +194,9 @@ describe('post-checkout', () => {
       state: { revisions: [INCIDENT[13]], unknown: [] },
     });
     repo.git(['checkout', '-q', 'main']);
-    expect(repo.cli(['doctor']).stdout).toContain(`Development database\n  development database: sqlite:///${join(repo.dir, 'backend/dev.db')} (sqlalchemy.url in backend/alembic.ini [alembic]): at ${INCIDENT[13]}; ${INCIDENT[13]} is not defined by this checkout`);
+    expect(repo.cli(['doctor']).stdout).toContain(
+      `Development database\n  development database: sqlite:///${join(repo.dir, 'backend/dev.db')} (sqlalchemy.url in backend/alembic.ini [alembic]): at ${INCIDENT[13]}; ${INCIDENT[13]} is not defined by this checkout`,
+    );
     const none = makeRepo(alembicEnv('backend', 2), { commit: true });
     expect(JSON.parse(none.cli(['doctor', '--format', 'json']).stdout).developmentDatabase).toBeNull();
   });

@@ -37,7 +37,12 @@ function hookRepository(): string {
     }
   }
   const env = testEnv();
-  for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'alembic-guard'], ['tag', 'v0.1.0']]) {
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'alembic-guard'],
+    ['tag', 'v0.1.0'],
+  ]) {
     const result = run('git', args, { cwd: dir, env });
     if (result.code !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   }

@@ -1,7 +1,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { alembicEnv, CLI, cleanupAll, INCIDENT, incidentRepo, makeExecutable, makeRepo, migration, run, tempDir, testEnv, type TestRepo } from './helpers/repo.js';
+import {
+  alembicEnv,
+  CLI,
+  cleanupAll,
+  INCIDENT,
+  incidentRepo,
+  makeExecutable,
+  makeRepo,
+  migration,
+  run,
+  tempDir,
+  testEnv,
+  type TestRepo,
+} from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -170,7 +183,9 @@ describe('pre-push with crafted stdin', () => {
         env: { GIT_TRACE: trace },
       });
       expect(result.code).toBe(0);
-      return readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('trace: built-in: git')).length;
+      return readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('trace: built-in: git')).length;
     };
     gitProcesses(lines.slice(0, 1)); // the first run parses and fills the cache
     expect(gitProcesses(lines)).toBe(gitProcesses(lines.slice(0, 1)));
@@ -185,7 +200,10 @@ describe('pre-push with crafted stdin', () => {
   it('warns (by default) or blocks (by configuration) when a pushed commit edits a migration the remote has', () => {
     const { repo } = withRemote(makeRepo(alembicEnv('backend', 8), { commit: true }));
     const remoteSha = sha(repo, 'origin/main');
-    repo.write(file(INCIDENT[3]), `${repo.read(file(INCIDENT[3]))}# silently changed\n`).add(V).commit('edit applied migration');
+    repo
+      .write(file(INCIDENT[3]), `${repo.read(file(INCIDENT[3]))}# silently changed\n`)
+      .add(V)
+      .commit('edit applied migration');
     repo.git(['rm', '-q', file(INCIDENT[7])]);
     repo.write(file(INCIDENT[7]).replace('008', '008b'), migration(INCIDENT[7], INCIDENT[6])).add(V).commit('rename');
     const line = `refs/heads/main ${sha(repo, 'HEAD')} refs/heads/main ${remoteSha}`;

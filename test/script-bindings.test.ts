@@ -60,7 +60,10 @@ const CASES: Record<string, [string, 'block' | 'warn' | 'quiet' | 'unknowable']>
   'with … as': [`${HEAD}import contextlib\nwith contextlib.nullcontext("zzz") as down_revision:\n    pass\n`, 'block'],
   'except … as': [`${HEAD}try:\n    raise ValueError\nexcept ValueError as down_revision:\n    pass\n`, 'block'],
   'global in a function called at module level': [`${HEAD}def f():\n    global down_revision\n    down_revision = "zzz"\nf()\n`, 'block'],
-  'globals() in a function called as a decorator': [`${HEAD}def f(g):\n    globals()["down_revision"] = "zzz"\n    return g\n@f\ndef h():\n    pass\n`, 'block'],
+  'globals() in a function called as a decorator': [
+    `${HEAD}def f(g):\n    globals()["down_revision"] = "zzz"\n    return g\n@f\ndef h():\n    pass\n`,
+    'block',
+  ],
   'match … case capture': [`${HEAD}match "zzz":\n    case down_revision:\n        pass\n`, 'block'],
   // Bindings Alembic never sees: the guard must stay quiet.
   'in a class body': [`${HEAD}class C:\n    down_revision = "zzz"\n`, 'quiet'],
@@ -100,9 +103,10 @@ describe.skipIf(!available)('bindings other than plain module-level assignments,
       writeFileSync(join(dir, 'versions', '002_b.py'), body);
       dirs.set(name, dir);
     }
-    theirs = JSON.parse(
-      execFileSync(PYTHON, [DUMP, ...dirs.values()], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' }),
-    ) as Record<string, Dumped>;
+    theirs = JSON.parse(execFileSync(PYTHON, [DUMP, ...dirs.values()], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' })) as Record<
+      string,
+      Dumped
+    >;
 
     const wrong: unknown[] = [];
     for (const [name, [body, expected]] of Object.entries(CASES)) {
@@ -113,7 +117,8 @@ describe.skipIf(!available)('bindings other than plain module-level assignments,
       const said = errors.length > 0 ? 'block' : graph.warnings.length > 0 ? 'warn' : 'quiet';
       // The expectations above are Alembic's: it fails exactly where the guard blocks.
       if (expected !== 'unknowable' && (alembic.error !== undefined) !== (expected === 'block')) wrong.push({ name, alembic: alembic.error ?? 'loads' });
-      if (said !== (expected === 'unknowable' ? 'block' : expected)) wrong.push({ name, said, expected, problems: errors.map((e) => e.message), warnings: graph.warnings });
+      if (said !== (expected === 'unknowable' ? 'block' : expected))
+        wrong.push({ name, said, expected, problems: errors.map((e) => e.message), warnings: graph.warnings });
       if (alembic.revisions && expected !== 'unknowable') {
         const sort = <T extends { revision: string }>(xs: T[]) => [...xs].sort((a, b) => a.revision.localeCompare(b.revision));
         const mine = sort(graph.revisions.map((r) => ({ revision: r.revision, down_revision: r.downRevisions, branch_labels: r.branchLabels })));
@@ -146,13 +151,10 @@ describe('the file and line of each warning and block', () => {
 
 describe('a star import (quay: `from peewee import *`)', () => {
   it('binds none of the fields: the file is read as its plain assignments say, with no warning', () => {
-    const parsed = parseScript(
-      'a.py',
-      '"""x"""\nimport json\n\nfrom peewee import *\n\nrevision = "a1"\ndown_revision = "a0"\n\ndef upgrade():\n    pass\n',
-    );
+    const parsed = parseScript('a.py', '"""x"""\nimport json\n\nfrom peewee import *\n\nrevision = "a1"\ndown_revision = "a0"\n\ndef upgrade():\n    pass\n');
     expect(parsed.error ?? null).toBeNull();
     expect(parsed.revision).toBe('a1');
-    expect(parsed.downRevisions).toEqual(["a0"]);
+    expect(parsed.downRevisions).toEqual(['a0']);
     expect(parsed.dependsOn).toEqual([]);
     expect(parsed.warnings).toEqual([]);
   });

@@ -403,7 +403,7 @@ describe('parseScript: what Alembic refuses or skips', () => {
     });
   });
 
-  it('takes the id from a lowercase-hex file name, Alembic\'s legacy rule', () => {
+  it("takes the id from a lowercase-hex file name, Alembic's legacy rule", () => {
     expect(parse('down_revision = None\n', 'versions/1975ea83b712.py')).toMatchObject({ revision: '1975ea83b712' });
     expect(parse('down_revision = None\n', 'versions/1975EA83B712.py').error?.kind).toBe('not-a-migration');
     expect(parse('down_revision = None\n', 'versions/1975ea83b712_x.py').error?.kind).toBe('not-a-migration');

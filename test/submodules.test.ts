@@ -39,10 +39,16 @@ describe('a versions directory that is a submodule', () => {
     const { sup } = versionsSubmodule(BROKEN);
     const checked = json(sup, ['check']);
     expect(checked.code).toBe(1);
-    expect(checked.json.findings).toContainEqual(expect.objectContaining({ kind: 'graph', problem: 'missing-parent', paths: ['alembic/versions/002_users.py'] }));
+    expect(checked.json.findings).toContainEqual(
+      expect.objectContaining({ kind: 'graph', problem: 'missing-parent', paths: ['alembic/versions/002_users.py'] }),
+    );
     const graph = sup.cli(['graph', '--rev', 'HEAD', '--json'], { env: { ALEMBIC_GUARD_CACHE: '0' } });
     expect(graph.code).toBe(1);
-    expect(JSON.parse(graph.stdout).environments[0].revisions.map((r: { revision: string }) => r.revision).sort()).toEqual(['001_initial', '002_users']);
+    expect(
+      JSON.parse(graph.stdout)
+        .environments[0].revisions.map((r: { revision: string }) => r.revision)
+        .sort(),
+    ).toEqual(['001_initial', '002_users']);
     expect(json(sup, ['verify', '--rev', 'HEAD']).code).toBe(1);
   });
 
@@ -61,7 +67,9 @@ describe('a versions directory that is a submodule', () => {
     expect(before.json.findings.map((f) => [f.kind, f.path])).toEqual([['unstaged', 'alembic/versions']]);
     sup.add('alembic/versions');
     const recorded = json(sup, ['check']);
-    expect(recorded.json.findings).toContainEqual(expect.objectContaining({ kind: 'graph', problem: 'missing-parent', paths: ['alembic/versions/003_broken.py'] }));
+    expect(recorded.json.findings).toContainEqual(
+      expect.objectContaining({ kind: 'graph', problem: 'missing-parent', paths: ['alembic/versions/003_broken.py'] }),
+    );
   });
 
   it('not checked out (a clone without --recurse-submodules): a warning naming the submodule, never a silent pass', () => {
@@ -71,7 +79,12 @@ describe('a versions directory that is a submodule', () => {
     for (const args of [['check'], ['verify', '--rev', 'HEAD']]) {
       const result = json(clone, args);
       expect(result.json.findings).toContainEqual(
-        expect.objectContaining({ kind: 'graph', severity: 'warning', problem: 'submodule-unread', message: expect.stringContaining('alembic/versions is a git submodule') }),
+        expect.objectContaining({
+          kind: 'graph',
+          severity: 'warning',
+          problem: 'submodule-unread',
+          message: expect.stringContaining('alembic/versions is a git submodule'),
+        }),
       );
     }
   });
@@ -92,12 +105,17 @@ describe('a versions directory that is a submodule', () => {
 
 describe('a versions directory inside a submodule', () => {
   it('configured into a submodule: its broken graph blocks, its untracked migration blocks', () => {
-    const origin = makeRepo({ 'versions/001_initial.py': migration('001_initial', null), 'versions/002_users.py': migration('002_users', 'nope') }, { commit: true });
+    const origin = makeRepo(
+      { 'versions/001_initial.py': migration('001_initial', null), 'versions/002_users.py': migration('002_users', 'nope') },
+      { commit: true },
+    );
     const sup = makeRepo({ '.alembic-guard.json': JSON.stringify({ locations: ['vendor/db/versions'] }) }, { commit: true });
     sup.git([...ALLOW, 'submodule', 'add', '-q', origin.dir, 'vendor/db']);
     sup.commit('submodule');
     const checked = json(sup, ['check']);
-    expect(checked.json.findings).toContainEqual(expect.objectContaining({ kind: 'graph', problem: 'missing-parent', paths: ['vendor/db/versions/002_users.py'] }));
+    expect(checked.json.findings).toContainEqual(
+      expect.objectContaining({ kind: 'graph', problem: 'missing-parent', paths: ['vendor/db/versions/002_users.py'] }),
+    );
     expect(json(sup, ['verify', '--rev', 'HEAD']).code).toBe(1);
     new TestRepo(join(sup.dir, 'vendor/db')).write('versions/002_users.py', migration('002_users', '001_initial'));
     expect(json(sup, ['check']).json.findings.map((f) => [f.kind, f.path])).toContainEqual(['unstaged', 'vendor/db']);

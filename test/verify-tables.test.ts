@@ -17,23 +17,24 @@ afterAll(cleanupAll);
 const INI = '[alembic]\nscript_location = %(here)s\nsqlalchemy.url = postgresql://ckan_default:pass@localhost/ckan_default\n\n[loggers]\nkeys = root\n';
 const CORE_ENV = 'from alembic import context\n\ndef run_migrations_online():\n    context.configure(connection=connection, target_metadata=None)\n';
 /** env.py as a plugin writes it: the table passed to both configure() calls. */
-const pluginEnv = (table: string) => [
-  '# -*- coding: utf-8 -*-',
-  'from alembic import context',
-  '',
-  `VERSION_TABLE = u"${table}"`,
-  '',
-  'def run_migrations_offline():',
-  '    context.configure(',
-  '        url=url, target_metadata=target_metadata, literal_binds=True,',
-  `        version_table=u'${table}',  # one of ckan's plugins`,
-  '    )',
-  '',
-  'def run_migrations_online():',
-  '    with connectable.connect() as connection:',
-  '        context.configure(connection=connection, version_table=VERSION_TABLE)',
-  '',
-].join('\n');
+const pluginEnv = (table: string) =>
+  [
+    '# -*- coding: utf-8 -*-',
+    'from alembic import context',
+    '',
+    `VERSION_TABLE = u"${table}"`,
+    '',
+    'def run_migrations_offline():',
+    '    context.configure(',
+    '        url=url, target_metadata=target_metadata, literal_binds=True,',
+    `        version_table=u'${table}',  # one of ckan's plugins`,
+    '    )',
+    '',
+    'def run_migrations_online():',
+    '    with connectable.connect() as connection:',
+    '        context.configure(connection=connection, version_table=VERSION_TABLE)',
+    '',
+  ].join('\n');
 /** ckan's own shape: the table computed from the folder name when env.py runs. */
 const COMPUTED_ENV = [
   'import os',
@@ -76,7 +77,17 @@ async function database(tables: Record<string, string[]>, schema?: string): Prom
 }
 
 interface Report {
-  findings: { kind: string; severity: string; environment: string | null; table?: string; revision?: string; environments?: string[]; revisions?: string[] | null; path?: string; line?: number }[];
+  findings: {
+    kind: string;
+    severity: string;
+    environment: string | null;
+    table?: string;
+    revision?: string;
+    environments?: string[];
+    revisions?: string[] | null;
+    path?: string;
+    line?: number;
+  }[];
   database: { tables: { table: string; schema: string | null; environments: string[]; state: string; revisions: string[] }[] };
 }
 function verify(repo: TestRepo, url: string) {
@@ -87,7 +98,7 @@ function verify(repo: TestRepo, url: string) {
 const CORE = 'ckan/migration';
 const ACTIVITY = 'ckanext/activity/migration/activity';
 
-describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (PostgreSQL)', () => {
+describe.skipIf(!pgAvailable)("verify reads each environment's version table (PostgreSQL)", () => {
   it('a plugin table holding an unknown revision fails, naming the table; the core table is read too', async () => {
     const repo = ckanLike();
     const url = await database({ alembic_version: ['c002'], activity_alembic_version: ['a999_unknown'] });
@@ -96,7 +107,9 @@ describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (P
     expect(report.findings.filter((f) => f.severity === 'error')).toEqual([
       expect.objectContaining({ kind: 'database-ahead', revision: 'a999_unknown', table: 'activity_alembic_version', environment: ACTIVITY }),
     ]);
-    expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-current', revision: 'c002', table: 'alembic_version', environment: CORE }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ kind: 'database-current', revision: 'c002', table: 'alembic_version', environment: CORE }),
+    );
     expect(report.database.tables).toEqual([
       { table: 'alembic_version', schema: null, environments: [CORE], state: 'ok', revisions: ['c002'] },
       { table: 'activity_alembic_version', schema: null, environments: [ACTIVITY], state: 'ok', revisions: ['a999_unknown'] },
@@ -126,7 +139,7 @@ describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (P
     expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-untracked', table: 'activity_alembic_version', severity: 'info' }));
   });
 
-  it('ckan\'s real shape, \'{}_alembic_version\'.format(<the folder\'s name>), is read without running env.py', async () => {
+  it("ckan's real shape, '{}_alembic_version'.format(<the folder's name>), is read without running env.py", async () => {
     const repo = ckanLike(COMPUTED_ENV);
     const { code, report } = verify(repo, await database({ alembic_version: ['c002'], activity_alembic_version: ['a999_unknown'] }));
     expect(code).toBe(1);
@@ -139,26 +152,41 @@ describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (P
     const { code, report } = verify(repo, await database({ alembic_version: ['c002'] }));
     expect(code).toBe(0);
     expect(report.findings).toContainEqual(
-      expect.objectContaining({ kind: 'version-table-unknown', severity: 'warning', environment: ACTIVITY, path: `${ACTIVITY}/env.py`, line: 8, table: 'alembic_version' }),
+      expect.objectContaining({
+        kind: 'version-table-unknown',
+        severity: 'warning',
+        environment: ACTIVITY,
+        path: `${ACTIVITY}/env.py`,
+        line: 8,
+        table: 'alembic_version',
+      }),
     );
   });
 
   it('environments[].versionTable and .schema in the configuration name the table', async () => {
     const repo = ckanLike(COMPUTED_ENV);
     repo
-      .write('.alembic-guard.json', JSON.stringify({
-        environments: [
-          { name: 'core', versions: [`${CORE}/versions`] },
-          { name: 'activity', versions: [`${ACTIVITY}/versions`], versionTable: 'activity_alembic_version', schema: 'plugins' },
-        ],
-      }))
+      .write(
+        '.alembic-guard.json',
+        JSON.stringify({
+          environments: [
+            { name: 'core', versions: [`${CORE}/versions`] },
+            { name: 'activity', versions: [`${ACTIVITY}/versions`], versionTable: 'activity_alembic_version', schema: 'plugins' },
+          ],
+        }),
+      )
       .add('.alembic-guard.json')
       .commit('config');
     const url = await database({ alembic_version: ['c002'] });
-    await PG.server().psql('CREATE SCHEMA plugins AUTHORIZATION app; CREATE TABLE plugins.activity_alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE plugins.activity_alembic_version OWNER TO app; INSERT INTO plugins.activity_alembic_version VALUES (\'a777\')', `tables_${dbCounter}`);
+    await PG.server().psql(
+      "CREATE SCHEMA plugins AUTHORIZATION app; CREATE TABLE plugins.activity_alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY); ALTER TABLE plugins.activity_alembic_version OWNER TO app; INSERT INTO plugins.activity_alembic_version VALUES ('a777')",
+      `tables_${dbCounter}`,
+    );
     const { code, report } = verify(repo, url);
     expect(code).toBe(1);
-    expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'database-ahead', environment: 'activity', table: 'plugins.activity_alembic_version', revision: 'a777' }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ kind: 'database-ahead', environment: 'activity', table: 'plugins.activity_alembic_version', revision: 'a777' }),
+    );
     expect(report.findings.map((f) => f.kind)).not.toContain('version-table-unknown');
     expect(report.database.tables.map((t) => [t.schema, t.table, t.environments])).toEqual([
       [null, 'alembic_version', ['core']],
@@ -167,13 +195,16 @@ describe.skipIf(!pgAvailable)('verify reads each environment\'s version table (P
   });
 });
 
-describe('verify reads each environment\'s version table (SQLite)', () => {
+describe("verify reads each environment's version table (SQLite)", () => {
   it('reads the plugin table named in env.py', () => {
     const repo = ckanLike();
     const file = join(tempDir('ag-sqlite-'), 'ckan.db');
     sqliteFile(
       file,
-      [['alembic_version', 'c002'], ['activity_alembic_version', 'a555']]
+      [
+        ['alembic_version', 'c002'],
+        ['activity_alembic_version', 'a555'],
+      ]
         .map(([table, revision]) => `CREATE TABLE ${table} (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO ${table} VALUES ('${revision}');`)
         .join('\n'),
     );
@@ -224,7 +255,7 @@ describe('versionTableSettings: the static reading of env.py', async () => {
     expect(versionTableSettings(text).table).toMatchObject({ value: null, source });
   });
 
-  it('reads ckan\'s table from the folder name, and str.format with literal arguments', () => {
+  it("reads ckan's table from the folder name, and str.format with literal arguments", () => {
     const ckan = "import os\nname = os.path.basename(os.path.dirname(__file__))\ncontext.configure(version_table=u'{}_alembic_version'.format(name))";
     expect(versionTableSettings(ckan, 'activity').table?.value).toBe('activity_alembic_version');
     expect(versionTableSettings(ckan).table?.value).toBeNull();

@@ -74,7 +74,9 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
     const result = verify(ciClone(laptop), url, ['--db-url-env', 'DATABASE_URL']);
     expect(result.code).toBe(1);
     const ahead = result.report.findings.find((f: { kind: string }) => f.kind === 'database-ahead');
-    expect(ahead.message).toMatch(/it is defined on origin\/feature\/traces at [0-9a-f]{7,} by Test \("the six files"\) \(backend\/alembic\/versions\/014_trace_mismatches.py\), not merged into this commit/);
+    expect(ahead.message).toMatch(
+      /it is defined on origin\/feature\/traces at [0-9a-f]{7,} by Test \("the six files"\) \(backend\/alembic\/versions\/014_trace_mismatches.py\), not merged into this commit/,
+    );
     expect(ahead.fix).toBe('merge it: git merge origin/feature/traces   (then push)');
     expect(ahead.located.places[0]).toMatchObject({ kind: 'remote', refs: ['origin/feature/traces'], path: `${V}/014_trace_mismatches.py` });
   });
@@ -99,13 +101,18 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
     files[`${V}/004_b.py`] = migration('004_b', INCIDENT[2], { labels: 'b' });
     files[`${V}/005_b.py`] = migration('005_b', '004_b');
     const repo = makeRepo(files, { commit: true });
-    repo.write('.alembic-guard.json', JSON.stringify({ allowMultipleHeads: true, database: { urlEnv: 'DATABASE_URL' } })).add().commit('cfg');
+    repo
+      .write('.alembic-guard.json', JSON.stringify({ allowMultipleHeads: true, database: { urlEnv: 'DATABASE_URL' } }))
+      .add()
+      .commit('cfg');
     let result = verify(repo, await database(['004_a', '004_b']));
     expect(result.code).toBe(0);
     expect(result.report.findings).toContainEqual(expect.objectContaining({ kind: 'database-behind', revision: '004_b', head: '005_b', ahead: 1 }));
     result = verify(repo, await database(['004_a', '009_unknown']));
     expect(result.code).toBe(1);
-    expect(result.report.findings.filter((f: { kind: string }) => f.kind === 'database-ahead').map((f: { revision: string }) => f.revision)).toEqual(['009_unknown']);
+    expect(result.report.findings.filter((f: { kind: string }) => f.kind === 'database-ahead').map((f: { revision: string }) => f.revision)).toEqual([
+      '009_unknown',
+    ]);
   });
 
   it('a missing table is "not under Alembic": exit 0, or 1 with requireTable', async () => {
@@ -114,14 +121,20 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
     let result = verify(repo, url, ['--db-url-env', 'DATABASE_URL']);
     expect(result.code).toBe(0);
     expect(result.report.findings[0].kind).toBe('database-untracked');
-    repo.write('.alembic-guard.json', JSON.stringify({ database: { requireTable: true } })).add().commit('cfg');
+    repo
+      .write('.alembic-guard.json', JSON.stringify({ database: { requireTable: true } }))
+      .add()
+      .commit('cfg');
     result = verify(repo, url, ['--db-url-env', 'DATABASE_URL']);
     expect(result.code).toBe(1);
   });
 
   it('a schema-qualified, renamed version table from configuration', async () => {
     const repo = makeRepo(alembicEnv('backend', 8), { commit: true });
-    repo.write('.alembic-guard.json', JSON.stringify({ database: { schema: 'ops', versionTable: 'schema_rev', urlEnv: 'DATABASE_URL' } })).add().commit('cfg');
+    repo
+      .write('.alembic-guard.json', JSON.stringify({ database: { schema: 'ops', versionTable: 'schema_rev', urlEnv: 'DATABASE_URL' } }))
+      .add()
+      .commit('cfg');
     const { code, report } = verify(repo, await database([INCIDENT[10]], 'schema_rev', 'ops'));
     expect(code).toBe(1);
     expect(report.findings[0]).toMatchObject({ kind: 'database-ahead', revision: INCIDENT[10] });
@@ -144,7 +157,10 @@ describe.skipIf(!pgAvailable)('verify against a real PostgreSQL server', () => {
     const url = await database([INCIDENT[13]]);
     const outputs: string[] = [];
     for (const format of ['text', 'json', 'github']) {
-      for (const args of [['--db-url', url], ['--db-url-env', 'DATABASE_URL']]) {
+      for (const args of [
+        ['--db-url', url],
+        ['--db-url-env', 'DATABASE_URL'],
+      ]) {
         const result = repo.cli(['verify', '--format', format, ...args], { env: { DATABASE_URL: url } });
         expect(result.code).toBe(1);
         outputs.push(result.stdout, result.stderr);
@@ -197,7 +213,10 @@ describe('verify without a server', () => {
 describe.skipIf(!SQLITE_SHELL)(`verify against real SQLite files (through ${SQLITE_DRIVER})`, () => {
   function sqlite(path: string, revisions: string[] | null): void {
     const rows = (revisions ?? []).map((r) => `INSERT INTO alembic_version VALUES ('${r}');`).join('\n');
-    sqliteFile(path, revisions ? `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);\n${rows}\n` : 'PRAGMA user_version = 0; VACUUM;');
+    sqliteFile(
+      path,
+      revisions ? `CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);\n${rows}\n` : 'PRAGMA user_version = 0; VACUUM;',
+    );
   }
 
   it('sqlite:///relative.db (from the working directory) and sqlite:////absolute.db', () => {
@@ -225,7 +244,9 @@ describe.skipIf(!SQLITE_SHELL)(`verify against real SQLite files (through ${SQLI
     sqlite(join(ci.dir, 'app.db'), [INCIDENT[13]]);
     const result = ci.cli(['verify', '--db-url', 'sqlite:///app.db']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("this clone is too shallow to know where it is defined (git fetch --unshallow origin '+refs/heads/*:refs/remotes/origin/*', then verify again)");
+    expect(result.stdout).toContain(
+      "this clone is too shallow to know where it is defined (git fetch --unshallow origin '+refs/heads/*:refs/remotes/origin/*', then verify again)",
+    );
   });
 
   it('a missing table and a missing file', () => {
@@ -256,10 +277,11 @@ describe('an unencoded @ in a database URL (issue 13)', () => {
         await new Promise((resolve) => setTimeout(resolve, 100)); // let queued connections be accepted
         return count;
       },
-      close: () => new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => resolve());
-      }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const s of sockets) s.destroy();
+          srv.close(() => resolve());
+        }),
     };
   }
 
@@ -267,7 +289,10 @@ describe('an unencoded @ in a database URL (issue 13)', () => {
     const server = await listener();
     try {
       const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
-      repo.write('.alembic-guard.json', JSON.stringify({ database: { urlEnv: 'APP_DB' } })).add().commit('cfg');
+      repo
+        .write('.alembic-guard.json', JSON.stringify({ database: { urlEnv: 'APP_DB' } }))
+        .add()
+        .commit('cfg');
       const urls = [
         `postgresql://app:p@ss:w/rd-SECRET@127.0.0.1:${server.port}/appdb`,
         `postgresql://app:Zq@127.0.0.1:${server.port}/SECRETtail@127.0.0.1:5432/appdb`,
@@ -276,14 +301,25 @@ describe('an unencoded @ in a database URL (issue 13)', () => {
       for (const [i, url] of urls.entries()) {
         const hidden = `postgresql${url.startsWith('postgresql+') ? '+psycopg2' : ''}://${url.includes('#') ? 'app:' : ''}***@${url.slice(url.lastIndexOf('@') + 1)}`;
         // Every format once, every route once (each CLI run costs a node start).
-        const runs = i > 0 ? [['text', 0]] : [['text', 0], ['json', 0], ['github', 0], ['text', 1], ['json', 2]] as const;
+        const runs =
+          i > 0
+            ? [['text', 0]]
+            : ([
+                ['text', 0],
+                ['json', 0],
+                ['github', 0],
+                ['text', 1],
+                ['json', 2],
+              ] as const);
         for (const [format, route] of runs) {
           {
-            const [args, env] = ([
-              [['--db-url', url], {}],
-              [['--db-url-env', 'DATABASE_URL'], { DATABASE_URL: url }],
-              [[], { APP_DB: url }],
-            ] as const)[route];
+            const [args, env] = (
+              [
+                [['--db-url', url], {}],
+                [['--db-url-env', 'DATABASE_URL'], { DATABASE_URL: url }],
+                [[], { APP_DB: url }],
+              ] as const
+            )[route];
             const result = repo.cli(['verify', '--format', format, ...args], { env });
             expect(result.code, `${format} ${args.join(' ')}`).toBe(2);
             expect(result.stderr.trim().split('\n')).toHaveLength(1);

@@ -123,7 +123,7 @@ const CLI_PY = [
 /** A neutron-style script: labels through `cli.<CONSTANT>`, as neutron writes them. */
 function labelled(revision: string, down: string, constant: string): string {
   return migration(revision, down)
-    .replace("branch_labels = None", `branch_labels = (cli.${constant},)`)
+    .replace('branch_labels = None', `branch_labels = (cli.${constant},)`)
     .replace('import sqlalchemy as sa', 'import sqlalchemy as sa\n\nfrom neutron.db.migration import cli');
 }
 
@@ -228,7 +228,11 @@ describe('recursive_version_locations: what Alembic loads from subdirectories', 
   it('with it (alembic.ini or [tool.alembic]), the subdirectory is part of the graph', () => {
     expect(check(base('recursive_version_locations = true\n')).findings.map((f) => f.problem)).toEqual(['duplicate-revision']);
     const repo = base('');
-    repo.remove('alembic.ini').write('pyproject.toml', '[tool.alembic]\nscript_location = "alembic"\nrecursive_version_locations = true\n').add().commit('pyproject');
+    repo
+      .remove('alembic.ini')
+      .write('pyproject.toml', '[tool.alembic]\nscript_location = "alembic"\nrecursive_version_locations = true\n')
+      .add()
+      .commit('pyproject');
     expect(check(repo).findings.map((f) => f.problem)).toEqual(['duplicate-revision']);
   });
 });
@@ -256,7 +260,9 @@ describe('merge advice', () => {
 
   it('Flask-Migrate: the text does not contradict the command', () => {
     const f = heads(flask());
-    expect(f.fix).toBe(`flask db merge -m 'merge heads' heads   (with FLASK_APP naming the app, as for any flask db command; then git add the new migration)${REPOINT}`);
+    expect(f.fix).toBe(
+      `flask db merge -m 'merge heads' heads   (with FLASK_APP naming the app, as for any flask db command; then git add the new migration)${REPOINT}`,
+    );
     expect(f.message).not.toContain('alembic merge');
   });
 

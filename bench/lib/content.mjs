@@ -7,8 +7,28 @@ export function revId(namespace, i) {
   return createHash('sha1').update(`${namespace}:${i}`).digest('hex').slice(0, 12);
 }
 
-const WORDS = ['users', 'orders', 'invoices', 'payments', 'accounts', 'sessions', 'products', 'carts', 'audit', 'tenants',
-  'roles', 'permissions', 'events', 'webhooks', 'reports', 'exports', 'imports', 'teams', 'projects', 'comments'];
+const WORDS = [
+  'users',
+  'orders',
+  'invoices',
+  'payments',
+  'accounts',
+  'sessions',
+  'products',
+  'carts',
+  'audit',
+  'tenants',
+  'roles',
+  'permissions',
+  'events',
+  'webhooks',
+  'reports',
+  'exports',
+  'imports',
+  'teams',
+  'projects',
+  'comments',
+];
 
 export function word(i) {
   return WORDS[i % WORDS.length];
@@ -121,7 +141,7 @@ export function branchyGraph(namespace, n) {
   let prev = null;
   let branches = 0;
   let merges = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     if (i % 50 === 25 && i + 3 <= n - 1) {
       const a = revId(namespace, i);
       const b = revId(namespace, i + 1);
@@ -282,13 +302,36 @@ datefmt = %H:%M:%S
 const FRONT_AREAS = ['components', 'features', 'pages', 'hooks', 'services', 'store', 'utils', 'widgets'];
 const FRONT_FILES = [
   ['index.ts', (n) => `export * from './${n}';\nexport { default } from './${n}';\n`],
-  ['%.tsx', (n, i) => `import { useState } from 'react';\nimport styles from './${n}.module.css';\nimport type { ${n}Props } from './types';\n\nexport function ${n}({ title, items }: ${n}Props) {\n  const [open, setOpen] = useState(false);\n  return (\n    <section className={styles.root} data-id="${i}">\n      <button onClick={() => setOpen(!open)}>{title}</button>\n      {open && <ul>{items.map((item) => <li key={item.id}>{item.label}</li>)}</ul>}\n    </section>\n  );\n}\n\nexport default ${n};\n`],
-  ['%.test.tsx', (n) => `import { render, screen } from '@testing-library/react';\nimport { ${n} } from './${n}';\n\ntest('${n} renders its title', () => {\n  render(<${n} title="hello" items={[]} />);\n  expect(screen.getByText('hello')).toBeTruthy();\n});\n`],
+  [
+    '%.tsx',
+    (n, i) =>
+      `import { useState } from 'react';\nimport styles from './${n}.module.css';\nimport type { ${n}Props } from './types';\n\nexport function ${n}({ title, items }: ${n}Props) {\n  const [open, setOpen] = useState(false);\n  return (\n    <section className={styles.root} data-id="${i}">\n      <button onClick={() => setOpen(!open)}>{title}</button>\n      {open && <ul>{items.map((item) => <li key={item.id}>{item.label}</li>)}</ul>}\n    </section>\n  );\n}\n\nexport default ${n};\n`,
+  ],
+  [
+    '%.test.tsx',
+    (n) =>
+      `import { render, screen } from '@testing-library/react';\nimport { ${n} } from './${n}';\n\ntest('${n} renders its title', () => {\n  render(<${n} title="hello" items={[]} />);\n  expect(screen.getByText('hello')).toBeTruthy();\n});\n`,
+  ],
   ['%.module.css', (n, i) => `.root {\n  display: flex;\n  gap: ${i % 16}px;\n}\n\n.${n.toLowerCase()} {\n  color: var(--fg);\n}\n`],
-  ['types.ts', (n) => `export interface ${n}Item {\n  id: string;\n  label: string;\n}\n\nexport interface ${n}Props {\n  title: string;\n  items: ${n}Item[];\n}\n`],
-  ['%.stories.tsx', (n) => `import type { Meta } from '@storybook/react';\nimport { ${n} } from './${n}';\n\nconst meta: Meta<typeof ${n}> = { component: ${n} };\nexport default meta;\nexport const Basic = { args: { title: '${n}', items: [] } };\n`],
-  ['api.ts', (n, i) => `import { http } from '../../../lib/http';\n\nexport async function fetch${n}(id: string) {\n  return http.get(\`/api/v1/${word(i)}/\${id}\`);\n}\n`],
-  ['hooks.ts', (n) => `import { useQuery } from '@tanstack/react-query';\nimport { fetch${n} } from './api';\n\nexport const use${n} = (id: string) => useQuery({ queryKey: ['${n}', id], queryFn: () => fetch${n}(id) });\n`],
+  [
+    'types.ts',
+    (n) => `export interface ${n}Item {\n  id: string;\n  label: string;\n}\n\nexport interface ${n}Props {\n  title: string;\n  items: ${n}Item[];\n}\n`,
+  ],
+  [
+    '%.stories.tsx',
+    (n) =>
+      `import type { Meta } from '@storybook/react';\nimport { ${n} } from './${n}';\n\nconst meta: Meta<typeof ${n}> = { component: ${n} };\nexport default meta;\nexport const Basic = { args: { title: '${n}', items: [] } };\n`,
+  ],
+  [
+    'api.ts',
+    (n, i) =>
+      `import { http } from '../../../lib/http';\n\nexport async function fetch${n}(id: string) {\n  return http.get(\`/api/v1/${word(i)}/\${id}\`);\n}\n`,
+  ],
+  [
+    'hooks.ts',
+    (n) =>
+      `import { useQuery } from '@tanstack/react-query';\nimport { fetch${n} } from './api';\n\nexport const use${n} = (id: string) => useQuery({ queryKey: ['${n}', id], queryFn: () => fetch${n}(id) });\n`,
+  ],
   ['constants.ts', (n, i) => `export const ${n.toUpperCase()}_LIMIT = ${i % 100};\nexport const ${n.toUpperCase()}_KEY = '${n}';\n`],
   ['utils.ts', (n) => `export function format${n}(value: number): string {\n  return value.toLocaleString('en-US');\n}\n`],
   ['utils.test.ts', (n) => `import { format${n} } from './utils';\n\ntest('formats', () => expect(format${n}(1000)).toBe('1,000'));\n`],
@@ -296,11 +339,22 @@ const FRONT_FILES = [
 ];
 const BACK_FILES = [
   ['__init__.py', () => ''],
-  ['models.py', (n, i) => `from sqlalchemy import Column, Integer, String\n\nfrom app.db import Base\n\n\nclass ${n}(Base):\n    __tablename__ = "${word(i)}_${i}"\n\n    id = Column(Integer, primary_key=True)\n    name = Column(String(255), nullable=False)\n`],
+  [
+    'models.py',
+    (n, i) =>
+      `from sqlalchemy import Column, Integer, String\n\nfrom app.db import Base\n\n\nclass ${n}(Base):\n    __tablename__ = "${word(i)}_${i}"\n\n    id = Column(Integer, primary_key=True)\n    name = Column(String(255), nullable=False)\n`,
+  ],
   ['schemas.py', (n) => `from pydantic import BaseModel\n\n\nclass ${n}In(BaseModel):\n    name: str\n\n\nclass ${n}Out(${n}In):\n    id: int\n`],
   ['service.py', (n) => `from .models import ${n}\n\n\ndef get_${n.toLowerCase()}(session, ident: int) -> ${n} | None:\n    return session.get(${n}, ident)\n`],
-  ['api.py', (n, i) => `from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/${word(i)}/${i}")\n\n\n@router.get("/{ident}")\ndef read(ident: int):\n    return {"id": ident, "kind": "${n}"}\n`],
-  ['test_service.py', (n) => `from .service import get_${n.toLowerCase()}\n\n\ndef test_missing(session):\n    assert get_${n.toLowerCase()}(session, -1) is None\n`],
+  [
+    'api.py',
+    (n, i) =>
+      `from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/${word(i)}/${i}")\n\n\n@router.get("/{ident}")\ndef read(ident: int):\n    return {"id": ident, "kind": "${n}"}\n`,
+  ],
+  [
+    'test_service.py',
+    (n) => `from .service import get_${n.toLowerCase()}\n\n\ndef test_missing(session):\n    assert get_${n.toLowerCase()}(session, -1) is None\n`,
+  ],
   ['test_api.py', (n, i) => `def test_read(client):\n    assert client.get("/${word(i)}/${i}/1").status_code == 200\n`],
   ['tasks.py', (n) => `from app.worker import task\n\n\n@task\ndef refresh_${n.toLowerCase()}() -> None:\n    pass\n`],
   ['repository.py', (n) => `class ${n}Repository:\n    def __init__(self, session):\n        self.session = session\n`],
@@ -309,7 +363,10 @@ const BACK_FILES = [
 ];
 
 function camel(parts) {
-  return parts.map((p) => p.replace(/[^a-z0-9]/gi, '')).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+  return parts
+    .map((p) => p.replace(/[^a-z0-9]/gi, ''))
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('');
 }
 
 /**

@@ -37,7 +37,15 @@ export function timed(cmd, args, { cwd, env = ENV, input } = {}) {
   try {
     answer = JSON.parse(r.stdout.toString());
   } catch {
-    return { ms: NaN, cpuMs: NaN, status: null, signal: null, error: r.error ?? new Error(`rusage.py: ${r.stderr}`), stdout: Buffer.alloc(0), stderr: r.stderr ?? Buffer.alloc(0) };
+    return {
+      ms: NaN,
+      cpuMs: NaN,
+      status: null,
+      signal: null,
+      error: r.error ?? new Error(`rusage.py: ${r.stderr}`),
+      stdout: Buffer.alloc(0),
+      stderr: r.stderr ?? Buffer.alloc(0),
+    };
   }
   return {
     ms: answer.ms,
@@ -119,7 +127,12 @@ export function measure(specs, { warmup = 2, runs = 15 } = {}) {
     }
   }
   const out = {};
-  for (const spec of specs) out[spec.key] = { ...summary(spec.label, samples.get(spec.key)), cpu: summary(`${spec.label} (CPU)`, cpu.get(spec.key)), maxRssMb: round(Math.max(...rss.get(spec.key)) / 1024, 1) };
+  for (const spec of specs)
+    out[spec.key] = {
+      ...summary(spec.label, samples.get(spec.key)),
+      cpu: summary(`${spec.label} (CPU)`, cpu.get(spec.key)),
+      maxRssMb: round(Math.max(...rss.get(spec.key)) / 1024, 1),
+    };
   return out;
 }
 

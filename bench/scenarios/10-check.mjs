@@ -25,7 +25,10 @@ export async function run(ctx) {
   let added = 0;
   const stage = () => {
     added += 1;
-    writeFileSync(join(cwd, NEW_MIGRATION), `revision = "bench${added}"\ndown_revision = "${big.head}"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`);
+    writeFileSync(
+      join(cwd, NEW_MIGRATION),
+      `revision = "bench${added}"\ndown_revision = "${big.head}"\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`,
+    );
     must('git', ['add', '--', NEW_MIGRATION], { cwd });
   };
   const unstage = () => {
@@ -34,7 +37,14 @@ export async function run(ctx) {
   };
   ctx.cleanups.push(unstage); // a bench stopped between the two leaves the repository clean
   const variants = (cli, suffix = '') => [
-    { key: `checkNoCache${suffix}`, label: 'check with ALEMBIC_GUARD_CACHE=0', cmd: NODE, args: [cli, 'check'], cwd, env: { ...ENV, ALEMBIC_GUARD_CACHE: '0' } },
+    {
+      key: `checkNoCache${suffix}`,
+      label: 'check with ALEMBIC_GUARD_CACHE=0',
+      cmd: NODE,
+      args: [cli, 'check'],
+      cwd,
+      env: { ...ENV, ALEMBIC_GUARD_CACHE: '0' },
+    },
     // A new script on the head, new bytes each run: the graph is rebuilt, the 5,000 come from the cache.
     { key: `checkNewMigration${suffix}`, label: 'check with a new migration staged', cmd: NODE, args: [cli, 'check'], cwd, before: stage, after: unstage },
   ];
@@ -78,13 +88,25 @@ export async function run(ctx) {
   const baseline = baselineCli(ctx);
   const b = measure(variants(baseline, 'Base'), { warmup: WARMUP, runs: Math.max(3, Math.ceil(RUNS / 2)) });
   const n = measure(variants(CLI), { warmup: WARMUP, runs: Math.max(3, Math.ceil(RUNS / 2)) });
-  ctx.out(`  no regression (goal 5): this build beside ${ctx.opts.baseline ? ctx.opts.baseline : `the commit before the bundle (${BASELINE_COMMIT})`}, separate blocks:`);
-  for (const [key, label] of [['checkNoCache', 'every cache off (5,000 scripts parsed)'], ['checkNewMigration', 'a new migration staged (graph rebuilt)']]) {
+  ctx.out(
+    `  no regression (goal 5): this build beside ${ctx.opts.baseline ? ctx.opts.baseline : `the commit before the bundle (${BASELINE_COMMIT})`}, separate blocks:`,
+  );
+  for (const [key, label] of [
+    ['checkNoCache', 'every cache off (5,000 scripts parsed)'],
+    ['checkNewMigration', 'a new migration staged (graph rebuilt)'],
+  ]) {
     const now = n[key];
     const before = b[`${key}Base`];
-    ctx.out(`    ${label.padEnd(44)} ${fmt(now.median)} ms (cpu ${fmt(now.cpu.median).trim()})   before ${fmt(before.median).trim()} ms (cpu ${fmt(before.cpu.median).trim()})`);
+    ctx.out(
+      `    ${label.padEnd(44)} ${fmt(now.median)} ms (cpu ${fmt(now.cpu.median).trim()})   before ${fmt(before.median).trim()} ms (cpu ${fmt(before.cpu.median).trim()})`,
+    );
     // 10 % is the noise this machine shows between blocks; CPU time is the steadier figure.
-    goal(key === 'checkNoCache' ? '5a' : '5b', `${label}: now / before, CPU`, ratioText(now.cpu.median / before.cpu.median), now.cpu.median <= before.cpu.median * 1.1);
+    goal(
+      key === 'checkNoCache' ? '5a' : '5b',
+      `${label}: now / before, CPU`,
+      ratioText(now.cpu.median / before.cpu.median),
+      now.cpu.median <= before.cpu.median * 1.1,
+    );
   }
   // Large repositories often set feature.manyFiles (index version 4: each path a cut of the one
   // before); the hook walks that format too. Printed beside its own floor, not a goal.
@@ -125,7 +147,8 @@ export async function run(ctx) {
 /** The check must pass on the clean tree and see the one environment, or the numbers mean nothing. */
 function sanityCheck(NODE, CLI, cwd, migrations, configFile, removeConfig) {
   const r = timed(NODE, [CLI, 'check', '--format', 'json'], { cwd });
-  if (r.status !== 0) throw new BenchFailure(`alembic-guard check exited ${r.status} on the clean bench repository ${cwd}; not timing an error path.\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0)
+    throw new BenchFailure(`alembic-guard check exited ${r.status} on the clean bench repository ${cwd}; not timing an error path.\n${r.stdout}${r.stderr}`);
   const report = JSON.parse(r.stdout.toString());
   const envs = report.environments ?? [];
   if (envs.length !== 1 || envs[0].versions?.[0] !== 'backend/alembic/versions') {
@@ -143,5 +166,6 @@ function sanityCheck(NODE, CLI, cwd, migrations, configFile, removeConfig) {
   }
   const g = timed(NODE, [CLI, 'graph', '--json'], { cwd });
   const revs = g.status === 0 ? JSON.parse(g.stdout.toString()).environments?.[0]?.revisions?.length : null;
-  if (revs !== migrations) throw new BenchFailure(`graph --json in the monorepo: expected ${migrations} revisions, got ${revs} (exit ${g.status}): ${g.stderr}`);
+  if (revs !== migrations)
+    throw new BenchFailure(`graph --json in the monorepo: expected ${migrations} revisions, got ${revs} (exit ${g.status}): ${g.stderr}`);
 }

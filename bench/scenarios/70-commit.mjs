@@ -42,7 +42,10 @@ export async function run(ctx) {
   const big = (await bigRepo(ctx)).dir;
   const results = {};
   (ctx.cleanups ??= []).push(() => rmSync(template, { recursive: true, force: true }));
-  for (const [key, cwd, label] of [['template', template, 'template (30 migrations, 230 files)'], ['monorepo', big, 'monorepo (100,000 files, 5,000 migrations)']]) {
+  for (const [key, cwd, label] of [
+    ['template', template, 'template (30 migrations, 230 files)'],
+    ['monorepo', big, 'monorepo (100,000 files, 5,000 migrations)'],
+  ]) {
     must(NODE, [CLI, 'install', '--mode', 'git'], { cwd });
     const undo = () => must('git', ['reset', '-q', '--soft', 'HEAD~1'], { cwd });
     let s;
@@ -50,9 +53,16 @@ export async function run(ctx) {
       s = measure(
         [
           { key: 'hook', label: 'git commit (hook)', cmd: 'git', args: [...ID, 'commit', '-q', '--allow-empty', '-m', 'bench'], cwd, after: undo },
-          { key: 'noVerify', label: 'git commit --no-verify', cmd: 'git', args: [...ID, 'commit', '-q', '--allow-empty', '--no-verify', '-m', 'bench'], cwd, after: undo },
+          {
+            key: 'noVerify',
+            label: 'git commit --no-verify',
+            cmd: 'git',
+            args: [...ID, 'commit', '-q', '--allow-empty', '--no-verify', '-m', 'bench'],
+            cwd,
+            after: undo,
+          },
           { key: 'node', label: 'node -e 0', cmd: NODE, args: ['-e', '0'], cwd },
-          { key: 'gitStatus', label: 'git status (the hook\'s own)', cmd: 'git', args: STATUS_ARGS, cwd },
+          { key: 'gitStatus', label: "git status (the hook's own)", cmd: 'git', args: STATUS_ARGS, cwd },
         ],
         { warmup: WARMUP, runs: Math.max(3, Math.ceil(ctx.RUNS / 2)) },
       );
@@ -64,7 +74,7 @@ export async function run(ctx) {
     ctx.out(`  ${label}:`);
     row('  git commit with the plain hook', s.hook);
     row('  git commit --no-verify', s.noVerify);
-    line('  the guard\'s share (the difference)', `${fmt(share)} ms`);
+    line("  the guard's share (the difference)", `${fmt(share)} ms`);
     line('  floor (node -e 0 + git status)', `${fmt(floor)} ms`);
     goal(key === 'template' ? '7a' : '7b', `commit share / floor, ${key}, plain hooks (≤ 1.3×)`, ratioText(share / floor), share / floor <= 1.3);
     results[key] = { ...s, shareMs: round(share), floorMs: round(floor), ratio: round(share / floor, 3) };
@@ -72,8 +82,11 @@ export async function run(ctx) {
   // The pre-commit framework's own start, where it is installed (Debian's pre-commit).
   const framework = must('sh', ['-c', 'command -v pre-commit || true'], {}).stdout.toString().trim();
   if (framework) {
-    const f = measure([{ key: 'pc', label: 'pre-commit --version (the framework\'s own start)', cmd: framework, args: ['--version'], cwd: template }], { warmup: 1, runs: 5 });
-    row('pre-commit --version (the framework\'s own start, before any hook)', f.pc);
+    const f = measure([{ key: 'pc', label: "pre-commit --version (the framework's own start)", cmd: framework, args: ['--version'], cwd: template }], {
+      warmup: 1,
+      runs: 5,
+    });
+    row("pre-commit --version (the framework's own start, before any hook)", f.pc);
     results.frameworkStart = f.pc;
   }
   return results;

@@ -14,7 +14,9 @@ export async function run(ctx) {
   const { NODE, CLI, WORK, out, fmt } = ctx;
   const cwd = (await bigRepo(ctx)).dir;
   const tl = gitTimeline({ cmd: NODE, args: [CLI, 'check'], cwd, runs: 5, tmp: join(WORK, 'trace2') });
-  out(`  timeline (${tl.runs} traced runs${tl.mediansByPosition ? ', medians' : ', the median run'}; total ${fmt(tl.totalMs).trim()} ms; git children from GIT_TRACE2_EVENT, "node" = the CLI between them):`);
+  out(
+    `  timeline (${tl.runs} traced runs${tl.mediansByPosition ? ', medians' : ', the median run'}; total ${fmt(tl.totalMs).trim()} ms; git children from GIT_TRACE2_EVENT, "node" = the CLI between them):`,
+  );
   for (const s of tl.segments) {
     out(`    ${fmt(s.ms)} ms  ${s.label}`);
     if (s.detail && s.detail.length > 1) for (const d of s.detail) out(`    ${' '.repeat(7)}      · ${fmt(d.ms).trim()} ms ${d.label}`);

@@ -217,7 +217,10 @@ export class GraphCache {
       at += out.write(entry.path, at, 'utf8');
       out[at++] = 0;
     }
-    return createHash('sha1').update(`${JSON.stringify(settings)}\n`).update(out.subarray(0, at)).digest('hex');
+    return createHash('sha1')
+      .update(`${JSON.stringify(settings)}\n`)
+      .update(out.subarray(0, at))
+      .digest('hex');
   }
 
   get(key: string): GraphSummary | undefined {

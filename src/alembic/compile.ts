@@ -127,7 +127,8 @@ export interface Judged {
 export async function judge(repo: Repo, python: Python | null, files: Judged[]): Promise<void> {
   if (files.length === 0) return;
   const cache = new CompileCache(repo.commonDir);
-  const keyOf = (f: Judged) => `${f.entry.path.endsWith('.py') ? (python?.id ?? 'static') : 'markers'}\0${f.entry.oid}\0${f.script.path.slice(f.script.path.lastIndexOf('/') + 1)}\0${f.script.error?.kind ?? ''}`;
+  const keyOf = (f: Judged) =>
+    `${f.entry.path.endsWith('.py') ? (python?.id ?? 'static') : 'markers'}\0${f.entry.oid}\0${f.script.path.slice(f.script.path.lastIndexOf('/') + 1)}\0${f.script.error?.kind ?? ''}`;
   const misses: (Judged & { key: string })[] = [];
   for (const f of files) {
     if (f.script.error !== undefined && !JUDGED.has(f.script.error.kind)) continue;
@@ -138,13 +139,25 @@ export async function judge(repo: Repo, python: Python | null, files: Judged[]):
   }
   if (misses.length === 0) return;
   const unread = misses.filter((f) => f.content === undefined);
-  const blobs = unread.length > 0 ? await readBlobs(repo, unread.map((f) => f.entry.oid)) : new Map<string, Buffer>();
+  const blobs =
+    unread.length > 0
+      ? await readBlobs(
+          repo,
+          unread.map((f) => f.entry.oid),
+        )
+      : new Map<string, Buffer>();
   const ready = misses.flatMap((f) => {
     const content = f.content ?? blobs.get(f.entry.oid);
     return content ? [{ ...f, content }] : [];
   });
   const python3 = ready.filter((f) => f.entry.path.endsWith('.py'));
-  const verdicts = python && python3.length > 0 ? await compileWith(python.command, python3.map((f) => f.content)) : null;
+  const verdicts =
+    python && python3.length > 0
+      ? await compileWith(
+          python.command,
+          python3.map((f) => f.content),
+        )
+      : null;
   for (const f of ready) {
     const i = python3.indexOf(f);
     const refusal = i >= 0 && verdicts ? verdicts.refusals[i]! : undefined;

@@ -174,8 +174,7 @@ class Context {
 
   fromConfig(): void {
     const source = this.config.source ?? 'configuration';
-    const groups =
-      this.config.environments ?? (this.config.locations ?? []).map((location) => ({ versions: [location] }));
+    const groups = this.config.environments ?? (this.config.locations ?? []).map((location) => ({ versions: [location] }));
     for (const group of groups as NonNullable<GuardConfig['environments']>) {
       const versions: string[] = [];
       const outside: string[] = [];
@@ -261,8 +260,7 @@ class Context {
       if (fromTop) scriptAbs = resolve(this.repo.root, location);
       const scriptDir = this.toRepoPath(scriptAbs);
       const versionsRaw = iniValue(sections, section, 'version_locations', here);
-      const separator =
-        iniValue(sections, section, 'path_separator', here) ?? iniValue(sections, section, 'version_path_separator', here);
+      const separator = iniValue(sections, section, 'path_separator', here) ?? iniValue(sections, section, 'version_path_separator', here);
       const locations = versionsRaw ? splitVersionLocations(versionsRaw, separator) : null;
       if (scriptDir === null) {
         this.add({ name: location, scriptDir: null, versions: [], envFiles: [file], source, allowMultipleHeads: false, outside: [location] });
@@ -277,7 +275,16 @@ class Context {
         : { cwd: normal(posix.dirname(file)), command: ['alembic', ...named], options: [] };
       const recursive = asBool(iniValue(sections, section, 'recursive_version_locations', here));
       const base = fromTop ? this.repo.root : iniDir;
-      this.addScriptDir(scriptDir, versions.map((v) => resolve(base, v)), file, source, [], section === 'alembic' ? undefined : section, runner, recursive);
+      this.addScriptDir(
+        scriptDir,
+        versions.map((v) => resolve(base, v)),
+        file,
+        source,
+        [],
+        section === 'alembic' ? undefined : section,
+        runner,
+        recursive,
+      );
     }
   }
 
@@ -289,14 +296,26 @@ class Context {
     const here = (value: string) => value.replaceAll('%(here)s', dir);
     const source = `${file} [tool.alembic]`;
     if (isTemplated(table.script_location)) {
-      this.skipped.push({ source, location: table.script_location, reason: `script_location ${table.script_location} is a template filled in by code at run time: not an environment` });
+      this.skipped.push({
+        source,
+        location: table.script_location,
+        reason: `script_location ${table.script_location} is a template filled in by code at run time: not an environment`,
+      });
       return;
     }
     const scriptAbs = this.resolveLocation(here(table.script_location), dir, source);
     if (scriptAbs === null) return;
     const scriptDir = this.toRepoPath(scriptAbs);
     if (scriptDir === null) {
-      this.add({ name: table.script_location, scriptDir: null, versions: [], envFiles: [file], source, allowMultipleHeads: false, outside: [table.script_location] });
+      this.add({
+        name: table.script_location,
+        scriptDir: null,
+        versions: [],
+        envFiles: [file],
+        source,
+        allowMultipleHeads: false,
+        outside: [table.script_location],
+      });
       return;
     }
     const list = Array.isArray(table.version_locations)
@@ -305,7 +324,9 @@ class Context {
         ? splitVersionLocations(table.version_locations, undefined)
         : null;
     const versions = (list ?? [join(scriptAbs, 'versions')]).map((v) => resolve(dir, here(v)));
-    const recursive = table.recursive_version_locations === true || asBool(typeof table.recursive_version_locations === 'string' ? table.recursive_version_locations : undefined);
+    const recursive =
+      table.recursive_version_locations === true ||
+      asBool(typeof table.recursive_version_locations === 'string' ? table.recursive_version_locations : undefined);
     this.addScriptDir(scriptDir, versions, file, source, [], undefined, { cwd: normal(posix.dirname(file)), command: ['alembic'], options: [] }, recursive);
   }
 

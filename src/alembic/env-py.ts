@@ -44,7 +44,13 @@ export function versionTableSettings(text: string, scriptDirName?: string): Vers
       if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
       else if (t.text === ')' || t.text === ']' || t.text === '}') {
         if (--depth === 0) break;
-      } else if (depth === 1 && t.kind === 'name' && KEYWORDS[t.text] && tokens[j + 1]?.text === '=' && (tokens[j - 1]!.text === '(' || tokens[j - 1]!.text === ',')) {
+      } else if (
+        depth === 1 &&
+        t.kind === 'name' &&
+        KEYWORDS[t.text] &&
+        tokens[j + 1]?.text === '=' &&
+        (tokens[j - 1]!.text === '(' || tokens[j - 1]!.text === ',')
+      ) {
         const { value, end } = argument(tokens, j + 2, text, constants);
         found[KEYWORDS[t.text]!]!.push({ ...value, line: t.line });
         j = end - 1;
@@ -76,7 +82,12 @@ function argument(tokens: Token[], from: number, text: string, constants: Map<st
     } else if (t.text === ',' && depth === 0) break;
   }
   const parts = tokens.slice(from, end);
-  const source = parts.length ? text.slice(parts[0]!.start, parts[parts.length - 1]!.end).replace(/\s+/g, ' ').slice(0, 120) : '';
+  const source = parts.length
+    ? text
+        .slice(parts[0]!.start, parts[parts.length - 1]!.end)
+        .replace(/\s+/g, ' ')
+        .slice(0, 120)
+    : '';
   return { value: { value: evaluate(parts, constants), source }, end };
 }
 

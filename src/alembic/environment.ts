@@ -82,10 +82,7 @@ export function isMigrationPath(path: string): boolean {
 }
 
 /** The environment a path belongs to, and whether it is a migration or an environment file. */
-export function classify(
-  environments: Environment[],
-  path: string,
-): { environment: Environment; role: 'migration' | 'env-file' } | null {
+export function classify(environments: Environment[], path: string): { environment: Environment; role: 'migration' | 'env-file' } | null {
   for (const environment of environments) {
     if (environment.envFiles.includes(path)) return { environment, role: 'env-file' };
   }

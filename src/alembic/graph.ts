@@ -123,7 +123,9 @@ export function buildEnvironmentGraph(scripts: ParsedScript[], versions: string[
     }
   }
   const whole = buildGraph(loaded, options);
-  const split = whole.problems.some((p) => p.kind === 'multiple-heads' || p.kind === 'duplicate-revision') ? splitSubdirectories(loaded, versions, options) : null;
+  const split = whole.problems.some((p) => p.kind === 'multiple-heads' || p.kind === 'duplicate-revision')
+    ? splitSubdirectories(loaded, versions, options)
+    : null;
   const graph = split ?? whole;
   graph.layout = { loading, rule: split?.layout?.rule ?? 'one-graph', groups: split?.layout?.groups ?? [] };
   if (skipped.length > 0) graph.problems = [...graph.problems, ...summarised(skipped)];
@@ -222,7 +224,17 @@ function splitSubdirectories(scripts: ParsedScript[], versions: string[], option
 
 // A history Alembic could run on its own: every reference found inside it, nothing it refuses,
 // one head.
-const INCOMPLETE: ReadonlySet<GraphProblemKind> = new Set<GraphProblemKind>(['missing-parent', 'missing-dependency', 'cycle', 'duplicate-revision', 'duplicate-label', 'multiple-heads', 'unreadable-script', 'syntax-error', 'not-a-migration']);
+const INCOMPLETE: ReadonlySet<GraphProblemKind> = new Set<GraphProblemKind>([
+  'missing-parent',
+  'missing-dependency',
+  'cycle',
+  'duplicate-revision',
+  'duplicate-label',
+  'multiple-heads',
+  'unreadable-script',
+  'syntax-error',
+  'not-a-migration',
+]);
 
 function isCompleteHistory(graph: RevisionGraph): boolean {
   return graph.heads.length === 1 && !graph.problems.some((p) => INCOMPLETE.has(p.kind));
@@ -479,7 +491,9 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       for (const { label, group } of lines) {
         if (label === null || group.length < 2) continue;
         const { listed, common } = describeHeads(group);
-        problems.push(headsProblem(group, `the branch "${label}" has ${group.length} heads, ${listed}, and their nearest common ancestor is ${common}; ${advice}`));
+        problems.push(
+          headsProblem(group, `the branch "${label}" has ${group.length} heads, ${listed}, and their nearest common ancestor is ${common}; ${advice}`),
+        );
       }
       const unlabelled = lines.find((line) => line.label === null)?.group ?? [];
       if (unlabelled.length > 0) {
@@ -487,13 +501,19 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
         const { listed, common } = describeHeads(headV);
         const which = unlabelled.map((v) => `"${ids[v]}"`).join(', ');
         problems.push(
-          headsProblem(headV, `the migrations have ${heads.length} heads, ${listed}, and ${which} ${unlabelled.length === 1 ? 'lies' : 'lie'} on no labelled branch (their nearest common ancestor is ${common}); ${advice}`),
+          headsProblem(
+            headV,
+            `the migrations have ${heads.length} heads, ${listed}, and ${which} ${unlabelled.length === 1 ? 'lies' : 'lie'} on no labelled branch (their nearest common ancestor is ${common}); ${advice}`,
+          ),
         );
       }
     } else if (options.allowMultipleHeads !== true) {
       const { listed, common } = describeHeads(headV);
       problems.push(
-        headsProblem(headV, `the migrations have ${heads.length} heads, ${listed}, and their nearest common ancestor is ${common}; join them into one with a merge migration`),
+        headsProblem(
+          headV,
+          `the migrations have ${heads.length} heads, ${listed}, and their nearest common ancestor is ${common}; join them into one with a merge migration`,
+        ),
       );
     }
   }

@@ -60,14 +60,8 @@ export function parseIni(text: string): IniSections {
 }
 
 /** A section's value with [DEFAULT] fallback and interpolation; undefined when absent. */
-export function iniValue(
-  sections: IniSections,
-  section: string,
-  key: string,
-  defaults: Record<string, string> = {},
-): string | undefined {
-  const lookup = (name: string): string | undefined =>
-    sections.get(section)?.get(name) ?? sections.get('DEFAULT')?.get(name) ?? defaults[name];
+export function iniValue(sections: IniSections, section: string, key: string, defaults: Record<string, string> = {}): string | undefined {
+  const lookup = (name: string): string | undefined => sections.get(section)?.get(name) ?? sections.get('DEFAULT')?.get(name) ?? defaults[name];
   const raw = lookup(key);
   if (raw === undefined) return undefined;
   const fail = (why: string): never => {

@@ -121,7 +121,11 @@ function importBindings(statements: string[]): { modules: Map<string, string>; n
   const modules = new Map<string, string>();
   const names = new Map<string, Reference>();
   for (const statement of statements.flatMap((s) => s.split(';'))) {
-    const text = statement.replace(/\\\r?\n/g, ' ').replace(/[()]/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = statement
+      .replace(/\\\r?\n/g, ' ')
+      .replace(/[()]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const from = /^from ([A-Za-z_][\w.]*) import (.+)$/.exec(text);
     if (from) {
       for (const part of from[2]!.split(',')) {
@@ -171,7 +175,10 @@ async function readModules(repo: Repo, source: FileSource, modules: string[]): P
     return texts;
   }
   const entries = source.kind === 'index' ? await indexEntries(repo, paths) : await treeEntries(repo, source.commit, paths);
-  const blobs = await readBlobs(repo, entries.map((e) => e.oid));
+  const blobs = await readBlobs(
+    repo,
+    entries.map((e) => e.oid),
+  );
   // Candidates in order: a.py before a/__init__.py, the top before src/.
   for (const path of paths) {
     const entry = entries.find((e) => e.path === path);

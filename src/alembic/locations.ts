@@ -32,7 +32,9 @@ function candidates(root: string, environment: Environment): string[] {
     const dir = posix.dirname(config);
     let names: string[];
     try {
-      names = readdirSync(join(root, dir)).filter((name) => name.endsWith('.py')).sort();
+      names = readdirSync(join(root, dir))
+        .filter((name) => name.endsWith('.py'))
+        .sort();
     } catch {
       continue;
     }

@@ -7,11 +7,7 @@
 
 /** The subset of Python literals Alembic scripts use; a string token carries one. */
 export type Value =
-  | { kind: 'none' }
-  | { kind: 'str'; value: string }
-  | { kind: 'seq'; items: Value[]; set?: true }
-  | { kind: 'other'; what: string }
-  | { kind: 'unknown' };
+  { kind: 'none' } | { kind: 'str'; value: string } | { kind: 'seq'; items: Value[]; set?: true } | { kind: 'other'; what: string } | { kind: 'unknown' };
 
 export const UNKNOWN: Value = { kind: 'unknown' };
 
@@ -37,7 +33,17 @@ export const FIELDS: ReadonlySet<string> = new Set<Field>(['revision', 'down_rev
 
 /** Names that change the namespace at run time: a script naming one is read with care. */
 export const DYNAMIC: ReadonlySet<string> = new Set([
-  'exec', 'eval', 'globals', 'vars', 'locals', 'setattr', 'delattr', '__import__', '__dict__', 'modules', 'import_module',
+  'exec',
+  'eval',
+  'globals',
+  'vars',
+  'locals',
+  'setattr',
+  'delattr',
+  '__import__',
+  '__dict__',
+  'modules',
+  'import_module',
 ]);
 
 export function isSpecialName(name: string): boolean {
@@ -51,7 +57,6 @@ export function isDynamicAt(src: string, start: number, end: number): boolean {
   if (len !== 4 && len !== 6 && len !== 7 && len !== 8 && len !== 10 && len !== 13) return false;
   return DYNAMIC.has(src.slice(start, end));
 }
-
 
 export class PySyntaxError extends Error {
   constructor(

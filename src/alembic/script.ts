@@ -62,7 +62,6 @@ export function isAlembicScriptName(path: string): boolean {
 // (Alembic's `_legacy_rev`, for scripts from before 0.2): the hex is the revision id.
 const LEGACY_NAME = /^([a-f0-9]+)\.py$/;
 
-
 export function parseScript(path: string, content: Buffer | string): ParsedScript {
   const result: ParsedScript = {
     path,
@@ -142,7 +141,8 @@ export function parseScript(path: string, content: Buffer | string): ParsedScrip
       // Script.__init__ reads `module.down_revision` unconditionally: AttributeError.
       result.error = {
         kind: 'header',
-        message: 'down_revision is never assigned at module level, so Alembic fails to load this file (AttributeError); add down_revision = None for a base revision',
+        message:
+          'down_revision is never assigned at module level, so Alembic fails to load this file (AttributeError); add down_revision = None for a base revision',
       };
     }
   } else {
@@ -185,7 +185,10 @@ function decode(buf: Buffer): string | null {
   } catch {
     // fall through: maybe a declared legacy encoding such as latin-1
   }
-  const head = buf.subarray(0, 1024).toString('latin1').split(/\r\n|\r|\n/, 2);
+  const head = buf
+    .subarray(0, 1024)
+    .toString('latin1')
+    .split(/\r\n|\r|\n/, 2);
   for (const line of head) {
     const m = COOKIE.exec(line);
     if (m === null) continue;
@@ -203,7 +206,6 @@ function decode(buf: Buffer): string | null {
 // ---------------------------------------------------------------------------------------------
 // Values: the subset of Python literals Alembic scripts use.
 
-
 interface Assigned {
   value: Value;
   line: number;
@@ -212,7 +214,6 @@ interface Assigned {
   /** Bound otherwise than by a plain assignment, to a value that cannot be known: why. */
   block?: string;
 }
-
 
 function describe(v: Value): string {
   switch (v.kind) {
@@ -269,14 +270,44 @@ function toIds(a: Assigned, field: Exclude<Field, 'revision'>, warnings: ScriptW
 // module-level statement: inside a def/class body every line is indented, and lines inside
 // strings or brackets are not line starts).
 
-
-
 // Statements whose body may follow on the same line after `:`; `x; y` there is in the body.
 const COMPOUND = new Set(['if', 'elif', 'else', 'for', 'while', 'def', 'class', 'with', 'try', 'except', 'finally', 'async']);
 const KEYWORDS = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif',
-  'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or',
-  'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ]);
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '>>=', '<<=', '&=', '|=', '^=', '@=']);
 
@@ -335,7 +366,14 @@ function applySimple(toks: Tok[], src: string, fields: Map<Field, Assigned>): vo
     } else if (AUGMENTED.has(t.v) && segs.length === 0) {
       const name = toks[0]!;
       if (j === 1 && name.k === K.Name && FIELDS.has(name.v)) {
-        bind(fields, name.v as Field, UNKNOWN, name.line, () => `${t.v} ${sourceOf(src, toks.slice(2))}`, 'is changed by an augmented assignment that cannot be evaluated without running Python');
+        bind(
+          fields,
+          name.v as Field,
+          UNKNOWN,
+          name.line,
+          () => `${t.v} ${sourceOf(src, toks.slice(2))}`,
+          'is changed by an augmented assignment that cannot be evaluated without running Python',
+        );
       }
       augmented = true;
     }
@@ -368,7 +406,14 @@ function applySimple(toks: Tok[], src: string, fields: Map<Field, Assigned>): vo
       const spread = value.kind === 'seq' && value.items.length === tg.names.length && !tg.starred ? value.items : null;
       tg.names.forEach((n, idx) => {
         if (n !== null && FIELDS.has(n)) {
-          bind(fields, n as Field, spread ? spread[idx]! : UNKNOWN, line, source, spread ? undefined : 'is assigned by tuple unpacking that cannot be evaluated without running Python');
+          bind(
+            fields,
+            n as Field,
+            spread ? spread[idx]! : UNKNOWN,
+            line,
+            source,
+            spread ? undefined : 'is assigned by tuple unpacking that cannot be evaluated without running Python',
+          );
         }
       });
     }
@@ -547,7 +592,6 @@ function matching(toks: Tok[], at: number, end: number): number {
   return -1;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Bindings other than plain module-level assignments (issue 13). Python runs the whole module,
 // so Alembic also reads a field bound inside `if True:`, by `for down_revision in […]`, `del`,
@@ -566,9 +610,6 @@ function matching(toks: Tok[], at: number, end: number): number {
 // - a binding to a function, class or module (`def down_revision():`) blocks: Alembic fails.
 // Function bodies run only when called: there, only `global <field>` and the dynamic names
 // matter, and only once the function is mentioned at module level.
-
-
-
 
 /** A statement the fast pass sees that names a field but is not a plain assignment. */
 function bindsOtherwise(toks: Tok[]): boolean {
@@ -661,7 +702,11 @@ function readBindings(scanner: Scanner, src: string, fields: Map<Field, Assigned
   const dynamic = (line: number, what: string, ctx: Block) => {
     if (ctx.live === 0) return;
     for (const field of FIELDS as ReadonlySet<Field>) {
-      unknown(field, line, `may be changed by ${what} at line ${line}, which writes the module's names at run time, so its value cannot be known without running Python`);
+      unknown(
+        field,
+        line,
+        `may be changed by ${what} at line ${line}, which writes the module's names at run time, so its value cannot be known without running Python`,
+      );
     }
   };
 
@@ -710,14 +755,21 @@ function readBindings(scanner: Scanner, src: string, fields: Map<Field, Assigned
           fields.delete(name as Field);
           warn(line, `${name} is deleted by \`del\` at line ${line}, so Alembic no longer finds it`);
         } else {
-          unknown(name as Field, line, `is deleted at line ${line} inside ${ctx.header}, which may or may not run, so whether it exists cannot be known without running Python`);
+          unknown(
+            name as Field,
+            line,
+            `is deleted at line ${line} inside ${ctx.header}, which may or may not run, so whether it exists cannot be known without running Python`,
+          );
         }
       }
       return;
     }
     if (first.k === K.Name && (first.v === 'import' || first.v === 'from')) {
       const at = toks.findIndex((t) => t.k === K.Name && t.v === 'import');
-      for (const item of splitTop(toks.slice(at + 1).filter((t) => t.v !== '(' && t.v !== ')'), ',')) {
+      for (const item of splitTop(
+        toks.slice(at + 1).filter((t) => t.v !== '(' && t.v !== ')'),
+        ',',
+      )) {
         const as = item.findIndex((t) => t.k === K.Name && t.v === 'as');
         const name = as >= 0 ? item[as + 1]?.v : item[0]?.v;
         if (name === undefined || !FIELDS.has(name)) continue;
@@ -743,7 +795,7 @@ function readBindings(scanner: Scanner, src: string, fields: Map<Field, Assigned
 
   scanner.runAll((toks, indent) => {
     for (const t of toks) {
-      if (t.k !== K.Name || t.v.charCodeAt(0) < 0x80 && !/[^\x00-\x7f]/.test(t.v)) continue;
+      if (t.k !== K.Name || (t.v.charCodeAt(0) < 0x80 && !/[^\x00-\x7f]/.test(t.v))) continue;
       const name = t.v.normalize('NFKC');
       if (name !== t.v && isSpecialName(name)) {
         warn(t.line, `\`${t.v}\` at line ${t.line} is the name ${name} to Python, which normalises identifiers (NFKC)`);
@@ -800,7 +852,7 @@ function readBindings(scanner: Scanner, src: string, fields: Map<Field, Assigned
       const before: Live = head.v === 'if' || chain === null || chain.kind !== 'if' ? 0 : chain.taken;
       // before: 1 an earlier branch surely ran, 0 none did, 2 cannot tell
       const own: Live = before === 1 ? 0 : before === 0 ? test : test === 0 ? 0 : 2;
-      const taken: Live = before === 1 || test === 1 && before === 0 ? 1 : before === 0 && test === 0 ? 0 : own === 0 && before === 0 ? 0 : 2;
+      const taken: Live = before === 1 || (test === 1 && before === 0) ? 1 : before === 0 && test === 0 ? 0 : own === 0 && before === 0 ? 0 : 2;
       if (head.v === 'if') startChain('if', taken);
       else if (chain) chain.taken = taken;
       push(own);

@@ -84,7 +84,8 @@ async function compareToml(before: string, after: string): Promise<ConfigChange>
     if (key === 'tool') {
       const tools = new Set([...Object.keys(a.tool ?? {}), ...Object.keys(b.tool ?? {})]);
       for (const tool of tools) {
-        if (tool !== 'alembic' && !same((a.tool as Record<string, unknown>)?.[tool], (b.tool as Record<string, unknown>)?.[tool])) change.other.push(`[tool.${tool}]`);
+        if (tool !== 'alembic' && !same((a.tool as Record<string, unknown>)?.[tool], (b.tool as Record<string, unknown>)?.[tool]))
+          change.other.push(`[tool.${tool}]`);
       }
     } else if (!same(a[key], b[key])) {
       change.other.push(`[${key}]`);

@@ -17,7 +17,8 @@ const parser = () => import('./script.js');
 const grapher = () => import('./graph.js');
 
 /** A script whose blob a partial clone does not hold: the guard reads only what is here. */
-export const NOT_IN_CLONE_MESSAGE = 'not in this clone: a partial clone (--filter) without this file\'s content, and alembic-guard never fetches (git fetch, or git cat-file -p on it, brings it)';
+export const NOT_IN_CLONE_MESSAGE =
+  "not in this clone: a partial clone (--filter) without this file's content, and alembic-guard never fetches (git fetch, or git cat-file -p on it, brings it)";
 
 /** Where migrations are read from. Every command goes through the same parse → graph path. */
 export type Source =
@@ -108,12 +109,17 @@ export function cachedSummaries(repo: Repo, environments: Environment[], staged:
   if (staged.some((entry) => entry.mode === '160000')) return null;
   const entries = staged.filter(isScript);
   const cache = new GraphCache(repo.commonDir);
-  const python = choosePython(repo.root, environments.flatMap((env) => env.versions));
+  const python = choosePython(
+    repo.root,
+    environments.flatMap((env) => env.versions),
+  );
   const result = [];
   for (const environment of environments) {
     const mine = entriesOf(environments, environment, entries);
     if (mine.length === 0) return null; // maybe a versions directory inside a submodule
-    const graph = cache.get(GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine), python: python?.id ?? null }));
+    const graph = cache.get(
+      GraphCache.key(mine, { versions: environment.versions, options: graphOptions(repo, environment, mine), python: python?.id ?? null }),
+    );
     if (graph === undefined) return null;
     result.push({ environment, graph });
   }
@@ -186,10 +192,7 @@ interface Unread {
  */
 async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source, { kind: 'worktree' }>): Promise<[BlobEntry[], Unread[]]> {
   if (dirs.length === 0) return [[], []];
-  let entries =
-    source.kind === 'commit'
-      ? await treeEntries(repo, source.commit, dirs)
-      : (source.entries ?? (await indexEntries(repo, dirs)));
+  let entries = source.kind === 'commit' ? await treeEntries(repo, source.commit, dirs) : (source.entries ?? (await indexEntries(repo, dirs)));
   const gitlinks = [...entries.filter((entry) => entry.mode === '160000'), ...(await gitlinksAbove(repo, dirs, entries, source))];
   if (gitlinks.length === 0) return [entries.filter(isScript), []];
   const unread: Unread[] = [];
@@ -211,7 +214,16 @@ async function sourceEntries(repo: Repo, dirs: string[], source: Exclude<Source,
  */
 export async function gitlinksAbove(repo: Repo, dirs: string[], entries: BlobEntry[], source: Exclude<Source, { kind: 'worktree' }>): Promise<BlobEntry[]> {
   const empty = dirs.filter((dir) => dir !== '' && !entries.some((entry) => isAtOrUnder(entry.path, dir)));
-  const parents = [...new Set(empty.flatMap((dir) => dir.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
+  const parents = [
+    ...new Set(
+      empty.flatMap((dir) =>
+        dir
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      ),
+    ),
+  ];
   if (parents.length === 0) return [];
   const found =
     source.kind === 'commit'
@@ -272,13 +284,24 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, py
     // Each from the repository that holds it: ours, or a submodule's.
     for (const objects of new Set(fromObjects.map((e) => e.objects))) {
       const group = fromObjects.filter((e) => e.objects === objects);
-      const blobs = await readBlobs(objects === undefined ? repo : { ...repo, root: objects }, group.map((e) => e.oid));
+      const blobs = await readBlobs(
+        objects === undefined ? repo : { ...repo, root: objects },
+        group.map((e) => e.oid),
+      );
       for (const entry of group) {
         const blob = blobs.get(entry.oid);
         if (blob) remember(entry, blob);
         else if (NOT_IN_CLONE.has(entry.oid)) {
           // Never fetched (run.ts): said, and not cached, so a later fetch is read.
-          const script: ParsedScript = { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [], error: { kind: 'unreadable', message: NOT_IN_CLONE_MESSAGE } };
+          const script: ParsedScript = {
+            path: entry.path,
+            revision: null,
+            downRevisions: [],
+            dependsOn: [],
+            branchLabels: [],
+            warnings: [],
+            error: { kind: 'unreadable', message: NOT_IN_CLONE_MESSAGE },
+          };
           parsed.set(entry.path, { entry, script });
         }
       }
@@ -287,7 +310,11 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, py
   }
   const judged = entries.flatMap((entry) => parsed.get(entry.path) ?? []);
   // A submodule's scripts are judged where their bytes were read (a blob of its own objects).
-  await judge(repo, python, judged.filter((j) => j.entry.objects === undefined || j.content !== undefined));
+  await judge(
+    repo,
+    python,
+    judged.filter((j) => j.entry.objects === undefined || j.content !== undefined),
+  );
   return judged.map((j) => j.script);
 }
 

@@ -72,7 +72,15 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   // The cached answers were looked up with any `git add -N` placeholders among the scripts.
   const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
   const graphs = graphFindings(summaries, source, keep);
-  if (named) findings.push(...(await envFileFindings(ws.repo, environments, (await named).filter((e) => keep(e.path)), describeSource(source))));
+  if (named)
+    findings.push(
+      ...(await envFileFindings(
+        ws.repo,
+        environments,
+        (await named).filter((e) => keep(e.path)),
+        describeSource(source),
+      )),
+    );
   if (graphs.some((f) => f.kind === 'parse-warning')) markRepeated(ws, graphs, entries, index, options.remember ?? true);
   findings.push(...graphs);
   return { command: 'check', workspace: ws, findings };
@@ -119,7 +127,15 @@ export async function worktreeFindings(
       // are left behind as surely as an unstaged file.
       const environment = environments.find((env) => env.versions.some((dir) => overlaps(entry.path, dir)));
       if (environment && entry.y !== '.' && keep(entry.path)) {
-        findings.push({ kind: 'unstaged', severity: 'error', environment: environment.name, path: entry.path, role: 'migration', change: 'submodule', staged: entry.x !== '.' });
+        findings.push({
+          kind: 'unstaged',
+          severity: 'error',
+          environment: environment.name,
+          path: entry.path,
+          role: 'migration',
+          change: 'submodule',
+          staged: entry.x !== '.',
+        });
       }
       continue;
     }
@@ -166,7 +182,10 @@ export async function worktreeFindings(
   // Alembic loads leaves the commit's migrations behind.
   if (configEdits.length > 0) findings.push(...(await loadingChanges(ws, configEdits)));
   if (ignored.length > 0) {
-    const sources = await ignoreSources(ws.repo, ignored.map((f) => f.path));
+    const sources = await ignoreSources(
+      ws.repo,
+      ignored.map((f) => f.path),
+    );
     for (const finding of ignored) finding.ignoredBy = sources.get(finding.path) ?? null;
   }
   return findings;
@@ -194,7 +213,16 @@ export async function hiddenEdits(ws: Workspace, environments: Environment[], en
       continue; // not on disk (a sparse checkout): the commit keeps the staged version, nothing is left behind
     }
     if (isBlob(content, entry.oid)) continue;
-    const finding = { kind: 'unstaged' as const, severity: 'error' as const, environment: hit.environment.name, path: entry.path, role: hit.role, change: 'modified' as const, staged: false, hidden: entry.hidden };
+    const finding = {
+      kind: 'unstaged' as const,
+      severity: 'error' as const,
+      environment: hit.environment.name,
+      path: entry.path,
+      role: hit.role,
+      change: 'modified' as const,
+      staged: false,
+      hidden: entry.hidden,
+    };
     if (hit.role === 'env-file' && isConfigFile(entry.path)) configEdits.push(finding);
     else findings.push(finding);
   }
@@ -204,7 +232,10 @@ export async function hiddenEdits(ws: Workspace, environments: Environment[], en
 
 /** The unstaged config-file edits that change which scripts Alembic loads, each saying what changed. */
 async function loadingChanges(ws: Workspace, edits: Extract<Finding, { kind: 'unstaged' }>[]): Promise<Finding[]> {
-  const staged = await stagedBlobs(ws.repo, edits.map((f) => f.path));
+  const staged = await stagedBlobs(
+    ws.repo,
+    edits.map((f) => f.path),
+  );
   const result: Finding[] = [];
   for (const finding of edits) {
     const before = staged.get(finding.path);
@@ -236,13 +267,21 @@ interface StagedListing {
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
   const listing = await indexListing(repo, { dirs: versions, names: CANDIDATE_NAMES });
   // The directory itself is listed when it is a submodule (a gitlink).
-  return { candidates: candidatePaths(listing), named: listing.named.filter((entry) => entry.stage === '0'), versions: listing.inDirs.filter((entry) => entry.stage === '0') };
+  return {
+    candidates: candidatePaths(listing),
+    named: listing.named.filter((entry) => entry.stage === '0'),
+    versions: listing.inDirs.filter((entry) => entry.stage === '0'),
+  };
 }
 
 async function leftOutOfCommit(ws: Workspace, environments: Environment[], index: BlobEntry[]): Promise<Set<string>> {
   const { repo } = ws;
   if (repo.indexFile === repo.mainIndexFile) return new Set();
-  const main = await indexEntries(repo, environments.flatMap((env) => env.versions), repo.mainIndexFile);
+  const main = await indexEntries(
+    repo,
+    environments.flatMap((env) => env.versions),
+    repo.mainIndexFile,
+  );
   const inCommit = new Map(index.map((e) => [e.path, e.oid]));
   return new Set(main.filter((e) => inCommit.get(e.path) !== e.oid).map((e) => e.path));
 }

@@ -37,8 +37,7 @@ export const INCIDENT = [
 ];
 const LATE = '015_pin_expiry';
 
-const ALEMBIC_INI =
-  '[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = driver://user:pass@localhost/dbname\n\n[loggers]\nkeys = root\n';
+const ALEMBIC_INI = '[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = driver://user:pass@localhost/dbname\n\n[loggers]\nkeys = root\n';
 const ENV_PY = 'from alembic import context\n\n# env.py (alembic-guard reads files; it never runs them)\n';
 const MAKO = '"""${message}"""\nrevision = ${repr(up_revision)}\n';
 
@@ -196,7 +195,7 @@ export async function demo(options: DemoOptions): Promise<CommandResult> {
     const bypassBefore = head();
     const bypassed = git(['commit', '-am', 'Pin expiry'], { ALEMBIC_GUARD_SKIP: 'demo' });
     const logFile = join(dir, '.git', 'alembic-guard', 'bypass.log');
-    const logLine = existsSync(logFile) ? lines(readFileSync(logFile, 'utf8')).pop() ?? '' : '';
+    const logLine = existsSync(logFile) ? (lines(readFileSync(logFile, 'utf8')).pop() ?? '') : '';
     const warning = lines(bypassed.stderr).filter((line) => /ALEMBIC_GUARD_SKIP|Reason given|Logged to/.test(line) || line.includes(LATE));
     steps.push({
       title: `${LATE} left behind on purpose and committed with ALEMBIC_GUARD_SKIP="demo": let through, with a warning and a log line.`,
@@ -247,10 +246,7 @@ function isolatedEnv(base: string): NodeJS.ProcessEnv {
     env[key] = value;
   }
   const config = join(base, 'gitconfig');
-  writeFileSync(
-    config,
-    '[init]\n\tdefaultBranch = main\n[user]\n\tname = Demo\n\temail = demo@example.com\n[advice]\n\tdetachedHead = false\n',
-  );
+  writeFileSync(config, '[init]\n\tdefaultBranch = main\n[user]\n\tname = Demo\n\temail = demo@example.com\n[advice]\n\tdetachedHead = false\n');
   return {
     ...env,
     GIT_CONFIG_GLOBAL: config,
@@ -264,5 +260,8 @@ function isolatedEnv(base: string): NodeJS.ProcessEnv {
 }
 
 function lines(text: string): string[] {
-  return text.split('\n').map((line) => line.trimEnd()).filter((line, i, all) => line !== '' || (i > 0 && i < all.length - 1));
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line, i, all) => line !== '' || (i > 0 && i < all.length - 1));
 }

@@ -102,19 +102,16 @@ const SAY = {
   install: 'npx alembic-guard install   (or alembic-guard install, if it is on PATH)',
   notExecutable: (name: HookName, file: string) => `${file} is not executable, so git ignores it: the ${name} hook does not run`,
   huskyRunnerMissing: (file: string) => `husky's ${file} is missing: its hooks fail`,
-  huskyScriptMissing: (name: HookName, script: string) =>
-    `husky runs ${script} for ${name}, and it does not exist: ${unguarded(name)}`,
+  huskyScriptMissing: (name: HookName, script: string) => `husky runs ${script} for ${name}, and it does not exist: ${unguarded(name)}`,
   notGuarded: (name: HookName, file: string) => `${file} does not run alembic-guard: ${unguarded(name)}`,
   notGuardedFix: 'alembic-guard install   (a hook that is there is kept and still runs)',
   binMissing: (name: HookName, bin: string) =>
     `the hook runs ${bin}, which is not installed in this worktree, and no alembic-guard is on PATH: ${HOOK_SPECS[name].warnOnly ? 'it stays silent' : `it refuses every ${HOOK_VERBS[name]}`} until one is`,
   binFallback: (bin: string, onPath: string) =>
     `${bin} is not installed in this worktree: the hook falls back to alembic-guard on PATH (${onPath}), which may not be the project's version`,
-  frameworkNoHook: (name: HookName, id: string) =>
-    `the pre-commit framework runs ${name}, and .pre-commit-config.yaml has no ${id} hook`,
+  frameworkNoHook: (name: HookName, id: string) => `the pre-commit framework runs ${name}, and .pre-commit-config.yaml has no ${id} hook`,
   frameworkFix: (id: string) => `add the ${id} hook of alembic-guard to .pre-commit-config.yaml, or run: alembic-guard install`,
-  frameworkCaveat:
-    'under the pre-commit framework only untracked and ignored migrations are caught: it stashes unstaged changes before its hooks run',
+  frameworkCaveat: 'under the pre-commit framework only untracked and ignored migrations are caught: it stashes unstaged changes before its hooks run',
   runnerGone: 'the hook cannot find alembic-guard (neither the node and CLI it names, nor node, alembic-guard or npx on PATH): it refuses every commit',
   runnerGoneFix: 'npm install -g alembic-guard && alembic-guard install',
   runnerFallback: (what: string, fallback: string) => `${what} no longer exists; the hook falls back to ${fallback}`,
@@ -135,8 +132,7 @@ const SAY = {
   configError: (message: string) => `the configuration cannot be used, so every commit is refused with: ${message}`,
   configFix: 'correct the file and key named above (alembic-guard doctor shows the result)',
   noEnvironment: NO_ENVIRONMENT.replace(/ \(run .*\)$/, ''),
-  noEnvironmentFix:
-    'set "locations" (the versions directories) in .alembic-guard.json, package.json "alembic-guard" or pyproject.toml [tool.alembic-guard]',
+  noEnvironmentFix: 'set "locations" (the versions directories) in .alembic-guard.json, package.json "alembic-guard" or pyproject.toml [tool.alembic-guard]',
   unresolved: (source: string, location: string, reason: string) => `${source}: cannot resolve ${location}: ${reason}`,
   skipped: (source: string, reason: string) => `${source}: ${reason}`,
   globalHooksPath: (scope: string, value: string) =>
@@ -197,7 +193,8 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
   const layouts = new Map<string, GraphLayout>();
   if (ws && ws.discovery.environments.length > 0) {
     try {
-      for (const g of await loadGraphs(ws.repo, ws.discovery.environments, { kind: 'index' })) if (g.graph.layout) layouts.set(g.environment.name, g.graph.layout);
+      for (const g of await loadGraphs(ws.repo, ws.discovery.environments, { kind: 'index' }))
+        if (g.graph.layout) layouts.set(g.environment.name, g.graph.layout);
     } catch {
       // doctor reports the setup; a graph it cannot read is check's to report
     }
@@ -330,8 +327,7 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
   // What doesn't keep the next commit from being checked is a warning for pre-push.
   const severity: Severity = HOOK_SPECS[name].guardsNextCommit ? 'error' : 'warning';
   const report: HookReport = { name, file, kind: 'missing', guarded: false, script: null, runs: null, userHook: null };
-  const problem = (message: string, fix: string | null, level: Severity = severity) =>
-    problems.push({ severity: level, hook: name, message, fix });
+  const problem = (message: string, fix: string | null, level: Severity = severity) => problems.push({ severity: level, hook: name, message, fix });
 
   if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
     problem(SAY.missing(name, shown), SAY.install);
@@ -407,8 +403,7 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
 /** Which CLI a plain hook reaches, following the hook's own order of fallbacks. */
 function plainRunner(ctx: Context, name: HookName, text: string, severity: Severity): string | null {
   const { node, cli } = embeddedRunner(text);
-  const problem = (level: Severity, message: string, fix: string | null) =>
-    ctx.problems.push({ severity: level, hook: name, message, fix });
+  const problem = (level: Severity, message: string, fix: string | null) => ctx.problems.push({ severity: level, hook: name, message, fix });
   const nodeOk = node !== null && isExecutable(node);
   const cliOk = cli !== null && existsSync(cli);
   if (nodeOk && cliOk) {
@@ -466,8 +461,12 @@ function huskyRunner(ctx: Context, name: HookName, content: string, severity: Se
   if (bin === null || bin === 'npx') return `${display(repo.root, join(ctx.hooksDir, '..', name))}`;
   // husky's runner puts node_modules/.bin (relative to the top of the working tree) first on PATH.
   const resolved = bin.includes('/')
-    ? existsSync(join(repo.root, bin)) ? join(repo.root, bin) : null
-    : existsSync(join(repo.root, 'node_modules', '.bin', bin)) ? join(repo.root, 'node_modules', '.bin', bin) : commandV(bin);
+    ? existsSync(join(repo.root, bin))
+      ? join(repo.root, bin)
+      : null
+    : existsSync(join(repo.root, 'node_modules', '.bin', bin))
+      ? join(repo.root, 'node_modules', '.bin', bin)
+      : commandV(bin);
   if (resolved === null) {
     const packageRel = bin.includes('/node_modules/') ? bin.slice(0, bin.indexOf('/node_modules/')) : '';
     problem(severity, SAY.binMissing(name, bin), installIn(repo, packageRel));

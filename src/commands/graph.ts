@@ -25,7 +25,8 @@ export async function graph(options: GraphOptions): Promise<CommandResult> {
   let added: Set<string> | undefined;
   if (options.base !== undefined) {
     // The merge of this source's commit into the base, with the revisions it adds marked.
-    if (source.kind !== 'commit' && source.kind !== 'index') throw new GuardError('graph --base draws a commit merged into the base: use it without --worktree');
+    if (source.kind !== 'commit' && source.kind !== 'index')
+      throw new GuardError('graph --base draws a commit merged into the base: use it without --worktree');
     const commit = source.kind === 'commit' ? source.commit : await headCommit(ws.repo);
     if (!commit) throw new GuardError('graph --base needs a commit, and this repository has none yet');
     const baseCommit = await resolveCommit(ws.repo, options.base).catch((error: unknown) => {

@@ -151,7 +151,9 @@ export async function install(options: InstallOptions): Promise<CommandResult> {
   // A plain install keeps the mode that is installed; only an explicit --mode switches.
   const mode: Mode = requested ?? previous?.mode ?? (choice.dir !== null ? 'husky' : 'git');
   if (mode === 'husky' && choice.dir === null) {
-    throw new GuardError(`alembic-guard was installed here in husky mode, and ${display(repo.root, previous?.packageDir ?? '')}/package.json is gone: run \`alembic-guard install --mode git\`, or restore it`);
+    throw new GuardError(
+      `alembic-guard was installed here in husky mode, and ${display(repo.root, previous?.packageDir ?? '')}/package.json is gone: run \`alembic-guard install --mode git\`, or restore it`,
+    );
   }
   const why = requested ? `--mode ${requested}` : previous ? `${mode} mode as installed; --mode ${mode === 'git' ? 'husky' : 'git'} switches` : choice.reason;
 
@@ -167,10 +169,7 @@ export async function install(options: InstallOptions): Promise<CommandResult> {
     actions.push({ path: 'install.json', did: `${previous!.mode} mode taken out, switching to ${mode} mode`, changed: true });
     previous = null;
   }
-  const outcome =
-    mode === 'husky'
-      ? await installHusky(repo, choice.dir!, why, previous, options)
-      : await installGit(repo, why, previous, options);
+  const outcome = mode === 'husky' ? await installHusky(repo, choice.dir!, why, previous, options) : await installGit(repo, why, previous, options);
   if (outcome.actions === null) return outcome.refusal;
   return render(options, 'install', { ...outcome, actions: [...actions, ...outcome.actions], notes: [...notes, ...outcome.notes] });
 }
@@ -227,7 +226,9 @@ async function installGit(repo: Repo, why: string, previous: InstallRecord | nul
       actions.push({
         path,
         did: same
-          ? edit && !options.force ? 'already runs the guard (with your edits, kept)' : 'already runs the guard'
+          ? edit && !options.force
+            ? 'already runs the guard (with your edits, kept)'
+            : 'already runs the guard'
           : edit && !options.force
             ? 'your edits kept; node and CLI paths refreshed (--force rewrites it whole)'
             : 'updated',
@@ -265,9 +266,7 @@ async function installGit(repo: Repo, why: string, previous: InstallRecord | nul
     written,
   });
   if (isInside(dir, repo.root) && !isInside(dir, repo.commonDir) && !isInside(dir, repo.gitDir)) {
-    notes.push(
-      `${display(repo.root, dir)} is inside the working tree: the hooks written there name this machine's node and CLI; keep them out of commits`,
-    );
+    notes.push(`${display(repo.root, dir)} is inside the working tree: the hooks written there name this machine's node and CLI; keep them out of commits`);
   }
   const shared = isInside(dir, repo.commonDir);
   return {
@@ -454,9 +453,7 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
   const committed = [...HOOK_NAMES.map((name) => `${layout.huskyRel}/${name}`), pkgRel, lockfile];
   const footer = [
     `Package manager: ${pm.name}${pm.berry ? ' (Yarn 2+)' : ''} (${pm.reason}).`,
-    changedPkg || !localBin
-      ? `Next: ${installHere}   (installs alembic-guard and husky and updates ${lockfile})`
-      : `Up to date: ${installHere} installs them.`,
+    changedPkg || !localBin ? `Next: ${installHere}   (installs alembic-guard and husky and updates ${lockfile})` : `Up to date: ${installHere} installs them.`,
     `Then commit ${committed.map(shellQuote).join(' ')}: every teammate's ${installCommand(pm)} sets the hooks up, nothing else to run.`,
     'See what the hooks will do: alembic-guard doctor',
   ];
@@ -505,7 +502,7 @@ export async function uninstall(options: InstallOptions): Promise<CommandResult>
   const cache = join(dirname(recordFile(repo)), 'cache');
   if (existsSync(cache)) {
     rmSync(cache, { recursive: true, force: true });
-    actions.push({ path: relative(repo.root, cache) || cache, did: 'removed (the hooks\' cache)', changed: false });
+    actions.push({ path: relative(repo.root, cache) || cache, did: "removed (the hooks' cache)", changed: false });
   }
   // post-checkout's note that no development database is configured: part of that cache.
   rmSync(join(repo.gitDir, CHECKOUT_IDLE), { force: true });
@@ -595,13 +592,7 @@ function removePlainHooks(repo: Repo, dir: string, actions: Action[], notes: str
   }
 }
 
-async function removeHusky(
-  repo: Repo,
-  layout: HuskyLayout,
-  record: InstallRecord | null,
-  actions: Action[],
-  notes: string[],
-): Promise<void> {
+async function removeHusky(repo: Repo, layout: HuskyLayout, record: InstallRecord | null, actions: Action[], notes: string[]): Promise<void> {
   const huskyDir = join(repo.root, layout.huskyRel);
   const created = new Set(record?.created ?? []);
   for (const name of HOOK_NAMES) {
@@ -645,7 +636,11 @@ async function removeHusky(
         else scripts[scriptName] = restored;
         if (scriptsCreated && Object.keys(scripts).length === 0) delete pkg.scripts;
         changed = true;
-        actions.push({ path: pkgRel, did: restored === null ? `"${scriptName}" removed` : `"${scriptName}" back to ${JSON.stringify(restored)}`, changed: true });
+        actions.push({
+          path: pkgRel,
+          did: restored === null ? `"${scriptName}" removed` : `"${scriptName}" back to ${JSON.stringify(restored)}`,
+          changed: true,
+        });
       }
     }
     const devDeps = pkg.devDependencies as Record<string, unknown> | undefined;
@@ -657,9 +652,14 @@ async function removeHusky(
       }
     }
     if (removed.length) {
-      if (devDeps && Object.keys(devDeps).length === 0 && !/"devDependencies"/.test(record.prepare?.fileBefore ?? '"devDependencies"')) delete pkg.devDependencies;
+      if (devDeps && Object.keys(devDeps).length === 0 && !/"devDependencies"/.test(record.prepare?.fileBefore ?? '"devDependencies"'))
+        delete pkg.devDependencies;
       changed = true;
-      actions.push({ path: pkgRel, did: `devDependencies: ${removed.join(', ')} removed (install had added ${removed.length === 1 ? 'it' : 'them'}); your package manager's install updates the lockfile`, changed: true });
+      actions.push({
+        path: pkgRel,
+        did: `devDependencies: ${removed.join(', ')} removed (install had added ${removed.length === 1 ? 'it' : 'them'}); your package manager's install updates the lockfile`,
+        changed: true,
+      });
     }
     if (changed) {
       const { fileBefore, fileAfter } = record.prepare ?? { fileBefore: '', fileAfter: null };
@@ -679,7 +679,10 @@ async function removeHusky(
     }
   }
   // Folders husky or install created, deepest first: husky's generated `_`, then .husky if empty.
-  for (const path of [...created].filter((p) => !HOOK_NAMES.some((n) => p === join(huskyDir, n))).sort().reverse()) {
+  for (const path of [...created]
+    .filter((p) => !HOOK_NAMES.some((n) => p === join(huskyDir, n)))
+    .sort()
+    .reverse()) {
     if (path === join(huskyDir, '_') && existsSync(path)) {
       rmSync(path, { recursive: true, force: true });
       actions.push({ path: display(repo.root, path), did: "removed (husky's generated files)", changed: true });

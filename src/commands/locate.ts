@@ -73,7 +73,8 @@ function matchesQuery(revision: string, query: string): boolean {
 export async function locateRevisions(ws: Workspace, queries: string[], options: LocateOptions): Promise<LocateResult> {
   const { repo } = ws;
   const dirs = [...new Set(ws.discovery.environments.flatMap((env) => env.versions))];
-  if (dirs.length === 0) throw new GuardError('no Alembic versions directory found here: nothing to search (run `alembic-guard doctor` to see what was looked for)');
+  if (dirs.length === 0)
+    throw new GuardError('no Alembic versions directory found here: nothing to search (run `alembic-guard doctor` to see what was looked for)');
   const needles = [...new Set(queries)];
   const from = (path: string) => relative(options.from, path) || '.';
 
@@ -139,20 +140,46 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   const refLines = tipCommits.map((commit) => (head ? `${commit} ${head}` : commit));
   const [, headPaths, diffs] = await Promise.all([askTrees, askHead, diffMany(repo, [...refLines, ...stashLines], dirs)]);
   const candidates: Candidate[] = onDisk.flat();
-  for (const path of headPaths.filter(isMigrationPath)) candidates.push({ kind: 'head', path, worktree: null, refs: ['HEAD'], object: `${head}:${path}`, commit: head! });
+  for (const path of headPaths.filter(isMigrationPath))
+    candidates.push({ kind: 'head', path, worktree: null, refs: ['HEAD'], object: `${head}:${path}`, commit: head! });
   for (const commit of tipCommits) {
     const at = byCommit.get(commit)!;
-    const kind: PlaceKind = at.tips.some((t) => t.kind === 'branch') ? 'branch' : at.tips.some((t) => t.kind === 'remote') ? 'remote' : at.tips.length ? 'tag' : 'worktree-head';
+    const kind: PlaceKind = at.tips.some((t) => t.kind === 'branch')
+      ? 'branch'
+      : at.tips.some((t) => t.kind === 'remote')
+        ? 'remote'
+        : at.tips.length
+          ? 'tag'
+          : 'worktree-head';
     const refs = orderRefs(at.tips).map((t) => t.name);
     for (const change of diffs.get(commit) ?? []) {
       if (!change.newOid || !isMigrationPath(change.path)) continue;
-      candidates.push({ kind, path: change.path, worktree: kind === 'worktree-head' ? at.worktrees[0] : null, refs, object: change.newOid, oid: change.newOid, tip: commit, commit, headLacks: change.status === 'A' });
+      candidates.push({
+        kind,
+        path: change.path,
+        worktree: kind === 'worktree-head' ? at.worktrees[0] : null,
+        refs,
+        object: change.newOid,
+        oid: change.newOid,
+        tip: commit,
+        commit,
+        headLacks: change.status === 'A',
+      });
     }
   }
   for (const [commit, part] of stashParts) {
     for (const change of diffs.get(commit) ?? []) {
       if (!change.newOid || !isMigrationPath(change.path)) continue;
-      candidates.push({ kind: 'stash', path: change.path, worktree: null, refs: [part.name], object: change.newOid, oid: change.newOid, commit: part.commit, stashPart: part.part });
+      candidates.push({
+        kind: 'stash',
+        path: change.path,
+        worktree: null,
+        refs: [part.name],
+        object: change.newOid,
+        oid: change.newOid,
+        commit: part.commit,
+        stashPart: part.part,
+      });
     }
   }
 
@@ -178,7 +205,16 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
       const key = `${change.path}\0${change.oldOid}`;
       if (seen.has(key)) continue; // newest first: the latest deletion of this content
       seen.add(key);
-      history.push({ kind: 'history', path: change.path, worktree: null, refs: [], object: change.oldOid, oid: change.oldOid, commit: change.commit, lastHad: change.parents[0] });
+      history.push({
+        kind: 'history',
+        path: change.path,
+        worktree: null,
+        refs: [],
+        object: change.oldOid,
+        oid: change.oldOid,
+        commit: change.commit,
+        lastHad: change.parents[0],
+      });
     }
     parsedHistory.push(...(await parseCandidates(repo, history, missing)));
   }
@@ -196,7 +232,9 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
       .filter((p) => p.script.revision !== null && needles.some((q) => matchesQuery(p.script.revision!, q)))
       // Where HEAD has no such path, the newest commit on the ref that added it is the answer, and
       // git need not walk HEAD's history to leave it out (20 ms instead of 80 in the bench).
-      .map(async (p) => adders.set(p.candidate, await addedBy(repo, p.candidate.tip!, p.candidate.headLacks ? null : head, p.candidate.path).catch(() => null))),
+      .map(async (p) =>
+        adders.set(p.candidate, await addedBy(repo, p.candidate.tip!, p.candidate.headLacks ? null : head, p.candidate.path).catch(() => null)),
+      ),
   );
   const info = await commitInfo(repo, [
     ...parsed.flatMap((p) => [p.candidate.commit ?? '', p.candidate.lastHad ?? '']),
@@ -217,7 +255,13 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
       inHead: c.kind === 'head' || (c.oid !== undefined && headBlobs.get(c.path) === c.oid),
     };
   };
-  const revisedByOf = (p: Parsed): RevisedBy => ({ revision: p.script.revision, path: p.candidate.path, kind: p.candidate.kind, refs: p.candidate.refs, worktree: p.candidate.worktree });
+  const revisedByOf = (p: Parsed): RevisedBy => ({
+    revision: p.script.revision,
+    path: p.candidate.path,
+    kind: p.candidate.kind,
+    refs: p.candidate.refs,
+    worktree: p.candidate.worktree,
+  });
   const names = (p: Parsed, id: string) => p.script.downRevisions.includes(id) || p.script.dependsOn.includes(id);
 
   const located: LocatedQuery[] = needles.map((query) => {
@@ -237,7 +281,18 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   const count = (kind: RefTip['kind']) => tips.filter((t) => t.kind === kind).length;
   return {
     queries: located,
-    searched: { worktrees: liveTrees.length, index: true, head: head !== null, branches: count('branch'), remotes: count('remote'), tags: count('tag'), stash: stash.length, commits: notInClone ? null : commits, versions: dirs, ...(notInClone || NOT_IN_CLONE.size > 0 ? { notInClone: true } : {}) },
+    searched: {
+      worktrees: liveTrees.length,
+      index: true,
+      head: head !== null,
+      branches: count('branch'),
+      remotes: count('remote'),
+      tags: count('tag'),
+      stash: stash.length,
+      commits: notInClone ? null : commits,
+      versions: dirs,
+      ...(notInClone || NOT_IN_CLONE.size > 0 ? { notInClone: true } : {}),
+    },
     clone,
   };
 }
@@ -320,11 +375,18 @@ export async function locate(options: LocateCommandOptions, args: string[]): Pro
   const { renderLocate, renderLocateJson } = await import('../report/locate.js');
   if (queries.length === 0) {
     const result: LocateResult = { queries: [], searched: emptySearched(), clone: { shallow: false, remotes: [] } };
-    return { text: options.format === 'json' ? renderLocateJson(result, database, ws.repo.root, options.cwd) : renderLocate(result, database, ws.repo.root, options.cwd), exitCode: 0 };
+    return {
+      text:
+        options.format === 'json' ? renderLocateJson(result, database, ws.repo.root, options.cwd) : renderLocate(result, database, ws.repo.root, options.cwd),
+      exitCode: 0,
+    };
   }
   const result = await locateRevisions(ws, queries, { from: options.cwd });
   const exitCode = result.queries.every((q) => q.revisions.length > 0) ? 0 : 1;
-  return { text: options.format === 'json' ? renderLocateJson(result, database, ws.repo.root, options.cwd) : renderLocate(result, database, ws.repo.root, options.cwd), exitCode };
+  return {
+    text: options.format === 'json' ? renderLocateJson(result, database, ws.repo.root, options.cwd) : renderLocate(result, database, ws.repo.root, options.cwd),
+    exitCode,
+  };
 }
 
 /**

@@ -43,7 +43,15 @@ export async function mergeFindings(repo: Repo, environments: Environment[], che
     const sides = environments.map((environment, i) => ({ environment, base: base[i]!.graph, branch: head[i]!.graph, merged: merged[i]!.graph }));
     for (const p of mergeProblems(sides, new Set(conflicted.map((c) => c.path)))) {
       if (p.problem.paths.length > 0 && p.problem.paths.every((path) => !keep(path))) continue;
-      const finding: Finding = { kind: 'merge-graph', severity: check.severity ?? 'error', environment: p.environment.name, base: ref, problem: p.problem, branch: p.branch, baseHeads: p.baseHeads };
+      const finding: Finding = {
+        kind: 'merge-graph',
+        severity: check.severity ?? 'error',
+        environment: p.environment.name,
+        base: ref,
+        problem: p.problem,
+        branch: p.branch,
+        baseHeads: p.baseHeads,
+      };
       if (p.environment.runner) finding.runner = p.environment.runner;
       if (p.repoint) finding.repoint = p.repoint;
       findings.push(finding);
@@ -54,7 +62,14 @@ export async function mergeFindings(repo: Repo, environments: Environment[], che
       for (const change of await diffTrees(repo, common, headCommit, versions)) {
         const environment = inBase.get(change.path);
         if (!environment || !keep(change.path) || (change.status !== 'M' && change.status !== 'D')) continue;
-        findings.push({ kind: 'base-migration-changed', severity: check.editSeverity ?? 'warning', environment: environment.name, path: change.path, change: change.status === 'M' ? 'modified' : 'deleted', base: ref });
+        findings.push({
+          kind: 'base-migration-changed',
+          severity: check.editSeverity ?? 'warning',
+          environment: environment.name,
+          path: change.path,
+          change: change.status === 'M' ? 'modified' : 'deleted',
+          base: ref,
+        });
       }
     }
     const added: Record<string, string[]> = {};

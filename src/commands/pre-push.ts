@@ -74,7 +74,10 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
 
   // Commits whose versions directories are the same trees hold the same scripts: judged once.
   const judged = [...new Set([...tips, ...changing.map((c) => c.commit)])];
-  const trees = await objectIds(ws.repo, judged.flatMap((commit) => dirs.map((dir) => `${commit}:${dir}`)));
+  const trees = await objectIds(
+    ws.repo,
+    judged.flatMap((commit) => dirs.map((dir) => `${commit}:${dir}`)),
+  );
   const seen = new Set<string>();
   for (const commit of judged) {
     const key = dirs.map((dir) => trees.get(`${commit}:${dir}`) ?? '-').join(' ');
@@ -104,7 +107,13 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
  * error), naming the other head and both fixes. Pushing the default branch itself, or a branch
  * whose base has added no migration since it forked, asks nothing more.
  */
-async function mergeWarnings(ws: Workspace, remote: string, pushed: PushedRef[], commitOf: (oid: string) => string | null, keep: (path: string) => boolean): Promise<Finding[]> {
+async function mergeWarnings(
+  ws: Workspace,
+  remote: string,
+  pushed: PushedRef[],
+  commitOf: (oid: string) => string | null,
+  keep: (path: string) => boolean,
+): Promise<Finding[]> {
   const target = await remoteDefaultBranch(ws.repo, remote);
   if (!target) return [];
   const dirs = ws.discovery.environments.flatMap((env) => env.versions);
@@ -118,7 +127,10 @@ async function mergeWarnings(ws: Workspace, remote: string, pushed: PushedRef[],
     const common = await mergeBase(ws.repo, target.commit, tip);
     if (common === target.commit) continue; // the branch already holds the base: nothing to merge
     if (common !== null) {
-      const trees = await objectIds(ws.repo, [common, target.commit].flatMap((c) => dirs.map((dir) => `${c}:${dir}`)));
+      const trees = await objectIds(
+        ws.repo,
+        [common, target.commit].flatMap((c) => dirs.map((dir) => `${c}:${dir}`)),
+      );
       if (dirs.every((dir) => trees.get(`${common}:${dir}`) === trees.get(`${target.commit}:${dir}`))) continue;
     }
     const { mergeFindings } = await import('./merge-safety.js');
@@ -145,13 +157,22 @@ async function leftBehind(ws: Workspace, commit: string, keep: (path: string) =>
   const paths = watchedPaths(ws.discovery);
   const [entries, index, staged] = await Promise.all([
     status(ws.repo, paths),
-    indexEntries(ws.repo, environments.flatMap((env) => env.versions)),
+    indexEntries(
+      ws.repo,
+      environments.flatMap((env) => env.versions),
+    ),
     diffIndexCached(ws.repo, commit, paths),
   ]);
   const findings: Finding[] = [];
   for (const finding of [...(await worktreeFindings(ws, environments, entries, index, keep)), ...(await hiddenEdits(ws, environments, index, keep))]) {
     if (finding.kind === 'unstaged') {
-      const uncommitted: Finding = { kind: 'modified-uncommitted', severity: 'error', environment: finding.environment, path: finding.path, role: finding.role };
+      const uncommitted: Finding = {
+        kind: 'modified-uncommitted',
+        severity: 'error',
+        environment: finding.environment,
+        path: finding.path,
+        role: finding.role,
+      };
       if (finding.settings) uncommitted.settings = finding.settings;
       findings.push(uncommitted);
     } else {

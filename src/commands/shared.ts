@@ -23,17 +23,22 @@ export function setupFindings(ws: Workspace): Finding[] {
 }
 
 /** Graph problems and parser warnings of each environment, as findings. */
-export function graphFindings(
-  graphs: { environment: Environment; graph: GraphSummary }[],
-  source: Source,
-  keep: (path: string) => boolean): Finding[] {
+export function graphFindings(graphs: { environment: Environment; graph: GraphSummary }[], source: Source, keep: (path: string) => boolean): Finding[] {
   const findings: Finding[] = [];
   const label = describeSource(source);
   for (const { environment, graph } of graphs) {
     for (const problem of graph.problems) {
       if (problem.paths.length > 0 && problem.paths.every((p) => !keep(p))) continue;
       if (problem.kind === 'syntax-error') {
-        const finding: Finding = { kind: 'unparsable', severity: 'error', environment: environment.name, source: label, path: problem.paths[0]!, message: problem.message, cause: problem.cause ?? 'syntax' };
+        const finding: Finding = {
+          kind: 'unparsable',
+          severity: 'error',
+          environment: environment.name,
+          source: label,
+          path: problem.paths[0]!,
+          message: problem.message,
+          cause: problem.cause ?? 'syntax',
+        };
         if (problem.line !== undefined) finding.line = problem.line;
         findings.push(finding);
         continue;
@@ -60,7 +65,10 @@ export async function envFileFindings(repo: Repo, environments: Environment[], e
   const mine = entries.filter((e) => owner.has(e.path) && e.mode !== '160000' && e.mode !== '120000');
   if (mine.length === 0) return [];
   const { choosePython, judge } = await import('../alembic/compile.js');
-  const files = mine.map((entry) => ({ entry, script: { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [] } as ParsedScript }));
+  const files = mine.map((entry) => ({
+    entry,
+    script: { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [] } as ParsedScript,
+  }));
   await judge(repo, choosePython(repo.root, [...new Set(mine.map((e) => owner.get(e.path)!.scriptDir ?? ''))]), files);
   const findings: Finding[] = [];
   for (const { entry, script } of files) {
@@ -68,7 +76,15 @@ export async function envFileFindings(repo: Repo, environments: Environment[], e
     if (!error) continue;
     const cause = error.kind === 'conflict' ? 'conflict' : error.kind === 'not-utf8' ? 'encoding' : 'syntax';
     const at = error.line !== undefined ? ` (line ${error.line})` : '';
-    const finding: Finding = { kind: 'unparsable', severity: 'error', environment: owner.get(entry.path)!.name, source: label, path: entry.path, message: `${entry.path} cannot be parsed${at}: ${error.message}`, cause };
+    const finding: Finding = {
+      kind: 'unparsable',
+      severity: 'error',
+      environment: owner.get(entry.path)!.name,
+      source: label,
+      path: entry.path,
+      message: `${entry.path} cannot be parsed${at}: ${error.message}`,
+      cause,
+    };
     if (error.line !== undefined) finding.line = error.line;
     findings.push(finding);
   }

@@ -19,9 +19,7 @@ export async function validate(cwd: string, files: string[]): Promise<Report> {
       return relative(ws.repo.root, abs).split(sep).join('/');
     }),
   );
-  const environments = ws.discovery.environments.filter((env) =>
-    [...named].some((path) => classify([env], path)?.role === 'migration'),
-  );
+  const environments = ws.discovery.environments.filter((env) => [...named].some((path) => classify([env], path)?.role === 'migration'));
   const keep = await ignoreFilter(ws.config);
   const source: Source = { kind: 'index' };
   const findings: Finding[] = graphFindings(await loadSummaries(ws.repo, environments, source), source, keep).filter(

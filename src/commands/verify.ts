@@ -36,7 +36,10 @@ export async function verify(options: VerifyOptions): Promise<Report> {
 
   const [entries, index] = await Promise.all([
     status(ws.repo, watchedPaths(ws.discovery)),
-    indexEntries(ws.repo, environments.flatMap((env) => env.versions)),
+    indexEntries(
+      ws.repo,
+      environments.flatMap((env) => env.versions),
+    ),
   ]);
   findings.push(...(await worktreeFindings(ws, environments, entries, index, keep)));
 
@@ -136,8 +139,12 @@ async function versionTables(ws: Workspace, commit: string): Promise<TableOf[]> 
       table: configured?.table ?? fromEnvPy.table?.value ?? defaults.versionTable,
       schema: configured?.schema ?? fromEnvPy.schema?.value ?? defaults.schema ?? null,
     };
-    const unknown = !configured?.table && fromEnvPy.table && fromEnvPy.table.value === null ? fromEnvPy.table
-      : !configured?.schema && fromEnvPy.schema && fromEnvPy.schema.value === null ? fromEnvPy.schema : undefined;
+    const unknown =
+      !configured?.table && fromEnvPy.table && fromEnvPy.table.value === null
+        ? fromEnvPy.table
+        : !configured?.schema && fromEnvPy.schema && fromEnvPy.schema.value === null
+          ? fromEnvPy.schema
+          : undefined;
     if (unknown && path) result.computed = { path, line: unknown.line, expression: redactText(unknown.source) };
     return result;
   });
@@ -161,10 +168,16 @@ export function compareDatabase(graphs: EnvironmentGraph[], applied: string[], t
   for (const revision of applied) {
     const home = graphs.find((g) => g.graph.revisions.some((r) => r.revision === revision));
     if (!home) {
-      const heads = graphs.flatMap((g) =>
-        g.graph.heads.map((h) => ({ revision: h, path: g.graph.revisions.find((r) => r.revision === h)?.path ?? '' })),
-      );
-      findings.push({ kind: 'database-ahead', severity: 'error', environment: graphs.length === 1 ? graphs[0].environment.name : null, database: target, revision, heads, table });
+      const heads = graphs.flatMap((g) => g.graph.heads.map((h) => ({ revision: h, path: g.graph.revisions.find((r) => r.revision === h)?.path ?? '' })));
+      findings.push({
+        kind: 'database-ahead',
+        severity: 'error',
+        environment: graphs.length === 1 ? graphs[0].environment.name : null,
+        database: target,
+        revision,
+        heads,
+        table,
+      });
       continue;
     }
     const below = ancestors(home.graph, revision);

@@ -16,9 +16,7 @@ export interface DbReadOptions {
   timeoutMs?: number;
 }
 
-export type AppliedRevisions =
-  | { state: 'ok'; revisions: string[]; target: string }
-  | { state: 'no-table'; target: string };
+export type AppliedRevisions = { state: 'ok'; revisions: string[]; target: string } | { state: 'no-table'; target: string };
 
 export const DEFAULT_VERSION_TABLE = 'alembic_version';
 export const MAX_TIMEOUT_MS = 10_000;
@@ -29,10 +27,7 @@ function quoteIdentifier(name: string, what: 'table' | 'schema'): string {
   // Only [A-Za-z0-9_$]: no quoting tricks are possible, and the double quotes keep the case
   // exactly as given, which is what SQLAlchemy does for names that need quoting.
   if (!IDENTIFIER_RE.test(name)) {
-    throw new DbError(
-      'malformed',
-      `invalid version ${what} name "${oneLine(name).slice(0, 80)}": only letters, digits, _ and $ are allowed`,
-    );
+    throw new DbError('malformed', `invalid version ${what} name "${oneLine(name).slice(0, 80)}": only letters, digits, _ and $ are allowed`);
   }
   return `"${name}"`;
 }
@@ -50,17 +45,14 @@ function clampTimeout(ms: number | undefined): number {
 export async function readAppliedRevisions(url: string, options: DbReadOptions = {}): Promise<AppliedRevisions> {
   const target = parseDbUrl(url);
   const table = options.table ?? DEFAULT_VERSION_TABLE;
-  const relation =
-    (options.schema !== undefined ? `${quoteIdentifier(options.schema, 'schema')}.` : '') +
-    quoteIdentifier(table, 'table');
+  const relation = (options.schema !== undefined ? `${quoteIdentifier(options.schema, 'schema')}.` : '') + quoteIdentifier(table, 'table');
   const relationName = options.schema !== undefined ? `${options.schema}.${table}` : table;
 
   const raw = url.trim();
   const secrets = [...target.secrets];
   // node-pg falls back to PGPASSWORD as libpq does; keep it out of messages as well.
   if (target.kind === 'postgres' && process.env.PGPASSWORD) secrets.push(process.env.PGPASSWORD);
-  const scrub = (text: string): string =>
-    oneLine(redactText(raw && raw !== target.redacted ? text.split(raw).join(target.redacted) : text, secrets));
+  const scrub = (text: string): string => oneLine(redactText(raw && raw !== target.redacted ? text.split(raw).join(target.redacted) : text, secrets));
 
   const request: DriverRequest = {
     target,
@@ -72,10 +64,7 @@ export async function readAppliedRevisions(url: string, options: DbReadOptions =
 
   let rows: DriverResult;
   try {
-    rows =
-      target.kind === 'postgres'
-        ? await (await import('./postgres.js')).readPostgres(request)
-        : await (await import('./sqlite.js')).readSqlite(request);
+    rows = target.kind === 'postgres' ? await (await import('./postgres.js')).readPostgres(request) : await (await import('./sqlite.js')).readSqlite(request);
   } catch (err) {
     if (isDbError(err)) {
       // Drivers scrub their messages; scrub again with the full secret list to be sure.

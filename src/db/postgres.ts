@@ -73,10 +73,7 @@ async function plan(p: PostgresParams, mode: SslMode, req: DriverRequest): Promi
   // libpq never uses TLS over a unix socket.
   if (p.host?.startsWith('/') || mode === 'disable') return [{ ssl: false }];
   if (mode === 'prefer') {
-    return [
-      { ssl: await tlsOptions('prefer', p, req), fallBackIf: (e) => errorMessage(e) === NO_SSL_MESSAGE },
-      { ssl: false },
-    ];
+    return [{ ssl: await tlsOptions('prefer', p, req), fallBackIf: (e) => errorMessage(e) === NO_SSL_MESSAGE }, { ssl: false }];
   }
   if (mode === 'allow') {
     // Plain first; TLS only when the server turns plain connections away (pg_hba hostssl).
@@ -174,9 +171,7 @@ async function readOnce(
       // a migration holding a lock cannot keep a backend waiting after we gave up.
       // node-pg reads a per-query query_timeout; @types/pg does not declare it.
       const query: QueryArrayConfig & { query_timeout: number } = {
-        text:
-          `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.ceil(remaining())}; ` +
-          `SELECT version_num FROM ${req.relation}; COMMIT`,
+        text: `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.ceil(remaining())}; ` + `SELECT version_num FROM ${req.relation}; COMMIT`,
         rowMode: 'array',
         query_timeout: remaining(),
       };
@@ -278,7 +273,8 @@ function toDbError(err: unknown, p: PostgresParams, mode: SslMode, req: DriverRe
     case 'ECONNREFUSED':
       return connect('refused', 'connection refused', 'is the server running and the port right?');
     case 'ENOENT':
-      if (host.startsWith('/')) return connect('refused', `no server socket in ${req.scrub(host)}`, 'is the server running, and is this its socket directory and port?');
+      if (host.startsWith('/'))
+        return connect('refused', `no server socket in ${req.scrub(host)}`, 'is the server running, and is this its socket directory and port?');
       break;
     case 'ENOTFOUND':
     case 'EAI_NONAME':
@@ -301,7 +297,11 @@ function toDbError(err: unknown, p: PostgresParams, mode: SslMode, req: DriverRe
     return connect('timeout', `no answer within ${seconds}`, 'check the host, the port and any firewall in between');
   }
   if (raw === NO_SSL_MESSAGE) {
-    return connect('tls', `the server does not support SSL, but the URL asks for sslmode=${mode}`, 'enable SSL on the server, or use sslmode=prefer or disable if plain text is acceptable');
+    return connect(
+      'tls',
+      `the server does not support SSL, but the URL asks for sslmode=${mode}`,
+      'enable SSL on the server, or use sslmode=prefer or disable if plain text is acceptable',
+    );
   }
   if (raw === 'There was an error establishing an SSL connection' || (code !== undefined && TLS_CODE_RE.test(code))) {
     return connect('tls', `TLS failed: ${raw}`, `check sslmode (now ${mode}) and sslrootcert`);

@@ -15,7 +15,10 @@ const SQLITE_NAMES: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCK
 
 /** The part of node:sqlite used here (@types/node 20 has no declarations for it). */
 interface NodeSqlite {
-  DatabaseSync: new (path: string, options?: { readOnly?: boolean; timeout?: number }) => {
+  DatabaseSync: new (
+    path: string,
+    options?: { readOnly?: boolean; timeout?: number },
+  ) => {
     prepare(sql: string): { all(): Record<string, unknown>[] };
     close(): void;
   };
@@ -47,7 +50,11 @@ async function nodeSqlite(): Promise<SqliteDriver | null> {
       // readOnly (22.12+) and timeout (22.16+) are ignored by older versions, which still only read.
       const db = new mod.DatabaseSync(file, { readOnly: true, timeout: timeoutMs });
       return {
-        rows: (sql) => db.prepare(sql).all().map((row) => Object.values(row)),
+        rows: (sql) =>
+          db
+            .prepare(sql)
+            .all()
+            .map((row) => Object.values(row)),
         close: () => db.close(),
       };
     },

@@ -5,18 +5,7 @@ import path from 'node:path';
 
 export type DbKind = 'postgres' | 'sqlite';
 
-export type DbErrorReason =
-  | 'auth'
-  | 'dns'
-  | 'refused'
-  | 'timeout'
-  | 'tls'
-  | 'no-database'
-  | 'unsupported'
-  | 'malformed'
-  | 'driver-missing'
-  | 'query'
-  | 'other';
+export type DbErrorReason = 'auth' | 'dns' | 'refused' | 'timeout' | 'tls' | 'no-database' | 'unsupported' | 'malformed' | 'driver-missing' | 'query' | 'other';
 
 /**
  * A database failure a person can act on. The message is one line, already redacted, and says
@@ -36,7 +25,17 @@ export class DbError extends Error {
 }
 
 const REASONS: ReadonlySet<string> = new Set<DbErrorReason>([
-  'auth', 'dns', 'refused', 'timeout', 'tls', 'no-database', 'unsupported', 'malformed', 'driver-missing', 'query', 'other',
+  'auth',
+  'dns',
+  'refused',
+  'timeout',
+  'tls',
+  'no-database',
+  'unsupported',
+  'malformed',
+  'driver-missing',
+  'query',
+  'other',
 ]);
 
 /** instanceof, and also a DbError from another copy of this module (bundlers, test module resets). */
@@ -276,8 +275,7 @@ const URL_IN_TEXT_RE = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"<>`]+/g;
 // conninfo (`password=x`, `password='x y'`) and JSON-ish (`"password": "x"`) pairs.
 const KEYWORD_SECRET_RE =
   /\b([A-Za-z_]*(?:password|passwd|secret|token)[A-Za-z_]*|pass|pwd|api_?key)(\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&;,'"]+)/gi;
-const JSON_SECRET_RE =
-  /("[A-Za-z_]*(?:password|passwd|secret|token)[A-Za-z_]*"|"pass"|"pwd"|"api_?key")(\s*:\s*)("(?:[^"\\]|\\.)*")/gi;
+const JSON_SECRET_RE = /("[A-Za-z_]*(?:password|passwd|secret|token)[A-Za-z_]*"|"pass"|"pwd"|"api_?key")(\s*:\s*)("(?:[^"\\]|\\.)*")/gi;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -300,9 +298,7 @@ function secretForms(secret: string): string[] {
  */
 export function redactText(text: string, secrets: string[] = []): string {
   let out = text;
-  const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))].sort((a, b) => b.length - a.length);
   for (const form of forms) {
     if (form.length >= 4) {
       out = out.split(form).join(SECRET_MASK);
@@ -343,13 +339,8 @@ export function parseDbUrl(url: string): DbTarget {
   const parts = splitUrl(text);
   if (!parts) {
     // Not echoed: a value that is not a URL may be anything, a bare password included.
-    const why = /^\s*\w+\s*=/.test(text)
-      ? 'keyword=value connection strings are not supported'
-      : 'it is not a URL';
-    throw new DbError(
-      'malformed',
-      `malformed database URL: ${why} (expected postgresql://user:password@host:5432/db or sqlite:///path/to/app.db)`,
-    );
+    const why = /^\s*\w+\s*=/.test(text) ? 'keyword=value connection strings are not supported' : 'it is not a URL';
+    throw new DbError('malformed', `malformed database URL: ${why} (expected postgresql://user:password@host:5432/db or sqlite:///path/to/app.db)`);
   }
   const [base, driver] = splitScheme(parts.scheme);
   if (base === 'postgresql' || base === 'postgres') return parsePostgres(parts, redacted, text);
@@ -519,17 +510,17 @@ function parseSslMode(key: string, value: string, redacted: string): SslMode {
 function parseSqlite(parts: UrlParts, redacted: string): DbTarget {
   // SQLAlchemy: sqlite://<nohost>/<path>; `sqlite://` alone is an in-memory database.
   if (parts.userinfo !== undefined || parts.hostport !== '') {
-    throw malformed(redacted, 'a SQLite URL has three slashes before a relative path (sqlite:///app.db) and four before an absolute one (sqlite:////srv/app.db)');
+    throw malformed(
+      redacted,
+      'a SQLite URL has three slashes before a relative path (sqlite:///app.db) and four before an absolute one (sqlite:////srv/app.db)',
+    );
   }
   let file = parts.path ?? '';
   const query = parseQuery(parts.query);
   const uriMode = query.some((p) => p.key === 'uri' && ['true', '1'].includes(p.value.toLowerCase()));
   if (uriMode && file.startsWith('file:')) file = file.slice('file:'.length);
   if (file === '' || file === ':memory:' || file.startsWith(':memory:')) {
-    throw new DbError(
-      'unsupported',
-      `${redacted} is an in-memory SQLite database, which holds nothing to check (point the URL at the database file)`,
-    );
+    throw new DbError('unsupported', `${redacted} is an in-memory SQLite database, which holds nothing to check (point the URL at the database file)`);
   }
   const ignoredParams = query.map((p) => p.key);
   const secrets = uniqueSecrets(query.filter((p) => isSecretParam(p.key)).flatMap((p) => [p.value, p.rawValue]));

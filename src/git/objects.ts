@@ -52,7 +52,12 @@ export async function allStages(repo: Repo, pathspecs: string[], indexFile?: str
     const tab = record.indexOf('\t');
     const a = record.indexOf(' ');
     const b = record.indexOf(' ', a + 1);
-    const entry: BlobEntry & { stage: string } = { path: record.slice(tab + 1), mode: record.slice(0, a), oid: record.slice(a + 1, b), stage: record.slice(b + 1, tab) };
+    const entry: BlobEntry & { stage: string } = {
+      path: record.slice(tab + 1),
+      mode: record.slice(0, a),
+      oid: record.slice(a + 1, b),
+      stage: record.slice(b + 1, tab),
+    };
     if (tag === 'S' || tag === 's') entry.hidden = 'skip-worktree';
     else if (tag !== tag.toUpperCase()) entry.hidden = 'assume-unchanged';
     entries.push(entry);
@@ -124,9 +129,7 @@ export async function readBlobs(repo: Repo, oids: string[]): Promise<Map<string,
  * resolved through trees (which a blobless clone has), and only objects present here are read.
  */
 async function catPresent(repo: Repo, names: string[]): Promise<({ oid: string; content: Buffer } | null)[]> {
-  const present = new Set(
-    (await git(['cat-file', '--batch-check=%(objectname)', '--batch-all-objects'], { cwd: repo.root })).toString('latin1').split('\n'),
-  );
+  const present = new Set((await git(['cat-file', '--batch-check=%(objectname)', '--batch-all-objects'], { cwd: repo.root })).toString('latin1').split('\n'));
   const resolved = await Promise.all(
     names.map(async (name) => {
       if (/^[0-9a-f]{40,64}$/.test(name)) return name;

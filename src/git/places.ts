@@ -24,10 +24,7 @@ export interface Worktree {
 export async function worktrees(repo: Repo): Promise<Worktree[]> {
   // -z (git 2.36) keeps any path exact; older git answers lines.
   const z = await gitRaw(['worktree', 'list', '--porcelain', '-z'], { cwd: repo.root, okCodes: [128, 129] });
-  const fields =
-    z.code === 0
-      ? splitZ(z.stdout)
-      : (await git(['worktree', 'list', '--porcelain'], { cwd: repo.root })).toString('utf8').split('\n');
+  const fields = z.code === 0 ? splitZ(z.stdout) : (await git(['worktree', 'list', '--porcelain'], { cwd: repo.root })).toString('utf8').split('\n');
   const list: Worktree[] = [];
   let current: Worktree | null = null;
   for (const field of fields) {
@@ -125,7 +122,15 @@ export async function diffMany(repo: Repo, lines: string[], dirs: string[]): Pro
   // tip): many lines are shared among a few processes, one per CPU, at most four.
   const share = Math.min(availableParallelism(), 4, Math.ceil(lines.length / 32));
   // Dealt round-robin: refs sorted by name tend to sit near each other in history, and so in cost.
-  const parts = await Promise.all(Array.from({ length: share }, (_, i) => diffPart(repo, lines.filter((_line, n) => n % share === i), dirs)));
+  const parts = await Promise.all(
+    Array.from({ length: share }, (_, i) =>
+      diffPart(
+        repo,
+        lines.filter((_line, n) => n % share === i),
+        dirs,
+      ),
+    ),
+  );
   for (const part of parts) for (const [commit, list] of part) changes.set(commit, list);
   return changes;
 }
@@ -194,7 +199,21 @@ export async function pickaxe(repo: Repo, needles: string[], dirs: string[]): Pr
     // answer is every commit whose change matches (a deletion on a side branch of a merge too),
     // and git skips the per-commit test of whether the paths changed: 1.3 s instead of 1.8 s in
     // the bench's 20,000 commits.
-    ['log', '--exclude=refs/stash', '--all', ...search, '--full-history', '--sparse', '--format=%x01%H %P', '--raw', '--no-renames', '--no-abbrev', '-z', '--', ...dirs.map(literal)],
+    [
+      'log',
+      '--exclude=refs/stash',
+      '--all',
+      ...search,
+      '--full-history',
+      '--sparse',
+      '--format=%x01%H %P',
+      '--raw',
+      '--no-renames',
+      '--no-abbrev',
+      '-z',
+      '--',
+      ...dirs.map(literal),
+    ],
     { cwd: repo.root },
   ).catch((error: unknown) => {
     if (error instanceof GitCommandError && error.notInClone) return null;

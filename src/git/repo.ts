@@ -21,11 +21,7 @@ export async function openRepo(cwd: string): Promise<Repo> {
   if (here) return withIndex(cwd, here.root, here.gitDir, here.gitDir);
   let out: string[];
   try {
-    out = (
-      await git(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd })
-    )
-      .toString('utf8')
-      .split('\n');
+    out = (await git(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd })).toString('utf8').split('\n');
   } catch (error) {
     if (error instanceof GitCommandError) {
       if (/not a git repository/i.test(error.stderr)) {

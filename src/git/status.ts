@@ -54,7 +54,11 @@ export function parseStatusV2(records: string[]): StatusEntry[] {
  * untracked file and every ignored file individually. Rename detection is off so that a renamed
  * migration shows as its two real paths.
  */
-export async function status(repo: Repo, pathspecs: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; submodules?: boolean } = {}): Promise<StatusEntry[]> {
+export async function status(
+  repo: Repo,
+  pathspecs: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; submodules?: boolean } = {},
+): Promise<StatusEntry[]> {
   if (pathspecs.length === 0) return [];
   const out = await git(
     [

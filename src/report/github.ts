@@ -9,14 +9,20 @@ export function renderGithub(report: Report): string {
   for (const f of shownFindings(report)) {
     const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice';
     const [file] = findingPaths(f);
-    const props = [file ? `file=${escapeProperty(escapeControls(file))}` : null, 'line' in f ? `line=${f.line}` : null, `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`]
+    const props = [
+      file ? `file=${escapeProperty(escapeControls(file))}` : null,
+      'line' in f ? `line=${f.line}` : null,
+      `title=${escapeProperty(`alembic-guard: ${f.kind}`)}`,
+    ]
       .filter(Boolean)
       .join(',');
     const command = fix(f, report.command);
     lines.push(`::${level} ${props}::${escapeData(command ? `${escapeControls(describe(f))}\nFix: ${escapeControls(command)}` : escapeControls(describe(f)))}`);
   }
   if (report.bypass?.logError) {
-    lines.push(`::warning title=${escapeProperty('alembic-guard: bypass')}::${escapeData(escapeControls(bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason)))}`);
+    lines.push(
+      `::warning title=${escapeProperty('alembic-guard: bypass')}::${escapeData(escapeControls(bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason)))}`,
+    );
   }
   const words = HEADLINES[report.command];
   lines.push(blocking(report).length ? `alembic-guard: ${words.blocked}` : `alembic-guard: ${words.passed}`);
@@ -47,14 +53,19 @@ export async function githubSummary(report: Report): Promise<string> {
   const merge = report.merge;
   const environments = report.workspace?.discovery.environments ?? [];
   if (environments.length > 0) {
-    lines.push(merge ? `| environment | heads of ${cell(merge.ref)} | heads after the merge | added by the branch |` : '| environment | versions |', merge ? '|---|---|---|---|' : '|---|---|');
+    lines.push(
+      merge ? `| environment | heads of ${cell(merge.ref)} | heads after the merge | added by the branch |` : '| environment | versions |',
+      merge ? '|---|---|---|---|' : '|---|---|',
+    );
     environments.forEach((env, i) => {
       if (!merge) {
         lines.push(`| ${cell(env.name)} | ${cell(env.versions.join(', '))} |`);
         return;
       }
       const code = (ids: string[]) => (ids.length ? ids.map((id) => `\`${cell(id)}\``).join(', ') : '—');
-      lines.push(`| ${cell(env.name)} | ${code(merge.base[i]?.graph.heads ?? [])} | ${code(merge.merged[i]?.graph.heads ?? [])} | ${code(merge.added[env.name] ?? [])} |`);
+      lines.push(
+        `| ${cell(env.name)} | ${code(merge.base[i]?.graph.heads ?? [])} | ${code(merge.merged[i]?.graph.heads ?? [])} | ${code(merge.added[env.name] ?? [])} |`,
+      );
     });
     lines.push('');
   }

@@ -14,7 +14,11 @@ export function renderJson(report: Report): string {
     ok: blocking(report).length === 0,
     exitCode: exitCode(report),
     bypassed: report.bypass
-      ? { reason: report.bypass.reason, logFile: report.bypass.logFile, ...(report.bypass.logError ? { logError: bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason) } : {}) }
+      ? {
+          reason: report.bypass.reason,
+          logFile: report.bypass.logFile,
+          ...(report.bypass.logError ? { logError: bypassNotLogged(report.bypass.logError.file, report.bypass.logError.reason) } : {}),
+        }
       : null,
     configuration: ws ? ws.config.source : null,
     environments: ws

@@ -1,15 +1,7 @@
 import { join, relative } from 'node:path';
 import pc from 'picocolors';
 import type { LocatedQuery, LocateResult, Place, RevisedBy } from '../located.js';
-import {
-  completingFetch,
-  incompleteReason,
-  LOCATE_WORDS,
-  placeCommit,
-  placeFix,
-  placeLabel,
-  searchedLine,
-} from './messages.js';
+import { completingFetch, incompleteReason, LOCATE_WORDS, placeCommit, placeFix, placeLabel, searchedLine } from './messages.js';
 
 /** The text and JSON renderings of what `locate` found (words from messages.ts). */
 
@@ -39,11 +31,20 @@ export function renderLocate(result: LocateResult, database: Database, root: str
       if (fetch) lines.push(`    ${incompleteReason(result.clone)}:`, `      ${pc.cyan('→')} ${fetch}`);
       return;
     }
-    if (query.revisions.length > 1) lines.push(pc.yellow(`⚠ ${LOCATE_WORDS.ambiguous(query.query, query.revisions.map((r) => r.revision))}`));
+    if (query.revisions.length > 1)
+      lines.push(
+        pc.yellow(
+          `⚠ ${LOCATE_WORDS.ambiguous(
+            query.query,
+            query.revisions.map((r) => r.revision),
+          )}`,
+        ),
+      );
     for (const revision of query.revisions) {
       lines.push(`${pc.green('✔')} ${pc.bold(revision.revision)}${revision.inHead ? '' : pc.dim(`  (${LOCATE_WORDS.notInHead})`)}`);
       for (const place of revision.places.slice(0, TEXT_PLACES)) lines.push(...placeLines(place, fromHere));
-      if (revision.places.length > TEXT_PLACES) lines.push(pc.dim(`    … and ${revision.places.length - TEXT_PLACES} more places (--format json lists them all)`));
+      if (revision.places.length > TEXT_PLACES)
+        lines.push(pc.dim(`    … and ${revision.places.length - TEXT_PLACES} more places (--format json lists them all)`));
       for (const r of revision.revisedBy.slice(0, TEXT_PLACES)) lines.push(pc.dim(`    ${LOCATE_WORDS.revisedBy} ${revisedByLine(r)}`));
     }
   });
@@ -96,4 +97,3 @@ export function renderLocateJson(result: LocateResult, database: Database, root?
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
-

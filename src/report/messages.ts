@@ -74,7 +74,16 @@ export function describe(f: Finding): string {
         : `ignored ${ROLE[f.role]}: ${showName(f.path)}`;
     case 'unstaged': {
       if (f.change === 'submodule') return `submodule holding migrations has commits, changes or untracked files this commit does not record: ${f.path}`;
-      const what = f.change === 'deleted' ? 'deleted but the deletion is not staged' : f.change === 'intent-to-add' ? 'added with `git add -N`, its content not staged' : f.change === 'type-changed' ? 'type changed (file/symlink) and not staged' : f.staged ? 'partially staged: it has further unstaged changes' : 'modified and not staged';
+      const what =
+        f.change === 'deleted'
+          ? 'deleted but the deletion is not staged'
+          : f.change === 'intent-to-add'
+            ? 'added with `git add -N`, its content not staged'
+            : f.change === 'type-changed'
+              ? 'type changed (file/symlink) and not staged'
+              : f.staged
+                ? 'partially staged: it has further unstaged changes'
+                : 'modified and not staged';
       const settings = f.settings ? ` (it changes ${f.settings.loading.join(', ')}, which decides the scripts Alembic loads)` : '';
       const hidden = f.hidden ? ` (marked ${f.hidden}, so git status does not show the edit)` : '';
       return `${ROLE[f.role]} ${what}: ${showName(f.path)}${settings}${hidden}`;
@@ -153,10 +162,21 @@ export function listLine(f: Finding): string {
     case 'unmerged':
       return f.role === 'env-file' ? `${showName(f.path)}  (environment file)` : showName(f.path);
     case 'ignored':
-      return f.ignoredBy ? `${showName(f.path)}  (ignored by ${showName(f.ignoredBy.source)}:${f.ignoredBy.line}: ${showName(f.ignoredBy.pattern)})` : showName(f.path);
+      return f.ignoredBy
+        ? `${showName(f.path)}  (ignored by ${showName(f.ignoredBy.source)}:${f.ignoredBy.line}: ${showName(f.ignoredBy.pattern)})`
+        : showName(f.path);
     case 'unstaged': {
       if (f.change === 'submodule') return `${f.path}  (submodule: commits, changes or untracked files not recorded)`;
-      const what = f.change === 'deleted' ? 'deleted, deletion not staged' : f.change === 'intent-to-add' ? 'added with git add -N, content not staged' : f.change === 'type-changed' ? 'type changed' : f.staged ? 'partially staged' : 'modified';
+      const what =
+        f.change === 'deleted'
+          ? 'deleted, deletion not staged'
+          : f.change === 'intent-to-add'
+            ? 'added with git add -N, content not staged'
+            : f.change === 'type-changed'
+              ? 'type changed'
+              : f.staged
+                ? 'partially staged'
+                : 'modified';
       const settings = f.settings ? `: ${f.settings.loading.join(', ')}` : '';
       const hidden = f.hidden ? `, marked ${f.hidden}: git status does not show it` : '';
       return `${showName(f.path)}  (${what}${settings}${hidden}${f.role === 'env-file' ? ', environment file' : ''})`;
@@ -180,9 +200,11 @@ export function fix(f: Finding, command?: CommandName): string | null {
         ? `${gitCommand('add -f', [f.path])}${thenPush}   (and narrow the pattern at ${showName(f.ignoredBy.source)}:${f.ignoredBy.line})`
         : `${gitCommand('add -f', [f.path])}${thenPush}`;
     case 'unstaged':
-      if (f.change === 'submodule') return `commit the migrations inside the submodule (git -C ${shellQuote(f.path)} status), then ${gitCommand('add', [f.path])}`;
+      if (f.change === 'submodule')
+        return `commit the migrations inside the submodule (git -C ${shellQuote(f.path)} status), then ${gitCommand('add', [f.path])}`;
       // A flag that hides the edit from git status is cleared first: git add skips such a file too.
-      if (f.hidden) return `${gitCommand(`update-index --no-${f.hidden}`, [f.path])} && ${f.settings && f.settings.other.length > 0 ? stageOnly(f.path, f.settings) : gitCommand('add', [f.path])}`;
+      if (f.hidden)
+        return `${gitCommand(`update-index --no-${f.hidden}`, [f.path])} && ${f.settings && f.settings.other.length > 0 ? stageOnly(f.path, f.settings) : gitCommand('add', [f.path])}`;
       if (f.settings && f.settings.other.length > 0) return stageOnly(f.path, f.settings);
       if (f.change === 'deleted') return `${gitCommand('rm', [f.path])}   (or bring it back: ${gitCommand('restore', [f.path])})`;
       if (f.change === 'intent-to-add') return gitCommand('add', [f.path]);
@@ -199,7 +221,8 @@ export function fix(f: Finding, command?: CommandName): string | null {
     case 'graph':
       return graphFix(f.problem, f.runner);
     case 'unparsable':
-      if (f.cause === 'conflict') return `resolve the conflict in ${showName(f.path)}${f.line !== undefined ? ` (from line ${f.line})` : ''}: keep the lines you want and delete the <<<<<<<, ======= and >>>>>>> lines, then ${gitCommand('add', [f.path])}`;
+      if (f.cause === 'conflict')
+        return `resolve the conflict in ${showName(f.path)}${f.line !== undefined ? ` (from line ${f.line})` : ''}: keep the lines you want and delete the <<<<<<<, ======= and >>>>>>> lines, then ${gitCommand('add', [f.path])}`;
       if (f.cause === 'encoding') return `save ${showName(f.path)} as UTF-8, or declare its encoding on its first line (# -*- coding: … -*-)`;
       return `fix the syntax${f.line !== undefined ? ` at ${showName(f.path)}:${f.line}` : ` of ${showName(f.path)}`}   (python3 -m py_compile ${shellPath(f.path)} shows Python's own message)`;
     case 'parse-warning':
@@ -250,7 +273,9 @@ function mergeFix(f: Extract<Finding, { kind: 'merge-graph' }>): string | null {
   const ways: string[] = [];
   if (f.repoint) {
     const r = f.repoint;
-    ways.push(`rebase and re-point: ${shellQuoted('git rebase', f.base)}, then in ${showName(r.path)} change down_revision = ${showName(`'${r.from}'`)} to ${showName(`'${r.to}'`)} (and its "Revises:" line), then git add it and git rebase --continue`);
+    ways.push(
+      `rebase and re-point: ${shellQuoted('git rebase', f.base)}, then in ${showName(r.path)} change down_revision = ${showName(`'${r.from}'`)} to ${showName(`'${r.to}'`)} (and its "Revises:" line), then git add it and git rebase --continue`,
+    );
   }
   if (branchHead !== undefined && baseHead !== undefined) {
     const merge = f.runner?.merge ?? alembicCommand(f.runner, 'merge', ['-m', `merge ${f.base}`, baseHead, branchHead]);
@@ -276,9 +301,11 @@ export function graphFix(problem: Pick<GraphProblem, 'kind' | 'paths' | 'revisio
       if (runner?.merge !== undefined) return `${runner.merge}   (then git add the new migration)${repoint}`;
       const byHand = handMerge(problem);
       // Plain alembic would not see these heads: the project's Python chooses the folders it loads.
-      if (problem.codeLoaded) return `this project's Python sets version_locations, so a plain alembic merge does not see these heads: run the merge through the project's own command, or ${byHand}${repoint}`;
+      if (problem.codeLoaded)
+        return `this project's Python sets version_locations, so a plain alembic merge does not see these heads: run the merge through the project's own command, or ${byHand}${repoint}`;
       // Nothing here tells Alembic where this environment is (env.py beside versions/, configured in code).
-      if (runner === undefined) return `no alembic.ini or pyproject.toml here names this environment, so a plain alembic merge cannot find it: run alembic -c <the project's ini> merge -m "merge heads" heads, or ${byHand}${repoint}`;
+      if (runner === undefined)
+        return `no alembic.ini or pyproject.toml here names this environment, so a plain alembic merge cannot find it: run alembic -c <the project's ini> merge -m "merge heads" heads, or ${byHand}${repoint}`;
       const args = ['-m', 'merge heads', 'heads'];
       const direct = alembicCommand(runner, 'merge', args);
       const flask = runner.command[0] === 'flask' ? 'with FLASK_APP naming the app, as for any flask db command; ' : '';
@@ -356,8 +383,7 @@ export function bypassNotLogged(file: string, reason: string): string {
   return `Nothing was logged: cannot write ${showName(file)} (${reason}); record this bypass yourself`;
 }
 
-export const NO_ENVIRONMENT =
-  'no Alembic environment found: nothing to check (run `alembic-guard doctor` to see what was looked for)';
+export const NO_ENVIRONMENT = 'no Alembic environment found: nothing to check (run `alembic-guard doctor` to see what was looked for)';
 
 // ---------------------------------------------------------------------------------------------
 // locate: where a revision is defined, and the one command that brings it here.
@@ -468,7 +494,9 @@ export function searchedLine(s: Searched): string {
     n(s.stash, 'stash entry', 'stash entries'),
     s.commits === null ? null : `the history of every ref (${n(s.commits, 'commit')})`,
   ].filter(Boolean);
-  const partial = s.notInClone ? '; file versions not in this clone (a partial clone) were not read, and nothing was fetched: git fetch --refetch, or a full clone, lets locate search them' : '';
+  const partial = s.notInClone
+    ? '; file versions not in this clone (a partial clone) were not read, and nothing was fetched: git fetch --refetch, or a full clone, lets locate search them'
+    : '';
   return `searched ${parts.join(', ')} under ${s.versions.join(', ')}${partial}`;
 }
 
@@ -532,7 +560,9 @@ export function postCheckoutWarning(database: string, steps: OutOfStepWords[]): 
   const lines: string[] = [];
   for (const step of steps) {
     const runner = step.environment?.runner;
-    lines.push(`⚠ alembic-guard: the development database ${database} is at ${step.revision}, which this checkout does not define (Alembic here will say "Can't locate revision identified by '${step.revision}'")`);
+    lines.push(
+      `⚠ alembic-guard: the development database ${database} is at ${step.revision}, which this checkout does not define (Alembic here will say "Can't locate revision identified by '${step.revision}'")`,
+    );
     if (step.where) {
       lines.push(`  it is in ${step.where.label}: ${step.where.path}`);
       lines.push('  to get back in step:');

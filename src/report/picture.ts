@@ -43,7 +43,8 @@ function cut(graph: RevisionGraph, options: PictureOptions): Cut {
   } else {
     keep = new Set<string>([...heads, ...graph.bases, ...merges]);
     for (const r of graph.revisions) {
-      if ((children.get(r.revision)?.length ?? 0) > 1 || r.branchLabels.length > 0 || options.added?.has(r.revision) || r.dependsOn.length > 0) keep.add(r.revision);
+      if ((children.get(r.revision)?.length ?? 0) > 1 || r.branchLabels.length > 0 || options.added?.has(r.revision) || r.dependsOn.length > 0)
+        keep.add(r.revision);
     }
     for (const head of heads) {
       let at = byId.get(head);
@@ -79,7 +80,9 @@ function cut(graph: RevisionGraph, options: PictureOptions): Cut {
 }
 
 function label(node: RevisionNode, c: Cut, added: ReadonlySet<string> | undefined): string {
-  const marks = [c.heads.has(node.revision) ? 'head' : null, c.merges.has(node.revision) ? 'merge' : null, added?.has(node.revision) ? 'new' : null].filter(Boolean);
+  const marks = [c.heads.has(node.revision) ? 'head' : null, c.merges.has(node.revision) ? 'merge' : null, added?.has(node.revision) ? 'new' : null].filter(
+    Boolean,
+  );
   const labels = node.branchLabels.length ? ` [${node.branchLabels.join(', ')}]` : '';
   return `${node.revision}${labels}${marks.length ? ` (${marks.join(', ')})` : ''}`;
 }
@@ -116,7 +119,10 @@ export function mermaid(pictures: Picture[], options: PictureOptions = {}): stri
     };
     classed((id) => c.heads.has(id), 'head');
     classed((id) => options.added?.has(id) ?? false, 'added');
-    if (c.left > 0) lines.push(`${indent}cut${n++}>"${mermaidText(`${c.left} of ${graph.revisions.length} revisions left out: drawn are heads, bases, branch and merge points, labelled revisions and those around heads; a dashed edge stands for a chain`)}"]`);
+    if (c.left > 0)
+      lines.push(
+        `${indent}cut${n++}>"${mermaidText(`${c.left} of ${graph.revisions.length} revisions left out: drawn are heads, bases, branch and merge points, labelled revisions and those around heads; a dashed edge stands for a chain`)}"]`,
+      );
     if (pictures.length > 1) lines.push('  end');
   }
   lines.push('  classDef head stroke:#1a7f37,stroke-width:3px', '  classDef added fill:#fff8c5,stroke:#9a6700');
@@ -141,10 +147,15 @@ export function dot(pictures: Picture[], options: PictureOptions = {}): string {
       lines.push(`    ${node(r.revision)} [${attrs.join(', ')}];`);
     }
     for (const e of c.edges) {
-      const attrs = e.depends ? ' [style=dotted, label="depends on"]' : e.skipped > 0 ? ` [style=dashed, label=${dotText(`${e.skipped} revision${e.skipped === 1 ? '' : 's'}`)}]` : '';
+      const attrs = e.depends
+        ? ' [style=dotted, label="depends on"]'
+        : e.skipped > 0
+          ? ` [style=dashed, label=${dotText(`${e.skipped} revision${e.skipped === 1 ? '' : 's'}`)}]`
+          : '';
       lines.push(`    ${node(e.from)} -> ${node(e.to)}${attrs};`);
     }
-    if (c.left > 0) lines.push(`    cut_note [shape=note, label=${dotText(`${c.left} of ${graph.revisions.length} revisions left out; a dashed edge stands for a chain`)}];`);
+    if (c.left > 0)
+      lines.push(`    cut_note [shape=note, label=${dotText(`${c.left} of ${graph.revisions.length} revisions left out; a dashed edge stands for a chain`)}];`);
     lines.push('  }');
   });
   lines.push('}');

@@ -7,9 +7,29 @@ import { findingFrom, userPrefix } from './relative.js';
 import { blocking, type Report, shownFindings } from './verdict.js';
 
 const ORDER: Finding['kind'][] = [
-  'untracked', 'ignored', 'unstaged', 'left-out', 'unmerged', 'staged-uncommitted', 'modified-uncommitted',
-  'database-ahead', 'unparsable', 'graph', 'merge-conflict', 'merge-graph', 'changed-pushed-migration', 'base-migration-changed',
-  'outside-repository', 'unresolved-location', 'parse-warning', 'bypassed-commit', 'version-table-unknown', 'database-untracked', 'database-behind', 'database-current', 'database-read',
+  'untracked',
+  'ignored',
+  'unstaged',
+  'left-out',
+  'unmerged',
+  'staged-uncommitted',
+  'modified-uncommitted',
+  'database-ahead',
+  'unparsable',
+  'graph',
+  'merge-conflict',
+  'merge-graph',
+  'changed-pushed-migration',
+  'base-migration-changed',
+  'outside-repository',
+  'unresolved-location',
+  'parse-warning',
+  'bypassed-commit',
+  'version-table-unknown',
+  'database-untracked',
+  'database-behind',
+  'database-current',
+  'database-read',
 ];
 
 const MAX_PATHS = 5;

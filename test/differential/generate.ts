@@ -209,7 +209,7 @@ const DECOY_DEFS = [
   'class Helper:\n    revision = "decoy_in_class"\n    depends_on = "decoy"\n\n    def method(self):\n        down_revision = (\n"decoy_col0_in_brackets",\n        )\n        return down_revision\n',
   'if False:\n    revision = "decoy_in_if_false"\n',
   'NOTES = """\nrevision = "decoy_in_module_string"\ndown_revision = \'x\'\n"""\n',
-  "MSG = f\"{'revision'} = {1 + 1!r:>{4}}\"\n",
+  'MSG = f"{\'revision\'} = {1 + 1!r:>{4}}"\n',
   'helper = lambda a=1: a\nCONFIG = {"revision": "decoy", "depends_on": None}\n',
   "raw = r'\\'revision = 1'\n",
 ];

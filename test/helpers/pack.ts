@@ -46,11 +46,7 @@ export function packProject(): Packed {
   mkdirSync(template);
   writeFileSync(join(template, 'package.json'), '{ "name": "ag-template", "version": "1.0.0", "private": true }\n');
   if (process.env.AG_TEST_PACK !== 'unpack') {
-    const installed = run(
-      'npm',
-      ['install', '--offline', '--omit=optional', '--ignore-scripts', '--no-package-lock', tgz],
-      { cwd: template, env: npmEnv() },
-    );
+    const installed = run('npm', ['install', '--offline', '--omit=optional', '--ignore-scripts', '--no-package-lock', tgz], { cwd: template, env: npmEnv() });
     if (installed.code === 0 && existsSync(join(template, 'node_modules/.bin/alembic-guard'))) {
       return { nodeModules: join(template, 'node_modules'), how: 'npm install' };
     }

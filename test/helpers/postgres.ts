@@ -223,12 +223,15 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   try {
     const [initCmd, initArgs] = asPostgres(bins.initdb, [
-      '-D', dataDir,
-      '-U', superuser,
+      '-D',
+      dataDir,
+      '-U',
+      superuser,
       `--pwfile=${pwFile}`,
       '--auth-local=trust',
       '--auth-host=scram-sha-256',
-      '-E', 'UTF8',
+      '-E',
+      'UTF8',
       '--no-locale',
       '--no-sync',
     ]);
@@ -242,15 +245,24 @@ export async function startPostgres(): Promise<PostgresServer> {
       port = await freePort();
       log = '';
       const [cmd, args] = asPostgres(bins.postgres, [
-        '-D', dataDir,
-        '-p', String(port),
-        '-k', sockDir,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=40',
-        '-c', 'shared_buffers=16MB',
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-k',
+        sockDir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=40',
+        '-c',
+        'shared_buffers=16MB',
       ]);
       const proc = spawn(cmd, args, { cwd: tmp, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;

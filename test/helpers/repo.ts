@@ -252,7 +252,11 @@ export function bareToolEnv(extraBin: string[] = []): Record<string, string> {
     if (!found) throw new Error(`${name} is not on PATH`);
     return found;
   };
-  for (const [name, target] of [['node', process.execPath], ['git', which('git')], ['sh', which('sh')]] as const) {
+  for (const [name, target] of [
+    ['node', process.execPath],
+    ['git', which('git')],
+    ['sh', which('sh')],
+  ] as const) {
     symlinkSync(target, join(bin, name));
   }
   const prefix = tempDir('ag-npm-prefix-');
