@@ -27,6 +27,11 @@ export interface PackageManager {
   lockfile: string;
   /** The script the manager runs on its own install, where husky sets the hooks up. */
   setupScript: 'prepare' | 'postinstall';
+  /**
+   * npm's lockfile beside another manager's: what `npm install --save-dev alembic-guard` leaves
+   * in a pnpm, Yarn or bun project. The other one is the project's; this one is to remove.
+   */
+  stray?: string;
 }
 
 const LOCKFILES: [string, PackageManagerName][] = [
@@ -61,10 +66,16 @@ export function detectPackageManager(packageDir: string, root: string, pkg: Reco
   }
   const top = safeRealpath(root);
   for (let dir = safeRealpath(packageDir); ; dir = dirname(dir)) {
-    for (const [file, name] of LOCKFILES) {
-      if (!existsSync(join(dir, file))) continue;
+    const found = LOCKFILES.filter(([file]) => existsSync(join(dir, file)));
+    // npm's beside another's: the other is the project's (npm's came from a README's npm command).
+    const own = found.find(([, name]) => name !== 'npm') ?? found[0];
+    if (own) {
+      const [file, name] = own;
       const berry = name === 'yarn' && (existsSync(join(dir, '.yarnrc.yml')) || isBerryLockfile(join(dir, file)));
-      return make(name, berry, file, file);
+      const pm = make(name, berry, file, file);
+      const stray = found.find(([, other]) => other === 'npm' && name !== 'npm');
+      if (stray) pm.stray = stray[0];
+      return pm;
     }
     if (dir === top || !isInside(dir, top) || dirname(dir) === dir) break;
   }

@@ -261,3 +261,25 @@ describe.skipIf(!HAS_PYTHON)('which Python judges, and what else is refused', ()
     expect(env.stdout).toContain('backend/alembic/env.py cannot be parsed (line 3): IndentationError');
   });
 });
+
+describe.skipIf(!HAS_PYTHON)('a pyenv shim on PATH', () => {
+  it('is not run (a bash script that starts pyenv, ~0.3 s): the interpreter it would pick is', () => {
+    const pyenv = tempDir('ag-pyenv-');
+    const marker = join(pyenv, 'shim-ran');
+    mkdirSync(join(pyenv, 'shims'), { recursive: true });
+    writeFileSync(join(pyenv, 'shims', 'python3'), `#!/bin/sh\ntouch "${marker}"\nexec ${PYTHON} "$@"\n`);
+    chmodSync(join(pyenv, 'shims', 'python3'), 0o755);
+    mkdirSync(join(pyenv, 'versions', '3.99.0', 'bin'), { recursive: true });
+    const log = join(pyenv, 'real-ran');
+    writeFileSync(join(pyenv, 'versions', '3.99.0', 'bin', 'python3'), `#!/bin/sh\ntouch "${log}"\nexec ${PYTHON} "$@"\n`);
+    chmodSync(join(pyenv, 'versions', '3.99.0', 'bin', 'python3'), 0o755);
+    writeFileSync(join(pyenv, 'version'), '3.99.0\n');
+    const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
+    repo.write(`${V}/004_x.py`, `${base('004_x', INCIDENT[2])}print "x"\n`).add(V);
+    const result = repo.cli(['check'], { env: { PATH: `${join(pyenv, 'shims')}:/usr/bin:/bin`, PYENV_ROOT: pyenv } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('SyntaxError');
+    expect(existsSync(log)).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -458,3 +458,23 @@ describe('the package as published', () => {
     expect(embeddedRunner(text)).toEqual({ node: null, cli: null });
   });
 });
+
+describe('two lockfiles', () => {
+  it("npm's package-lock.json beside bun.lock: install names bun, and says to remove npm's and add the bun way", () => {
+    const repo = project();
+    repo.write('bun.lock', '{\n  "lockfileVersion": 1,\n  "workspaces": {}\n}\n').write('package-lock.json', '{"lockfileVersion": 3}\n');
+    const result = packedCli(repo, ['install']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Package manager: bun (bun.lock)');
+    expect(result.stdout).toContain('package-lock.json sits beside bun.lock: npm wrote it');
+    expect(result.stdout).toContain('rm package-lock.json && bun add -d alembic-guard');
+    expect(result.stdout).toContain('Next: bun install');
+  });
+
+  it('plain git hooks print the one line teammates run, and name CI as the net', () => {
+    const repo = project({ pkg: null });
+    const result = repo.cli(['install']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Teammates run, once in each fresh clone: npx --yes alembic-guard install');
+  });
+});

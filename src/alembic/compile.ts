@@ -16,7 +16,7 @@
  * are looked at for conflict markers only.
  */
 import { spawn } from 'node:child_process';
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { type BlobEntry, readBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
@@ -87,11 +87,41 @@ export function choosePython(root: string, dirs: string[], env: NodeJS.ProcessEn
     candidates.push('python3');
   }
   for (const candidate of candidates) {
-    const file = candidate.includes('/') ? candidate : onPath(candidate, env.PATH ?? '');
+    let file = candidate.includes('/') ? candidate : onPath(candidate, env.PATH ?? '');
+    // A pyenv shim is a bash script that starts pyenv to find the interpreter: ~0.3 s a run.
+    // The interpreter it would pick is found here instead, as pyenv finds it (pyenv's version
+    // order); 'system' (or anything not found) goes on to the next candidate.
+    if (file && isPyenvShim(file)) file = pyenvInterpreter(file, root, env);
     const found = file ? identify(file) : null;
     if (found) return { command: file!, id: found };
   }
   return null;
+}
+
+function isPyenvShim(file: string): boolean {
+  return /\/shims\/python[\d.]*$/.test(file) && file.includes('pyenv');
+}
+
+/** The interpreter behind a pyenv shim: PYENV_VERSION, a .python-version up from the top, then the global version file. */
+function pyenvInterpreter(shim: string, root: string, env: NodeJS.ProcessEnv): string | null {
+  const pyenvRoot = env.PYENV_ROOT || dirname(dirname(shim));
+  let version = env.PYENV_VERSION?.split(':')[0]?.trim();
+  for (let dir = root; !version; dir = dirname(dir)) {
+    version = firstLine(join(dir, '.python-version'));
+    if (dirname(dir) === dir) break;
+  }
+  version ||= firstLine(join(pyenvRoot, 'version')) ?? 'system';
+  if (!version || version === 'system') return null;
+  const file = join(pyenvRoot, 'versions', version, 'bin', shim.slice(shim.lastIndexOf('/') + 1));
+  return identify(file) ? file : null;
+}
+
+function firstLine(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').split(/\s+/).find(Boolean);
+  } catch {
+    return undefined;
+  }
 }
 
 function onPath(name: string, path: string): string | null {

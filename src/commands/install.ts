@@ -69,7 +69,7 @@ import {
   withoutBlock,
   withRunner,
 } from '../hooks.js';
-import { detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
+import { addDevCommand, detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
 import { shellQuote } from '../report/quote.js';
 
@@ -279,6 +279,7 @@ async function installGit(repo: Repo, why: string, previous: InstallRecord | nul
       shared
         ? 'This clone and all its worktrees are protected now. Plain hooks are not committed: each clone runs `alembic-guard install` once (the CLI once per machine: npm install --global alembic-guard).'
         : 'This worktree is protected now. Plain hooks are not committed: each clone runs `alembic-guard install` once (the CLI once per machine: npm install --global alembic-guard).',
+      "Teammates run, once in each fresh clone: npx --yes alembic-guard install   (until they do, their commits are not checked: CI's alembic-guard verify is the net that catches what an unprotected clone lets through)",
       'See what the hooks will do: alembic-guard doctor',
     ],
   };
@@ -453,6 +454,12 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
   const committed = [...HOOK_NAMES.map((name) => `${layout.huskyRel}/${name}`), pkgRel, lockfile];
   const footer = [
     `Package manager: ${pm.name}${pm.berry ? ' (Yarn 2+)' : ''} (${pm.reason}).`,
+    // Two lockfiles: npm's was not expected here. Say which command this project uses instead.
+    ...(pm.stray
+      ? [
+          `⚠ ${display(repo.root, join(packageDir, pm.stray))} sits beside ${lockfile}: npm wrote it (npm install --save-dev?), and this project uses ${pm.name}. Remove it, and add packages the ${pm.name} way: rm ${shellQuote(display(repo.root, join(packageDir, pm.stray)))} && ${inFolder(here, addDevCommand(pm, ['alembic-guard']))}`,
+        ]
+      : []),
     changedPkg || !localBin ? `Next: ${installHere}   (installs alembic-guard and husky and updates ${lockfile})` : `Up to date: ${installHere} installs them.`,
     `Then commit ${committed.map(shellQuote).join(' ')}: every teammate's ${installCommand(pm)} sets the hooks up, nothing else to run.`,
     'See what the hooks will do: alembic-guard doctor',
