@@ -41,6 +41,8 @@ const MAX_GRAPHS = 64; // one small answer per set of migrations checked (branch
 const MAX_HINTS = 16;
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
+const OPEN = new Map<string, Store<unknown>>();
+
 /** A store of key → value in one JSON file, written atomically and only when changed. */
 class Store<T> {
   /**
@@ -52,6 +54,20 @@ class Store<T> {
   private changed = false;
 
   private readonly file: string | null;
+
+  /** Keys this process read or wrote: what a store past its limit keeps. */
+  readonly used = new Set<string>();
+
+  /**
+   * One store per file and process: `verify --base` reads three trees, and each would otherwise
+   * read and parse the same 5,000-entry file again.
+   */
+  static open<T>(commonDir: string, name: string): Store<T> {
+    const key = `${commonDir}\0${name}`;
+    let store = OPEN.get(key) as Store<T> | undefined;
+    if (!store) OPEN.set(key, (store = new Store<T>(commonDir, name)));
+    return store;
+  }
 
   /** `<common dir>/alembic-guard/cache/<name>`; none while the cache is off or running from sources. */
   constructor(commonDir: string, name: string) {
@@ -102,6 +118,7 @@ class Store<T> {
       }
       writeFileSync(tmp, JSON.stringify({ stamp: CODE_STAMP, entries: Object.fromEntries(keep(this.entries)) }), { flag: 'wx' });
       renameSync(tmp, this.file);
+      this.changed = false;
     } catch {
       try {
         unlinkSync(tmp);
@@ -139,10 +156,9 @@ function parseKey(oid: string, path: string): string {
 
 export class ParseCache {
   private readonly store: Store<StoredParse>;
-  private readonly used = new Set<string>();
 
   constructor(commonDir: string) {
-    this.store = new Store(commonDir, 'parse-cache.json');
+    this.store = Store.open(commonDir, 'parse-cache.json');
   }
 
   get(oid: string, path: string): ParsedScript | undefined {
@@ -152,12 +168,12 @@ export class ParseCache {
     if (typeof entry === 'string') {
       const ids = compactIds(entry);
       if (ids === null) return undefined; // not ours
-      this.used.add(key);
+      this.store.used.add(key);
       const [revision, ...downRevisions] = ids;
       return { path, revision, downRevisions, dependsOn: [], branchLabels: [], warnings: [] };
     }
     if (!validEntry(entry)) return undefined; // absent, or not ours
-    this.used.add(key);
+    this.store.used.add(key);
     const [revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource] = entry;
     const parsed: ParsedScript = { path, revision, downRevisions, dependsOn, branchLabels, warnings };
     if (error) parsed.error = error;
@@ -170,7 +186,7 @@ export class ParseCache {
     const short = compact(parsed);
     if (short !== null) {
       this.store.set(key, short);
-      this.used.add(key);
+      this.store.used.add(key);
       return;
     }
     const { revision, downRevisions, dependsOn, branchLabels, warnings, error, labelSource } = parsed;
@@ -178,12 +194,12 @@ export class ParseCache {
     if (error || labelSource) entry.push(error ?? null);
     if (labelSource) entry.push(labelSource);
     this.store.set(key, entry);
-    this.used.add(key);
+    this.store.used.add(key);
   }
 
   save(): void {
     // Past the limit, keep what this run used: the scripts of the trees being committed.
-    this.store.save((entries) => (entries.size > MAX_PARSED ? [...entries].filter(([key]) => this.used.has(key)) : entries));
+    this.store.save((entries) => (entries.size > MAX_PARSED ? [...entries].filter(([key]) => this.store.used.has(key)) : entries));
   }
 }
 
@@ -191,7 +207,7 @@ export class GraphCache {
   private readonly store: Store<GraphSummary>;
 
   constructor(commonDir: string) {
-    this.store = new Store(commonDir, 'graph-cache.json');
+    this.store = Store.open(commonDir, 'graph-cache.json');
   }
 
   /**
@@ -244,31 +260,30 @@ export class GraphCache {
  */
 export class CompileCache {
   private readonly store: Store<NonNullable<ParsedScript['error']> | 0>;
-  private readonly used = new Set<string>();
 
   constructor(commonDir: string) {
-    this.store = new Store(commonDir, 'compile-cache.json');
+    this.store = Store.open(commonDir, 'compile-cache.json');
   }
 
   /** null: the static verdict stands; undefined: not known. */
   get(key: string): NonNullable<ParsedScript['error']> | null | undefined {
     const verdict = this.store.get(key);
     if (verdict === 0) {
-      this.used.add(key);
+      this.store.used.add(key);
       return null;
     }
     if (!validError(verdict)) return undefined;
-    this.used.add(key);
+    this.store.used.add(key);
     return verdict;
   }
 
   set(key: string, error: ParsedScript['error'] | null): void {
     this.store.set(key, error ?? 0);
-    this.used.add(key);
+    this.store.used.add(key);
   }
 
   save(): void {
-    this.store.save((entries) => (entries.size > MAX_PARSED ? [...entries].filter(([key]) => this.used.has(key)) : entries));
+    this.store.save((entries) => (entries.size > MAX_PARSED ? [...entries].filter(([key]) => this.store.used.has(key)) : entries));
   }
 }
 

@@ -16,6 +16,7 @@
  * are looked at for conflict markers only.
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { type BlobEntry, readBlobs } from '../git/objects.js';
@@ -183,7 +184,7 @@ export async function judge(repo: Repo, python: Python | null, files: Judged[]):
   const python3 = ready.filter((f) => f.entry.path.endsWith('.py'));
   const verdicts =
     python && python3.length > 0
-      ? await compileWith(
+      ? await compileSplit(
           python.command,
           python3.map((f) => f.content),
         )
@@ -250,6 +251,19 @@ const TIMEOUT_MS = 60_000;
 /** The version of a Python, or null when it does not run as Python 3 (doctor). */
 export async function pythonVersion(python: Python): Promise<string | null> {
   return (await compileWith(python.command, []))?.version ?? null;
+}
+
+/** Past this many files (a fresh clone's first run, CI), they are shared among one Python per CPU. */
+const SPLIT_FROM = 256;
+
+/** compileWith over one process per CPU for many files (each Python compiles on one core). */
+async function compileSplit(python: string, contents: Buffer[]): Promise<{ version: string; refusals: (Refusal | null)[] } | null> {
+  const parts = contents.length < SPLIT_FROM ? 1 : Math.max(1, Math.min(availableParallelism(), 4));
+  if (parts === 1) return compileWith(python, contents);
+  const size = Math.ceil(contents.length / parts);
+  const results = await Promise.all(Array.from({ length: parts }, (_, i) => compileWith(python, contents.slice(i * size, (i + 1) * size))));
+  if (results.some((r) => r === null)) return null;
+  return { version: results[0]!.version, refusals: results.flatMap((r) => r!.refusals) };
 }
 
 /** Python's verdict on each of `contents`, in order; null when it does not run (or is not Python 3). */

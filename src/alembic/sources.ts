@@ -16,6 +16,9 @@ import type { ParsedScript } from './script.js';
 const parser = () => import('./script.js');
 const grapher = () => import('./graph.js');
 
+/** Scripts parsed and judged in this process, by interpreter, blob and path (parseEntries). */
+const JUDGED_HERE = new Map<string, ParsedScript>();
+
 /** A script whose blob a partial clone does not hold: the guard reads only what is here. */
 export const NOT_IN_CLONE_MESSAGE =
   "not in this clone: a partial clone (--filter) without this file's content, and alembic-guard never fetches (git fetch, or git cat-file -p on it, brings it)";
@@ -256,6 +259,24 @@ function withUnread<G extends GraphSummary>(graph: G, environment: Environment, 
  */
 async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, python: Python | null): Promise<ParsedScript[]> {
   if (entries.length === 0) return [];
+  // The same blob at the same path, judged by the same Python, is the same script: a merge check
+  // reads three trees that share nearly every file, and each is parsed and judged once.
+  const memoKey = (entry: BlobEntry) => (entry.objects === undefined ? `${python?.id ?? ''}\0${entry.oid}\0${entry.path}` : null);
+  const known = entries.map((entry) => {
+    const key = memoKey(entry);
+    return key === null ? undefined : JUDGED_HERE.get(key);
+  });
+  if (known.every((script) => script !== undefined)) return known as ParsedScript[];
+  if (known.some((script) => script !== undefined)) {
+    const fresh = await parseEntries(
+      repo,
+      entries.filter((_, i) => known[i] === undefined),
+      source,
+      python,
+    );
+    const byPath = new Map(fresh.map((script) => [script.path, script]));
+    return entries.flatMap((entry, i) => known[i] ?? byPath.get(entry.path) ?? []);
+  }
   const cache = new ParseCache(repo.commonDir);
   const parsed = new Map<string, Judged>();
   const misses = entries.filter((entry) => {
@@ -315,6 +336,10 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, py
     python,
     judged.filter((j) => j.entry.objects === undefined || j.content !== undefined),
   );
+  for (const j of judged) {
+    const key = memoKey(j.entry);
+    if (key !== null && j.script.error?.message !== NOT_IN_CLONE_MESSAGE) JUDGED_HERE.set(key, j.script);
+  }
   return judged.map((j) => j.script);
 }
 

@@ -107,6 +107,9 @@ export async function prePush(cwd: string, args: string[], stdin: Readable): Pro
  * error), naming the other head and both fixes. Pushing the default branch itself, or a branch
  * whose base has added no migration since it forked, asks nothing more.
  */
+/** pre-push judges at most this many merges of pushed branches into the default branch. */
+const MAX_MERGE_CHECKS = 16;
+
 async function mergeWarnings(
   ws: Workspace,
   remote: string,
@@ -118,12 +121,24 @@ async function mergeWarnings(
   if (!target) return [];
   const dirs = ws.discovery.environments.flatMap((env) => env.versions);
   const findings: Finding[] = [];
-  const done = new Set<string>();
-  for (const ref of pushed) {
-    if (!ref.localRef.startsWith('refs/heads/') || ref.remoteRef === `refs/heads/${target.branch}`) continue;
-    const tip = commitOf(ref.localSha);
-    if (!tip || done.has(tip)) continue;
-    done.add(tip);
+  const tips = [
+    ...new Set(
+      pushed
+        .filter((ref) => ref.localRef.startsWith('refs/heads/') && ref.remoteRef !== `refs/heads/${target.branch}`)
+        .flatMap((ref) => commitOf(ref.localSha) ?? []),
+    ),
+  ];
+  if (tips.length === 0) return [];
+  // One batch for every tip: a branch whose versions directories are the base's trees adds no
+  // migration, and its merge cannot make a head (a push of 1,000 branches asks git once here).
+  const trees = await objectIds(
+    ws.repo,
+    [target.commit, ...tips].flatMap((c) => dirs.map((dir) => `${c}:${dir}`)),
+  );
+  const same = (a: string, b: string) => dirs.every((dir) => trees.get(`${a}:${dir}`) === trees.get(`${b}:${dir}`));
+  const differing = tips.filter((tip) => !same(tip, target.commit));
+  // A warning, bounded: past MAX_MERGE_CHECKS branches in one push the merges are CI's (verify --base).
+  for (const tip of differing.slice(0, MAX_MERGE_CHECKS)) {
     const common = await mergeBase(ws.repo, target.commit, tip);
     if (common === target.commit) continue; // the branch already holds the base: nothing to merge
     if (common !== null) {
