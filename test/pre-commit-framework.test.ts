@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { linkNodeModules, packProject } from './helpers/pack.js';
 import { cleanupAll, INCIDENT, incidentRepo, PROJECT, run, tempDir, testEnv, type TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);
@@ -109,4 +110,50 @@ describe.each(found)('%s', (exe) => {
     const pushed = repo.git(['push', 'origin', 'main'], { allowFail: true, env });
     expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
   }, 900_000);
+});
+
+// The snippet docs/install.md gives for `repo: local`: no hook environment to build (the first
+// run of a `language: node` hook builds one from the repository, over a minute), the project's
+// own alembic-guard from node_modules. Stage names as pre-commit 3.0 knows them.
+export const LOCAL_CONFIG = [
+  'repos:',
+  '  - repo: local',
+  '    hooks:',
+  '      - id: alembic-guard',
+  '        name: alembic-guard',
+  '        entry: node_modules/.bin/alembic-guard check',
+  '        language: system',
+  '        pass_filenames: false',
+  '        always_run: true',
+  '        stages: [commit]',
+  '      - id: alembic-guard-push',
+  '        name: alembic-guard (push)',
+  '        entry: node_modules/.bin/alembic-guard pre-push',
+  '        language: system',
+  '        pass_filenames: false',
+  '        always_run: true',
+  '        stages: [push]',
+  '',
+].join('\n');
+
+describe.skipIf(!found.includes('pre-commit'))('repo: local, language: system (as docs/install.md gives it)', () => {
+  it('works as pasted: the commit leaving migrations behind is refused, and passes once they are added', () => {
+    const packed = packProject();
+    const repo = incidentRepo();
+    linkNodeModules(packed, repo.dir);
+    repo.write('.gitignore', 'node_modules\n').write('.pre-commit-config.yaml', LOCAL_CONFIG).add('.gitignore', '.pre-commit-config.yaml');
+    repo.git(['commit', '-q', '--no-verify', '-m', 'pre-commit config']);
+    const env = { PRE_COMMIT_HOME: tempDir('ag-pre-commit-home-') };
+    const installed = run('pre-commit', ['install', '--hook-type', 'pre-commit', '--hook-type', 'pre-push'], { cwd: repo.dir, env: testEnv(env) });
+    expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+    repo.write('backend/app.py', 'print(1)\n').add('backend/app.py');
+    const started = Date.now();
+    const blocked = repo.git(['commit', '-m', 'app'], { allowFail: true, env });
+    console.log(`pre-commit (repo: local, language: system): a blocked commit in ${Date.now() - started} ms`);
+    expect(blocked.code, blocked.stdout + blocked.stderr).not.toBe(0);
+    for (const path of LEFT) expect(blocked.stdout + blocked.stderr).toContain(path);
+    repo.add(V);
+    const passed = repo.git(['commit', '-m', 'app and its migrations'], { allowFail: true, env });
+    expect(passed.code, passed.stdout + passed.stderr).toBe(0);
+  }, 300_000);
 });
