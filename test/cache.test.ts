@@ -29,7 +29,7 @@ describe('the cache', () => {
     const repo = makeRepo(alembicEnv('backend', 3), { commit: true });
     const before = repo.snapshot();
     expect(check(repo).code).toBe(0);
-    expect(readdirSync(join(repo.dir, CACHE)).sort()).toEqual(['compile-cache.json', 'graph-cache.json', 'parse-cache.json', 'watch.json']);
+    expect(readdirSync(join(repo.dir, CACHE)).sort()).toEqual(['compile-cache.json', 'compile-env.json', 'graph-cache.json', 'parse-cache.json', 'watch.json']);
     expect(repo.snapshot()).toBe(before);
   });
 

@@ -261,8 +261,8 @@ export class GraphCache {
 export class CompileCache {
   private readonly store: Store<NonNullable<ParsedScript['error']> | 0>;
 
-  constructor(commonDir: string) {
-    this.store = Store.open(commonDir, 'compile-cache.json');
+  constructor(commonDir: string, name = 'compile-cache.json') {
+    this.store = Store.open(commonDir, name);
   }
 
   /** null: the static verdict stands; undefined: not known. */

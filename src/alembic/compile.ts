@@ -155,9 +155,13 @@ export interface Judged {
  * Folds Python's verdict into each script's error, from the cache or from one Python process
  * for the files not judged before by this Python.
  */
-export async function judge(repo: Repo, python: Python | null, files: Judged[]): Promise<void> {
+/**
+ * `store`: the environment files' verdicts are kept in a small file of their own, which every
+ * commit reads; the migrations' (thousands) only when a graph is rebuilt.
+ */
+export async function judge(repo: Repo, python: Python | null, files: Judged[], store?: string): Promise<void> {
   if (files.length === 0) return;
-  const cache = new CompileCache(repo.commonDir);
+  const cache = new CompileCache(repo.commonDir, store);
   const keyOf = (f: Judged) =>
     `${f.entry.path.endsWith('.py') ? (python?.id ?? 'static') : 'markers'}\0${f.entry.oid}\0${f.script.path.slice(f.script.path.lastIndexOf('/') + 1)}\0${f.script.error?.kind ?? ''}`;
   const misses: (Judged & { key: string })[] = [];

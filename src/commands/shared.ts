@@ -69,7 +69,7 @@ export async function envFileFindings(repo: Repo, environments: Environment[], e
     entry,
     script: { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [] } as ParsedScript,
   }));
-  await judge(repo, choosePython(repo.root, [...new Set(mine.map((e) => owner.get(e.path)!.scriptDir ?? ''))]), files);
+  await judge(repo, choosePython(repo.root, [...new Set(mine.map((e) => owner.get(e.path)!.scriptDir ?? ''))]), files, 'compile-env.json');
   const findings: Finding[] = [];
   for (const { entry, script } of files) {
     const error = script.error;
