@@ -104,6 +104,42 @@ export async function loadSummaries(
 }
 
 /**
+ * Each environment's scripts and graph, the graph taken from the graph cache when it holds the
+ * answer for these blobs (its heads and problems; its revisions are the scripts'), built
+ * otherwise: a merge check's base, whose graph is the same from one pull request's run to the next.
+ */
+export async function loadBaseGraphs(repo: Repo, environments: Environment[], source: Extract<Source, { kind: 'commit' }>): Promise<EnvironmentGraph[]> {
+  const dirs = environments.flatMap((env) => env.versions);
+  const [entries, unread] = await sourceEntries(repo, dirs, source);
+  const python = choosePython(repo.root, dirs);
+  const scripts = await withLabels(repo, source, await parseEntries(repo, entries, source, python));
+  const cache = new GraphCache(repo.commonDir);
+  const result: EnvironmentGraph[] = [];
+  for (const environment of environments) {
+    const mine = entriesOf(environments, environment, entries);
+    const options = graphOptions(repo, environment, mine);
+    const key = GraphCache.key(mine, { versions: environment.versions, options, python: python?.id ?? null });
+    const own = scripts.filter((script) => inEnvironment(environment, script.path));
+    const summary = cache.get(key);
+    let graph: RevisionGraph;
+    if (summary !== undefined) {
+      const revisions = own.flatMap((s) =>
+        s.revision === null
+          ? []
+          : [{ revision: s.revision, downRevisions: s.downRevisions, dependsOn: s.dependsOn, branchLabels: s.branchLabels, path: s.path }],
+      );
+      graph = { revisions, heads: summary.heads, bases: [], problems: summary.problems, warnings: summary.warnings };
+    } else {
+      graph = (await grapher()).buildEnvironmentGraph(own, environment.versions, options);
+      if (!own.some((script) => script.labelSource !== undefined)) cache.set(key, graph);
+    }
+    result.push({ environment, scripts: own, graph: withUnread(graph, environment, unread) });
+  }
+  cache.save();
+  return result;
+}
+
+/**
  * The summaries the graph cache holds for exactly these staged entries, or null unless it holds
  * one for every environment. No git, no parsing: check asks while `git status` still runs.
  */

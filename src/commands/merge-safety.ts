@@ -5,9 +5,9 @@
  */
 import type { Environment } from '../alembic/environment.js';
 import { type MergeFacts, mergeConflicts, mergeProblems } from '../alembic/merge.js';
-import { type EnvironmentGraph, loadGraphs } from '../alembic/sources.js';
+import { type EnvironmentGraph, loadBaseGraphs, loadGraphs } from '../alembic/sources.js';
 import type { Finding, Severity } from '../findings.js';
-import { commitTrailers, diffTrees } from '../git/objects.js';
+import { commitTrailers, diffTrees, objectIds } from '../git/objects.js';
 import { mergeBase, mergeTree, withScratchObjects } from '../git/merge-tree.js';
 import type { Repo } from '../git/repo.js';
 
@@ -30,11 +30,22 @@ export async function mergeFindings(repo: Repo, environments: Environment[], che
   const versions = environments.flatMap((env) => env.versions);
   return withScratchObjects(repo, async () => {
     const [result, common] = await Promise.all([mergeTree(repo, baseCommit, headCommit), mergeBase(repo, baseCommit, headCommit)]);
-    const [base, merged, head] = await Promise.all([
-      loadGraphs(repo, environments, { kind: 'commit', commit: baseCommit, label: ref }),
-      loadGraphs(repo, environments, { kind: 'commit', commit: result.tree, label: `the merge into ${ref}` }),
+    // The merge's versions directories are often exactly one side's (the base added no migration
+    // since the branch forked, or the branch none): that side's graph is the merge's, not built again.
+    const trees = await objectIds(
+      repo,
+      [result.tree, baseCommit, headCommit].flatMap((c) => versions.map((dir) => `${c}:${dir}`)),
+    );
+    const sameAs = (commit: string) => versions.every((dir) => trees.get(`${result.tree}:${dir}`) === trees.get(`${commit}:${dir}`));
+    const [base, head] = await Promise.all([
+      loadBaseGraphs(repo, environments, { kind: 'commit', commit: baseCommit, label: ref }),
       check.headGraphs ?? loadGraphs(repo, environments, { kind: 'commit', commit: headCommit }),
     ]);
+    const merged = sameAs(headCommit)
+      ? head
+      : sameAs(baseCommit)
+        ? base
+        : await loadGraphs(repo, environments, { kind: 'commit', commit: result.tree, label: `the merge into ${ref}` });
     const findings: Finding[] = [];
     const conflicted = mergeConflicts(environments, result.conflicts).filter((c) => keep(c.path));
     for (const c of conflicted) {
