@@ -100,6 +100,22 @@ describe('layouts', () => {
     expect(repo.cli(['doctor']).stdout).toContain('script_location {alembic_dir} is a template filled in by code at run time');
   });
 
+  it('Flask-Migrate whose ini says script_location = . is run through flask db', () => {
+    const env = 'from flask import current_app\nfrom alembic import context\n\nconfig = context.config\n';
+    const repo = makeRepo(
+      {
+        'app/migrations/alembic.ini': '[alembic]\nscript_location = .\n',
+        'app/migrations/env.py': env,
+        'app/migrations/script.py.mako': '',
+        'app/migrations/versions/a1.py': migration('a1', null),
+      },
+      { commit: true },
+    );
+    const fix = twoHeads(repo, 'app/migrations/versions', 'a1');
+    expect(fix.startsWith("cd app && flask db merge -m 'merge heads' heads")).toBe(true);
+    expect(fix).toContain('FLASK_APP');
+  });
+
   it('many files in a folder Alembic does not load (a squashed legacy history) are one warning with a count', () => {
     const repo = makeRepo(alembicEnv('', 2), { commit: true });
     for (let i = 0; i < 40; i++) repo.write(`alembic/versions/legacy/l${i}.py`, migration(`l${i}`, i === 0 ? null : `l${i - 1}`));

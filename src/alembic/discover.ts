@@ -234,13 +234,7 @@ class Context {
       // ini's own directory in code.
       if (existsSync(join(iniDir, 'env.py'))) {
         const scriptDir = normal(posix.dirname(file));
-        // `flask db` runs from the app's folder and looks for ./migrations unless told otherwise.
-        const dir = posix.basename(scriptDir);
-        const cwd = normal(posix.dirname(scriptDir));
-        const runner: AlembicRunner = { cwd, command: ['flask', 'db'], options: dir === 'migrations' ? [] : ['-d', dir] };
-        // redash and lemur run Flask-Migrate through their own manage.py (`manage.py db upgrade`).
-        if (isFile(join(this.repo.root, cwd, 'manage.py'))) runner.wrapper = 'python manage.py db';
-        this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, [], undefined, runner);
+        this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, [], undefined, this.flaskRunner(scriptDir));
       }
       return;
     }
@@ -270,9 +264,13 @@ class Context {
       // Alembic reads ./alembic.ini and resolves a script_location without %(here)s from the
       // working directory: run it where the ini is, or from the top with -c.
       const named = section === 'alembic' ? [] : ['-n', section];
-      const runner = fromTop
-        ? { cwd: '', command: ['alembic', '-c', file, ...named], options: [] }
-        : { cwd: normal(posix.dirname(file)), command: ['alembic', ...named], options: [] };
+      // A Flask-Migrate project runs `flask db`, whatever its ini says (`script_location = .`).
+      const runner =
+        isFlaskEnv(join(scriptAbs, 'env.py')) && section === 'alembic'
+          ? this.flaskRunner(scriptDir)
+          : fromTop
+            ? { cwd: '', command: ['alembic', '-c', file, ...named], options: [] }
+            : { cwd: normal(posix.dirname(file)), command: ['alembic', ...named], options: [] };
       const recursive = asBool(iniValue(sections, section, 'recursive_version_locations', here));
       const base = fromTop ? this.repo.root : iniDir;
       this.addScriptDir(
@@ -342,6 +340,16 @@ class Context {
   fromRevisionDir(dir: string): void {
     const source = `${dir} (revision scripts; no alembic.ini or env.py in this repository)`;
     this.add({ name: dir, scriptDir: null, versions: [dir], envFiles: [], source, allowMultipleHeads: this.allowsHeads(dir), outside: [] });
+  }
+
+  /** `flask db` from the app's folder, which looks for ./migrations unless told otherwise (`-d`). */
+  private flaskRunner(scriptDir: string): AlembicRunner {
+    const dir = posix.basename(scriptDir);
+    const cwd = normal(posix.dirname(scriptDir));
+    const runner: AlembicRunner = { cwd, command: ['flask', 'db'], options: dir === 'migrations' ? [] : ['-d', dir] };
+    // redash and lemur run Flask-Migrate through their own manage.py (`manage.py db upgrade`).
+    if (isFile(join(this.repo.root, cwd, 'manage.py'))) runner.wrapper = 'python manage.py db';
+    return runner;
   }
 
   /** Adds an environment rooted at a script directory; versions are absolute or repo-relative. */
@@ -449,6 +457,15 @@ export function splitVersionLocations(value: string, separator: string | undefin
   else if (sep === ':' || sep === ';') parts = value.split(sep);
   else parts = value.split(/, *| +|\n/);
   return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+/** Flask-Migrate's env.py: it takes the database from the Flask app (`current_app`). */
+function isFlaskEnv(file: string): boolean {
+  try {
+    return /\bcurrent_app\b|^\s*(?:from|import) flask(?:_migrate)?\b/m.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** A script_location that code fills in before Alembic reads it: `{alembic_dir}`, `${DIR}`. */
