@@ -143,6 +143,15 @@ describe('doctor', () => {
     expect(doctorJson(repo)).toMatchObject({ code: 1, json: { ok: false, exitCode: 1 } });
   });
 
+  it('says which Python judges the migrations, and warns when the chosen one does not run', () => {
+    const repo = project();
+    const found = doctorJson(repo);
+    expect(found.json.python).toMatchObject({ version: expect.stringMatching(/^3\.\d+$/) });
+    const broken = repo.cli(['doctor'], { env: { ALEMBIC_GUARD_PYTHON: join(repo.dir, 'no-such-python') } });
+    expect(broken.stdout).toContain(`⚠ ${join(repo.dir, 'no-such-python')} does not run as Python 3: only alembic-guard's static reader checks`);
+    expect(broken.stdout).toContain('→ set ALEMBIC_GUARD_PYTHON');
+  });
+
   it('with husky, says a fresh linked worktree is NOT protected until npm install (or install) runs there', () => {
     const repo = project(true);
     run(join(repo.dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir });

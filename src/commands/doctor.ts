@@ -142,6 +142,13 @@ const SAY = {
   localConfig: (path: string, keys: string[]) =>
     `${path} has local changes that are not staged (${keys.join(', ') || 'comments or layout'}): they do not change which scripts Alembic loads, so they block no commit; keep them out of commits`,
   willRun: 'The guard will run on the next commit in this worktree.',
+  python: (command: string, version: string) => `migrations and env.py are judged by Python ${version}'s compile() (${command}; compile only, never run)`,
+  noPython: (command: string | null) =>
+    command
+      ? `${command} does not run as Python 3: only alembic-guard's static reader checks the migrations' syntax (conflict markers are still found)`
+      : "no Python found (no .venv, no python3 on PATH): only alembic-guard's static reader checks the migrations' syntax (conflict markers are still found)",
+  pythonOff: "ALEMBIC_GUARD_PYTHON turns Python's compile() off: only alembic-guard's static reader checks the migrations' syntax",
+  noPythonFix: "set ALEMBIC_GUARD_PYTHON to the project's interpreter (its venv's bin/python)",
   unprotected: 'This clone has no alembic-guard hook: commits here are not checked (only CI would catch a left-behind migration).',
   wouldBlock: (reasons: string) => `The next commit would be blocked: ${reasons}`,
   wouldPass: 'The next commit would pass the check (as the files and index are now).',
@@ -157,6 +164,7 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
   const repo = await openRepo(options.cwd);
   const problems: Problem[] = [];
   let ws: Workspace | null = null;
+  let python: { command: string; version: string } | null = null;
   try {
     ws = await openWorkspace(options.cwd);
   } catch (error) {
@@ -174,6 +182,26 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
       problems.push({ severity: u.missing ? 'error' : 'warning', hook: null, message: SAY.unresolved(u.source, u.location, u.reason), fix: null });
     }
     problems.push(...(await localConfigNotes(ws)));
+    if (ws.discovery.environments.length > 0) {
+      // Which Python's compile() judges the migrations, and whether it runs (a stale shim would
+      // turn the check off without a word).
+      const { choosePython, pythonVersion } = await import('../alembic/compile.js');
+      const chosen = choosePython(
+        ws.repo.root,
+        ws.discovery.environments.flatMap((env) => env.versions),
+      );
+      const version = chosen ? await pythonVersion(chosen) : null;
+      python = chosen && version ? { command: chosen.command, version } : null;
+      const asked = process.env.ALEMBIC_GUARD_PYTHON;
+      const off = asked === '0' || asked === 'off';
+      problems.push(
+        chosen && version
+          ? { severity: 'info', hook: null, message: SAY.python(chosen.command, version), fix: null }
+          : off
+            ? { severity: 'info', hook: null, message: SAY.pythonOff, fix: null }
+            : { severity: 'warning', hook: null, message: SAY.noPython(chosen?.command ?? asked ?? null), fix: SAY.noPythonFix },
+      );
+    }
   }
 
   const setting = await hooksPathSetting(repo);
@@ -224,6 +252,7 @@ export async function doctor(options: GlobalOptions): Promise<CommandResult> {
     unresolved: ws?.discovery.unresolved ?? [],
     skipped: ws?.discovery.skipped ?? [],
     developmentDatabase: development,
+    python,
     hooksPath: { value: setting.value, scope: setting.scope, dir: hooksDir, exists: existsSync(hooksDir) },
     installed: record ? { mode: record.mode } : null,
     hooks: Object.fromEntries(hooks.map((h) => [h.name, h])),
