@@ -586,7 +586,8 @@ function sortedByPath(scripts: ParsedScript[]): ParsedScript[] {
   return scripts;
 }
 
-function scriptProblem(s: ParsedScript): GraphProblem {
+/** The problem of one script Alembic cannot load (its error): env files' compile verdicts too (commands/shared.ts). */
+export function scriptProblem(s: ParsedScript): GraphProblem {
   const error = s.error!;
   if (error.kind === 'not-a-migration') {
     return {

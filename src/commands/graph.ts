@@ -29,10 +29,8 @@ export async function graph(options: GraphOptions): Promise<CommandResult> {
       throw new GuardError('graph --base draws a commit merged into the base: use it without --worktree');
     const commit = source.kind === 'commit' ? source.commit : await headCommit(ws.repo);
     if (!commit) throw new GuardError('graph --base needs a commit, and this repository has none yet');
-    const baseCommit = await resolveCommit(ws.repo, options.base).catch((error: unknown) => {
-      throw error instanceof GuardError ? new GuardError(`--base ${options.base}: ${error.message}`) : error;
-    });
-    const { mergeFindings } = await import('./merge-safety.js');
+    const { mergeFindings, resolveBase } = await import('./merge-safety.js');
+    const baseCommit = await resolveBase(ws.repo, options.base);
     const { facts } = await mergeFindings(ws.repo, ws.discovery.environments, { ref: options.base, baseCommit, headCommit: commit, keep: () => true });
     graphs = facts.merged;
     added = new Set(Object.values(facts.added).flat());

@@ -9,7 +9,8 @@ import { type EnvironmentGraph, loadBaseGraphs, loadGraphs } from '../alembic/so
 import type { Finding, Severity } from '../findings.js';
 import { commitTrailers, diffTrees, objectIds } from '../git/objects.js';
 import { mergeBase, mergeTree, withScratchObjects } from '../git/merge-tree.js';
-import type { Repo } from '../git/repo.js';
+import { GuardError } from '../errors.js';
+import { type Repo, resolveCommit } from '../git/repo.js';
 
 export interface MergeCheck {
   /** The base as the user named it (`main`, `origin/main`). */
@@ -89,6 +90,13 @@ export async function mergeFindings(repo: Repo, environments: Environment[], che
       added[environment.name] = merged[i]!.graph.revisions.map((r) => r.revision).filter((id) => !before.has(id));
     });
     return { findings, facts: { ref, commit: baseCommit, mergeBase: common, merged, base, added, conflicts: result.conflicts } };
+  });
+}
+
+/** The commit `--base REF` names; an unknown REF is one line naming the option (exit 2). */
+export async function resolveBase(repo: Repo, ref: string): Promise<string> {
+  return resolveCommit(repo, ref).catch((error: unknown) => {
+    throw error instanceof GuardError ? new GuardError(`--base ${ref}: ${error.message}`) : error;
   });
 }
 

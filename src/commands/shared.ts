@@ -1,5 +1,6 @@
 import type { GraphSummary } from '../alembic/cache.js';
 import type { Environment } from '../alembic/environment.js';
+import type { GraphProblem } from '../alembic/graph.js';
 import { describeSource, type Source } from '../alembic/sources.js';
 import type { GuardConfig } from '../config.js';
 import type { ParsedScript } from '../alembic/script.js';
@@ -30,17 +31,7 @@ export function graphFindings(graphs: { environment: Environment; graph: GraphSu
     for (const problem of graph.problems) {
       if (problem.paths.length > 0 && problem.paths.every((p) => !keep(p))) continue;
       if (problem.kind === 'syntax-error') {
-        const finding: Finding = {
-          kind: 'unparsable',
-          severity: 'error',
-          environment: environment.name,
-          source: label,
-          path: problem.paths[0]!,
-          message: problem.message,
-          cause: problem.cause ?? 'syntax',
-        };
-        if (problem.line !== undefined) finding.line = problem.line;
-        findings.push(finding);
+        findings.push(unparsable(environment, label, problem));
         continue;
       }
       findings.push({ kind: 'graph', severity: problem.severity, environment: environment.name, source: label, problem, runner: environment.runner });
@@ -70,25 +61,25 @@ export async function envFileFindings(repo: Repo, environments: Environment[], e
     script: { path: entry.path, revision: null, downRevisions: [], dependsOn: [], branchLabels: [], warnings: [] } as ParsedScript,
   }));
   await judge(repo, choosePython(repo.root, [...new Set(mine.map((e) => owner.get(e.path)!.scriptDir ?? ''))]), files, 'compile-env.json');
-  const findings: Finding[] = [];
-  for (const { entry, script } of files) {
-    const error = script.error;
-    if (!error) continue;
-    const cause = error.kind === 'conflict' ? 'conflict' : error.kind === 'not-utf8' ? 'encoding' : 'syntax';
-    const at = error.line !== undefined ? ` (line ${error.line})` : '';
-    const finding: Finding = {
-      kind: 'unparsable',
-      severity: 'error',
-      environment: owner.get(entry.path)!.name,
-      source: label,
-      path: entry.path,
-      message: `${entry.path} cannot be parsed${at}: ${error.message}`,
-      cause,
-    };
-    if (error.line !== undefined) finding.line = error.line;
-    findings.push(finding);
-  }
-  return findings;
+  const refused = files.filter((f) => f.script.error !== undefined);
+  if (refused.length === 0) return [];
+  const { scriptProblem } = await import('../alembic/graph.js');
+  return refused.map(({ entry, script }) => unparsable(owner.get(entry.path)!, label, scriptProblem(script)));
+}
+
+/** A file Python cannot compile, as its finding (a graph's syntax-error problem, or an env file's). */
+function unparsable(environment: Environment, source: string, problem: GraphProblem): Finding {
+  const finding: Finding = {
+    kind: 'unparsable',
+    severity: 'error',
+    environment: environment.name,
+    source,
+    path: problem.paths[0]!,
+    message: problem.message,
+    cause: problem.cause ?? 'syntax',
+  };
+  if (problem.line !== undefined) finding.line = problem.line;
+  return finding;
 }
 
 /** A predicate that is false for paths matched by the configuration's `ignore` globs. */

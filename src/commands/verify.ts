@@ -45,10 +45,8 @@ export async function verify(options: VerifyOptions): Promise<Report> {
 
   const facts: Record<string, unknown> = { commit, database: null };
   if (options.base !== undefined) {
-    const { mergeFindings, bypassedCommits } = await import('./merge-safety.js');
-    const baseCommit = await resolveCommit(ws.repo, options.base).catch((error: unknown) => {
-      throw error instanceof GuardError ? new GuardError(`--base ${options.base}: ${error.message}`) : error;
-    });
+    const { mergeFindings, bypassedCommits, resolveBase } = await import('./merge-safety.js');
+    const baseCommit = await resolveBase(ws.repo, options.base);
     const edits = options.strict ? 'block' : ws.config.baseEdits;
     const merge = await mergeFindings(ws.repo, environments, {
       ref: options.base,
