@@ -4,7 +4,7 @@
  * 0 clean, 1 blocked (findings), 2 usage/configuration/environment error or a bug. Commands are
  * imported on demand so the pre-commit hook loads only what `check` needs.
  */
-import { statSync, writeSync } from 'node:fs';
+import { appendFileSync, statSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GuardError } from './errors.js';
 import type { CommandResult, GlobalOptions } from './command.js';
@@ -167,7 +167,6 @@ async function finish(report: Report, format: Format): Promise<number> {
 async function appendSummary(report: Report, file: string): Promise<void> {
   try {
     const { githubSummary } = await import('./report/github.js');
-    const { appendFileSync } = await import('node:fs');
     appendFileSync(file, await githubSummary(report));
   } catch (error) {
     process.stderr.write(`alembic-guard: cannot append the job summary to $GITHUB_STEP_SUMMARY: ${(error as Error).message}\n`);

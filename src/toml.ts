@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GuardError } from './errors.js';
 import { withoutBom } from './text.js';
+import { importPackage } from './packages.js';
 
 const cache = new Map<string, Record<string, unknown> | null>();
 
@@ -20,7 +21,7 @@ export async function pyprojectTool(file: string, name: string, label = file): P
   if (!mayDefine(text, name) && !mayMention(text, name)) return null;
   let doc = cache.get(file);
   if (doc === undefined) {
-    const { parse } = await import('smol-toml');
+    const { parse } = await importPackage<typeof import('smol-toml')>('smol-toml');
     try {
       doc = parse(text) as Record<string, unknown>;
     } catch (error) {

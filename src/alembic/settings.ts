@@ -7,6 +7,7 @@
  * which revision scripts exist can make the commit's migrations disagree with the ones on disk.
  */
 import { parseIni } from './ini.js';
+import { importPackage } from '../packages.js';
 
 // alembic/script/base.py, ScriptDirectory.from_config: where the scripts are, how the list is
 // split, whether subdirectories count, `sourceless` (.pyc) and the import path env.py runs with.
@@ -58,7 +59,7 @@ function compareIni(before: string, after: string): ConfigChange {
 }
 
 async function compareToml(before: string, after: string): Promise<ConfigChange> {
-  const { parse } = await import('smol-toml');
+  const { parse } = await importPackage<typeof import('smol-toml')>('smol-toml');
   const read = (text: string): Record<string, unknown> | null => {
     try {
       return parse(text) as Record<string, unknown>;

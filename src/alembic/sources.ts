@@ -10,6 +10,7 @@ import type { GraphOptions, GraphProblem, RevisionGraph } from './graph.js';
 import { setsVersionLocations } from './locations.js';
 import { choosePython, judge, type Judged, type Python } from './compile.js';
 import type { ParsedScript } from './script.js';
+import { importPackage } from '../packages.js';
 
 // The parser and the graph builder load only when an answer is not in the cache: a commit that
 // touches no migration never compiles them.
@@ -383,7 +384,7 @@ async function parseEntries(repo: Repo, entries: BlobEntry[], source: Source, py
 async function readWorktree(repo: Repo, dirs: string[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   // fast-glob is loaded only here: the hooks never read the working tree this way.
-  const { default: fg } = await import('fast-glob');
+  const { default: fg } = await importPackage<{ default: typeof import('fast-glob') }>('fast-glob');
   const found = await fg(
     dirs.map((dir) => `${fg.escapePath(dir === '' ? '.' : dir)}/**/*.py`),
     { cwd: repo.root, dot: true, onlyFiles: true, followSymbolicLinks: true, ignore: ['**/__pycache__/**'] },

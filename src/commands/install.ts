@@ -72,6 +72,7 @@ import {
 import { addDevCommand, detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
 import { shellQuote } from '../report/quote.js';
+import { importPackage } from '../packages.js';
 
 export type Mode = 'husky' | 'git';
 
@@ -480,7 +481,7 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
 
 /** Calls husky's own installer, which works on process.cwd(): run it at the top of the working tree. */
 async function runHusky(root: string, dir: string): Promise<void> {
-  const { default: husky } = await import('husky');
+  const { default: husky } = await importPackage<typeof import('husky')>('husky');
   const previous = process.cwd();
   process.chdir(root);
   let message: string;

@@ -8,6 +8,7 @@ import type { Finding } from '../findings.js';
 import type { BlobEntry } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import type { Workspace } from '../workspace.js';
+import { importPackage } from '../packages.js';
 
 /** Findings about the setup itself: locations outside the repository, unresolvable ones. */
 export function setupFindings(ws: Workspace): Finding[] {
@@ -85,7 +86,7 @@ function unparsable(environment: Environment, source: string, problem: GraphProb
 /** A predicate that is false for paths matched by the configuration's `ignore` globs. */
 export async function ignoreFilter(config: GuardConfig): Promise<(path: string) => boolean> {
   if (config.ignore.length === 0) return () => true;
-  const { default: picomatch } = await import('picomatch');
+  const { default: picomatch } = await importPackage<{ default: typeof import('picomatch') }>('picomatch');
   const isIgnored = picomatch(config.ignore, { dot: true });
   return (path) => !isIgnored(path);
 }

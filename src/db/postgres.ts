@@ -8,12 +8,13 @@ import { existsSync } from 'node:fs';
 import type { Client, ClientConfig, QueryArrayConfig, QueryArrayResult } from 'pg';
 import type { DriverRequest, DriverResult } from './driver.js';
 import { DbError, isDbError, type PostgresParams, type SslMode } from './url.js';
+import { importPackage } from '../packages.js';
 
 type PgModule = typeof import('pg');
 
 async function loadPg(): Promise<PgModule['default']> {
   try {
-    return (await import('pg')).default;
+    return (await importPackage<PgModule>('pg')).default;
   } catch {
     throw new DbError('driver-missing', 'cannot load the PostgreSQL driver "pg" (run: npm install pg)');
   }

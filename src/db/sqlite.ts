@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DriverRequest, DriverResult, SqliteDriver, SqliteHandle } from './driver.js';
 import { DbError, isDbError } from './url.js';
+import { importPackage } from '../packages.js';
 
 // node:sqlite's error codes are SQLite's numbers (errcode); better-sqlite3's are the names.
 const SQLITE_NAMES: Record<number, string> = { 5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 14: 'SQLITE_CANTOPEN', 26: 'SQLITE_NOTADB' };
@@ -38,7 +39,7 @@ async function nodeSqlite(): Promise<SqliteDriver | null> {
     return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    mod = (await import(NODE_SQLITE)) as NodeSqlite;
+    mod = await importPackage<NodeSqlite>(NODE_SQLITE);
   } catch {
     return null; // Node 20, or 22.5–22.12 without --experimental-sqlite
   } finally {

@@ -1,0 +1,68 @@
+// dist/cli.js loads the bundle through V8's code cache (src/launch.ts): the cache is written
+// once, read when it is this user's own file, and any trouble with it costs only the compile.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupAll, CLI, incidentRepo, run, testEnv } from './helpers/repo.js';
+
+afterAll(cleanupAll);
+
+// Node 22.1+ keeps its own cache (module.enableCompileCache); this file's cache is for older Nodes.
+const ownCache = !(await import('node:module')).enableCompileCache;
+
+function cacheHome(): { env: NodeJS.ProcessEnv; dir: string } {
+  const home = mkdtempSync(join(tmpdir(), 'ag-cache-home-'));
+  return { env: testEnv({ XDG_CACHE_HOME: home }), dir: join(home, 'alembic-guard') };
+}
+
+describe.skipIf(!ownCache)('the code cache (Node < 22.1)', () => {
+  it('is written by the first run, used by the next, and the verdicts are the same', () => {
+    const repo = incidentRepo();
+    const { env, dir } = cacheHome();
+    const first = run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`^v8-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.cache$`));
+    const stamp = readFileSync(join(dir, files[0]));
+    const second = run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
+    expect(second.code).toBe(1);
+    expect(second).toEqual(first);
+    expect(readFileSync(join(dir, files[0]))).toEqual(stamp); // read, not written again
+  });
+
+  it('a damaged cache file is refused by V8 and replaced; the run is unharmed', () => {
+    const repo = incidentRepo();
+    const { env, dir } = cacheHome();
+    run(process.execPath, [CLI, '--version'], { env });
+    const [name] = readdirSync(dir);
+    writeFileSync(join(dir, name), Buffer.alloc(4096, 7), { mode: 0o600 });
+    const result = run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('');
+    expect(readFileSync(join(dir, name)).subarray(0, 16)).not.toEqual(Buffer.alloc(16, 7));
+  });
+
+  it('a cache file others may write is not read, and is replaced by one only this user may write', () => {
+    const { env, dir } = cacheHome();
+    run(process.execPath, [CLI, '--version'], { env });
+    const [name] = readdirSync(dir);
+    writeFileSync(join(dir, name), Buffer.alloc(4096, 7));
+    chmodSync(join(dir, name), 0o666);
+    const result = run(process.execPath, [CLI, '--version'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+  });
+
+  it('ALEMBIC_GUARD_CACHE=0 writes none; an unwritable cache folder changes nothing', () => {
+    const { env, dir } = cacheHome();
+    expect(run(process.execPath, [CLI, '--version'], { env: { ...env, ALEMBIC_GUARD_CACHE: '0' } }).code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+    mkdirSync(join(dir, '..'), { recursive: true });
+    writeFileSync(dir, 'a file where the folder should be\n');
+    const result = run(process.execPath, [CLI, '--version'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+});
