@@ -53,6 +53,17 @@ async function stamp() {
 }
 
 const codeStamp = await stamp();
+// src/alembic/stamp.ts says null (cache off when run from sources); the bundle says which code.
+// The launcher reads the watch hints through the same cache code, so it carries the same stamp.
+const codeStampPlugin = {
+  name: 'code-stamp',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]alembic[\\/]stamp\.ts$/ }, () => ({
+      contents: `export const CODE_STAMP: string | null = ${JSON.stringify(codeStamp)};\n`,
+      loader: 'ts',
+    }));
+  },
+};
 rmSync(DIST, { recursive: true, force: true });
 mkdirSync(DIST, { recursive: true });
 await build({
@@ -69,18 +80,7 @@ await build({
   // hooks.ts were, so `new URL('../package.json', …)` and `new URL('../hooks/…', …)` still hold.
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: [join(ROOT, 'scripts/import-meta-url.js')],
-  plugins: [
-    {
-      // src/alembic/stamp.ts says null (cache off when run from sources); the bundle says which code.
-      name: 'code-stamp',
-      setup(b) {
-        b.onLoad({ filter: /[\\/]src[\\/]alembic[\\/]stamp\.ts$/ }, () => ({
-          contents: `export const CODE_STAMP: string | null = ${JSON.stringify(codeStamp)};\n`,
-          loader: 'ts',
-        }));
-      },
-    },
-  ],
+  plugins: [codeStampPlugin],
 });
 // The bundle runs from V8's code cache, where an import() cannot start: packages outside the
 // bundle are imported through src/packages.ts, whose one import() the launcher replaces.
@@ -107,6 +107,7 @@ await build({
     ),
   },
   inject: [join(ROOT, 'scripts/import-meta-url.js')],
+  plugins: [codeStampPlugin],
 });
 // package.json says "type": "module" for the sources and tests; the bundle in dist/ is CommonJS.
 writeFileSync(join(DIST, 'package.json'), '{ "type": "commonjs" }\n');

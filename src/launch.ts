@@ -17,6 +17,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { startEarlyStatus } from './early.js';
 import { IMPORT_HOOK } from './packages.js';
 
 /** Hex digest of dist/main.js, set by the build: a cache is only ever read for the same bytes. */
@@ -25,6 +26,9 @@ declare const BUNDLE_HASH: string;
 const bundle = fileURLToPath(new URL('./main.js', import.meta.url));
 const off = process.env.ALEMBIC_GUARD_CACHE === '0';
 const enableCompileCache = (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache;
+
+// First of all, while node goes on loading: check's git status, when it is known (early.ts).
+startEarlyStatus(process.argv.slice(2));
 
 // The bundle's import() of pg, husky, smol-toml…: code restored from V8's cache cannot start one.
 (globalThis as { [IMPORT_HOOK]?: (name: string) => Promise<unknown> })[IMPORT_HOOK] = (name) => import(name);

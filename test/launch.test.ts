@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupAll, CLI, incidentRepo, run, testEnv } from './helpers/repo.js';
+import { alembicEnv, cleanupAll, CLI, incidentRepo, INCIDENT, makeRepo, migration, run, testEnv } from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -64,5 +64,54 @@ describe.skipIf(!ownCache)('the code cache (Node < 22.1)', () => {
     const result = run(process.execPath, [CLI, '--version'], { env });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
+  });
+});
+
+describe("check's git status, started by the launcher before the bundle loads (early.ts)", () => {
+  /** The git commands one run started, from git's own trace. */
+  function gitCommands(repo: ReturnType<typeof incidentRepo>, args: string[]): { code: number; stdout: string; commands: string[] } {
+    const trace = join(mkdtempSync(join(tmpdir(), 'ag-trace-')), 'trace.json');
+    const result = repo.cli(args, { env: { GIT_TRACE2_EVENT: trace } });
+    const commands = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string; sid: string; argv?: string[] })
+      .filter((e) => e.event === 'start' && !e.sid.includes('/'))
+      .map((e) => e.argv!.filter((a) => !a.startsWith('-') && !a.includes('=')).slice(1, 2)[0] ?? '');
+    return { code: result.code, stdout: result.stdout, commands };
+  }
+
+  it('is the one status of a check whose watched paths are as last time', () => {
+    const repo = incidentRepo();
+    expect(repo.cli(['check']).code).toBe(1); // records the watch hint
+    const again = gitCommands(repo, ['check']);
+    expect(again.code).toBe(1);
+    expect(again.commands.filter((c) => c === 'status')).toHaveLength(1);
+    expect(again.stdout).toContain('014_trace_mismatches');
+  });
+
+  it("is dropped when discovery watches other paths now, and the verdict is the new paths' own", () => {
+    const repo = makeRepo(alembicEnv('backend', 2), { commit: true });
+    expect(repo.cli(['check']).code).toBe(0);
+    // The project moves its migrations: the hint names the old folder, discovery the new one.
+    repo
+      .write('backend/alembic.ini', '[alembic]\nscript_location = %(here)s/alembic\nversion_locations = %(here)s/alembic/versions %(here)s/alembic/more\n')
+      .add()
+      .commit('more');
+    repo.write('backend/alembic/more/0003_left_behind.py', migration('0003', INCIDENT[1]));
+    const moved = gitCommands(repo, ['check']);
+    expect(moved.commands.filter((c) => c === 'status')).toHaveLength(2); // the early one, unused
+    expect(moved.code).toBe(1);
+    expect(moved.stdout).toContain('0003_left_behind.py');
+    // … and the next check starts the right one.
+    expect(gitCommands(repo, ['check']).commands.filter((c) => c === 'status')).toHaveLength(1);
+  });
+
+  it('is not started for --cwd, another command, or a repository git has to be asked about', () => {
+    const repo = incidentRepo();
+    repo.cli(['check']);
+    const elsewhere = gitCommands(repo, ['check', '--cwd', join(repo.dir, 'backend')]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.commands.filter((c) => c === 'status')).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import type { Finding } from '../findings.js';
 import { type BlobEntry, indexEntries, indexListing, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources, status, type StatusEntry } from '../git/status.js';
+import { takeEarlyStatus } from '../early.js';
 import type { Report } from '../report/verdict.js';
 import { ShownWarnings } from '../shown-warnings.js';
 import { openWorkspace, watchedPaths, type Workspace } from '../workspace.js';
@@ -30,7 +31,8 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
     hints = new WatchHints(repo.commonDir);
     const hint = hints.get(repo.root);
     // status first: the longer of the two, and starting a process takes node several ms.
-    const statusEarly = hint ? status(repo, hint.paths) : undefined;
+    // The launcher may have started this very status before the bundle loaded (early.ts).
+    const statusEarly = hint ? (takeEarlyStatus(repo.root, hint.paths)?.catch(() => status(repo, hint.paths)) ?? status(repo, hint.paths)) : undefined;
     statusEarly?.catch(() => undefined); // asked again below if the guess is discarded
     const listing = stagedListing(repo, hint?.versions ?? []);
     listing.catch(() => undefined); // with configured locations, discovery never asks

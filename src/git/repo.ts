@@ -17,8 +17,8 @@ export interface Repo {
 }
 
 export async function openRepo(cwd: string): Promise<Repo> {
-  const here = topLevelHere(cwd);
-  if (here) return withIndex(cwd, here.root, here.gitDir, here.gitDir);
+  const here = mainWorktreeRepo(cwd);
+  if (here) return here;
   let out: string[];
   try {
     out = (await git(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], { cwd })).toString('utf8').split('\n');
@@ -37,6 +37,12 @@ export async function openRepo(cwd: string): Promise<Repo> {
   if (!root) throw new GuardError(`not inside a git working tree: ${cwd}`);
   const commonDir = resolve(root, common);
   return withIndex(cwd, root, gitDir, existsSync(commonDir) ? commonDir : resolve(cwd, common));
+}
+
+/** The repository when cwd is the top of a main worktree git needs no asking about, else null. */
+export function mainWorktreeRepo(cwd: string): Repo | null {
+  const here = topLevelHere(cwd);
+  return here && withIndex(cwd, here.root, here.gitDir, here.gitDir);
 }
 
 function withIndex(cwd: string, root: string, gitDir: string, commonDir: string): Repo {
