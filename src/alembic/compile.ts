@@ -16,8 +16,8 @@
  * are looked at for conflict markers only.
  */
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { type BlobEntry, readBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
@@ -262,7 +262,8 @@ const SPLIT_FROM = 256;
 
 /** compileWith over one process per CPU for many files (each Python compiles on one core). */
 async function compileSplit(python: string, contents: Buffer[]): Promise<{ version: string; refusals: (Refusal | null)[] } | null> {
-  const parts = contents.length < SPLIT_FROM ? 1 : Math.max(1, Math.min(availableParallelism(), 4));
+  // node:os is loaded only here: loading it costs every commit more than this whole check of cached answers.
+  const parts = contents.length < SPLIT_FROM ? 1 : Math.max(1, Math.min(cpuCount(), 4));
   if (parts === 1) return compileWith(python, contents);
   const size = Math.ceil(contents.length / parts);
   const results = await Promise.all(Array.from({ length: parts }, (_, i) => compileWith(python, contents.slice(i * size, (i + 1) * size))));
@@ -305,4 +306,8 @@ function compileWith(python: string, contents: Buffer[]): Promise<{ version: str
     }
     child.stdin.end();
   });
+}
+
+function cpuCount(): number {
+  return (createRequire(import.meta.url)('node:os') as typeof import('node:os')).availableParallelism();
 }
