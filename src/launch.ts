@@ -42,7 +42,11 @@ if (off || enableCompileCache) {
 
 function runCached(): void {
   const dir = cacheDir();
-  const file = dir && join(dir, `v8-${BUNDLE_HASH.slice(0, 16)}-${process.version}-${process.arch}.cache`);
+  // One file per hook command (and one for the rest): V8's data holds the functions the run that
+  // wrote it compiled, and a check should not start from what an install compiled.
+  const command = process.argv[2];
+  const role = command === 'check' || command === 'pre-push' || command === 'post-checkout' || command === 'validate' ? command : 'cli';
+  const file = dir && join(dir, `v8-${BUNDLE_HASH.slice(0, 16)}-${process.version}-${process.arch}-${role}.cache`);
   const cachedData = file ? readOwn(file) : undefined;
   const source = readFileSync(bundle, 'utf8');
   // The function node's own CommonJS loader wraps a module in; the bundle starts with a #! line.
@@ -88,7 +92,7 @@ function store(file: string, script: Script): void {
     writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
     renameSync(temp, file);
     // This Node's data for older bundles is of no more use.
-    const mine = `-${process.version}-${process.arch}.cache`;
+    const mine = file.slice(file.lastIndexOf(`-${process.version}-`));
     for (const name of readdirSync(folder)) {
       if (name.startsWith('v8-') && name.endsWith(mine) && join(folder, name) !== file) rmSync(join(folder, name), { force: true });
     }

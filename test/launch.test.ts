@@ -23,18 +23,21 @@ describe.skipIf(!ownCache)('the code cache (Node < 22.1)', () => {
     const first = run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^v8-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.cache$`));
+    expect(files[0]).toMatch(new RegExp(`^v8-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-check\\.cache$`));
     const stamp = readFileSync(join(dir, files[0]));
     const second = run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
     expect(second.code).toBe(1);
     expect(second).toEqual(first);
     expect(readFileSync(join(dir, files[0]))).toEqual(stamp); // read, not written again
+    // Other commands keep their own: a check never starts from what an install compiled.
+    run(process.execPath, [CLI, '--version'], { env });
+    expect(readdirSync(dir).sort()).toEqual([files[0].replace(/-check\.cache$/, '-cli.cache'), files[0]].sort());
   });
 
   it('a damaged cache file is refused by V8 and replaced; the run is unharmed', () => {
     const repo = incidentRepo();
     const { env, dir } = cacheHome();
-    run(process.execPath, [CLI, '--version'], { env });
+    run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
     const [name] = readdirSync(dir);
     writeFileSync(join(dir, name), Buffer.alloc(4096, 7), { mode: 0o600 });
     const result = run(process.execPath, [CLI, 'check'], { cwd: repo.dir, env });
