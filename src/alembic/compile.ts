@@ -67,6 +67,17 @@ const JUDGED: ReadonlySet<string | undefined> = new Set([undefined, 'syntax', 'c
  * ALEMBIC_GUARD_PYTHON=0 (or off) turns Python's check off: null.
  */
 export function choosePython(root: string, dirs: string[], env: NodeJS.ProcessEnv = process.env): Python | null {
+  // Asked by each step of a check (the graph cache's key, the env files, a parse): one answer a
+  // process for the same question, not ten stat and realpath calls each time.
+  if (env !== process.env) return findPython(root, dirs, env);
+  const key = `${root}\0${dirs.join('\0')}`;
+  if (!CHOSEN.has(key)) CHOSEN.set(key, findPython(root, dirs, env));
+  return CHOSEN.get(key)!;
+}
+
+const CHOSEN = new Map<string, Python | null>();
+
+function findPython(root: string, dirs: string[], env: NodeJS.ProcessEnv): Python | null {
   const chosen = env.ALEMBIC_GUARD_PYTHON;
   if (chosen === '0' || chosen === 'off') return null;
   const candidates: string[] = [];
