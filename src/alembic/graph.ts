@@ -7,70 +7,13 @@
 // multiple-heads ancestor search: O(references x heads / 32) bit operations.
 // Messages are one sentence each, naming the files, the reason and the fix.
 
-import { isUnder, type Loading } from './environment.js';
+import { isUnder } from './environment.js';
 import { adjacency, type Adjacency, nearestCommonAncestors, stronglyConnected, topologicalOrder } from './digraph.js';
 import { Hints } from './reference-hints.js';
+import type { GraphLayout, GraphOptions, GraphProblem, GraphProblemKind, RevisionGraph, RevisionNode } from './graph-types.js';
 import type { ParsedScript } from './script.js';
 
-export type GraphProblemKind =
-  | 'duplicate-revision'
-  | 'missing-parent'
-  | 'missing-dependency'
-  | 'cycle'
-  | 'illegal-id'
-  | 'duplicate-label'
-  | 'multiple-heads'
-  | 'not-a-migration'
-  | 'syntax-error'
-  | 'not-loaded'
-  | 'unreadable-script'
-  /** A submodule at or around a versions directory whose scripts could not be read here. */
-  | 'submodule-unread';
-
-/** Why Python refuses a file: its syntax, git's conflict markers left in it, or bytes that are not text. */
-export type SyntaxCause = 'syntax' | 'conflict' | 'encoding';
-
-export interface GraphProblem {
-  kind: GraphProblemKind;
-  message: string;
-  paths: string[];
-  revisions: string[];
-  severity: 'error' | 'warning';
-  /** syntax-error: the line Python would report, when known. */
-  line?: number;
-  /** syntax-error: why Python refuses the file. */
-  cause?: SyntaxCause;
-  /**
-   * multiple-heads: plain `alembic` does not see every file of this graph (the project's Python
-   * sets version_locations), so a printed `alembic merge` would not join these heads.
-   */
-  codeLoaded?: true;
-}
-
-export interface RevisionNode {
-  revision: string;
-  downRevisions: string[];
-  dependsOn: string[];
-  branchLabels: string[];
-  path: string;
-}
-
-export interface RevisionGraph {
-  revisions: RevisionNode[];
-  heads: string[];
-  bases: string[];
-  problems: GraphProblem[];
-  warnings: { path: string; line: number; message: string }[];
-  /** How the environment's files were judged (buildEnvironmentGraph sets it). */
-  layout?: GraphLayout;
-}
-
-export interface GraphOptions {
-  /** Several heads are intended (independent branches): no 'multiple-heads' problem, unless branch labels say otherwise. */
-  allowMultipleHeads?: boolean;
-  /** Which files of the versions directories Alembic loads (default: recursive). */
-  loading?: Loading;
-}
+export type { GraphLayout, GraphOptions, GraphProblem, GraphProblemKind, Loading, RevisionGraph, RevisionNode, SyntaxCause } from './graph-types.js';
 
 // Revision.verify_rev_id rejects these; Alembic refuses to load the environment.
 const ILLEGAL_ID_CHARS = ['@', '-', '+'];
@@ -84,21 +27,6 @@ const AWKWARD_LABEL_CHARS = ['@', '+', '-', ':'];
 const MAX_LISTED = 10;
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-export type { Loading };
-
-/** How an environment's files were judged: one graph, or its subdirectories separately. */
-export interface GraphLayout {
-  loading: Loading;
-  /**
-   * one-graph: every loaded file in one graph; independent: first-level subdirectories whose
-   * chains never refer to each other; alternatives: subdirectories that are each a complete
-   * history on their own and share ids (env.py picks one at run time).
-   */
-  rule: 'one-graph' | 'independent' | 'alternatives';
-  /** The subdirectories judged separately (independent, alternatives), repository-relative. */
-  groups: string[];
-}
 
 /**
  * The graph of one environment, as every command judges it. Its versions directories are one
