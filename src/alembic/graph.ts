@@ -169,13 +169,56 @@ function isCompleteHistory(graph: RevisionGraph): boolean {
   return graph.heads.length === 1 && !graph.problems.some((p) => INCOMPLETE.has(p.kind));
 }
 
+/**
+ * The graph of these scripts, as Alembic's RevisionMap reads them: a pipeline of phases, each a
+ * function of plain data that returns what it found (its problems included).
+ */
 export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}): RevisionGraph {
+  const ordered = sortedByPath(scripts);
+  const read = scriptNodes(ordered);
+  const vertices = indexVertices(read.nodes);
+  const labels = mapBranchLabels(vertices);
+  const edges = resolveEdges(vertices, labels.owners, ordered);
+  const placed = placeRevisions(vertices, edges);
+  const problems = [
+    ...read.problems,
+    ...duplicateProblems(vertices),
+    ...idProblems(vertices),
+    ...labels.problems,
+    ...edges.problems,
+    ...cycleProblems(vertices, edges),
+  ];
+  // With a parent missing or a script unreadable, the chain is cut where the file is broken: the
+  // extra "head" is an artefact, and "alembic merge heads" the wrong advice. The heads are
+  // judged once the graph is whole again.
+  if (!problems.some(cutsChain)) {
+    problems.push(
+      ...headsProblems(vertices, edges.down, placed, { labelled: labels.owners.size > 0, allowMultipleHeads: options.allowMultipleHeads === true }),
+    );
+  }
+  return { revisions: placed.revisions, heads: placed.heads, bases: placed.bases, problems, warnings: read.warnings };
+}
+
+function cutsChain(p: GraphProblem): boolean {
+  return p.kind === 'missing-parent' || p.kind === 'unreadable-script' || p.kind === 'syntax-error';
+}
+
+// -- scripts -> nodes ------------------------------------------------------------------------
+
+export interface ScriptNodes {
+  /** One per script with a known id, in the scripts' order. */
+  nodes: RevisionNode[];
+  /** The scripts Alembic cannot load (their errors). */
+  problems: GraphProblem[];
+  /** The scripts' parse warnings, with their paths. */
+  warnings: RevisionGraph['warnings'];
+}
+
+/** The nodes of the scripts (in path order), their load errors and their warnings. */
+export function scriptNodes(ordered: ParsedScript[]): ScriptNodes {
+  const nodes: RevisionNode[] = [];
   const problems: GraphProblem[] = [];
   const warnings: RevisionGraph['warnings'] = [];
-  const ordered = sortedByPath(scripts);
-
-  // -- scripts -> nodes ------------------------------------------------------------------------
-  const nodes: RevisionNode[] = [];
   for (const s of ordered) {
     for (const w of s.warnings) warnings.push({ path: s.path, line: w.line, message: w.message });
     if (s.error !== undefined) problems.push(scriptProblem(s));
@@ -191,10 +234,26 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       });
     }
   }
+  return { nodes, problems, warnings };
+}
 
-  // -- vertices: one per distinct revision id ---------------------------------------------------
-  // vertexOf[node] is the vertex; firstNode[v] the node (in path order) that defines it;
-  // duplicates[v] lists every node of an id defined more than once.
+// -- vertices: one per distinct revision id ---------------------------------------------------
+
+export interface Vertices {
+  nodes: RevisionNode[];
+  /** Revision id -> vertex. */
+  index: Map<string, number>;
+  /** Vertex -> revision id. */
+  ids: string[];
+  /** Node -> vertex. */
+  vertexOf: Int32Array;
+  /** Vertex -> the node (in path order) that defines it first. */
+  firstNode: number[];
+  /** Vertex -> every node of an id defined more than once. */
+  duplicates: Map<number, number[]>;
+}
+
+export function indexVertices(nodes: RevisionNode[]): Vertices {
   const index = new Map<string, number>();
   const ids: string[] = [];
   const vertexOf = new Int32Array(nodes.length);
@@ -215,30 +274,47 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
     }
     vertexOf[i] = v;
   }
-  const n = ids.length;
-  const pathOf = (v: number): string => nodes[firstNode[v]!]!.path;
-  const pathsOf = (v: number): string[] => (duplicates.get(v) ?? [firstNode[v]!]).map((i) => nodes[i]!.path);
+  return { nodes, index, ids, vertexOf, firstNode, duplicates };
+}
 
-  for (const [v, dup] of duplicates) {
-    const paths = dup.map((i) => nodes[i]!.path);
+/** The file that defines vertex v first. */
+export function pathOf(g: Vertices, v: number): string {
+  return g.nodes[g.firstNode[v]!]!.path;
+}
+
+/** Every file that defines vertex v's id. */
+export function pathsOf(g: Vertices, v: number): string[] {
+  return (g.duplicates.get(v) ?? [g.firstNode[v]!]).map((i) => g.nodes[i]!.path);
+}
+
+/** An id defined in several files. */
+export function duplicateProblems(g: Vertices): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  for (const [v, dup] of g.duplicates) {
+    const paths = dup.map((i) => g.nodes[i]!.path);
     problems.push({
       kind: 'duplicate-revision',
       severity: 'error',
       paths,
-      revisions: [ids[v]!],
-      message: `revision "${ids[v]}" is defined in ${paths.length} files (${paths.join(', ')}); Alembic keeps only one of them, so give each file its own id`,
+      revisions: [g.ids[v]!],
+      message: `revision "${g.ids[v]}" is defined in ${paths.length} files (${paths.join(', ')}); Alembic keeps only one of them, so give each file its own id`,
     });
   }
+  return problems;
+}
 
-  for (let v = 0; v < n; v++) {
-    const id = ids[v]!;
+/** Ids Alembic refuses (empty, "@", "-", "+") or that its commands cannot name (":"). */
+export function idProblems(g: Vertices): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  for (let v = 0; v < g.ids.length; v++) {
+    const id = g.ids[v]!;
     if (id !== '' && !/[@+:-]/.test(id)) continue;
-    const where = pathOf(v);
+    const where = pathOf(g, v);
     if (id === '') {
       problems.push({
         kind: 'illegal-id',
         severity: 'error',
-        paths: pathsOf(v),
+        paths: pathsOf(g, v),
         revisions: [id],
         message: `${where} sets revision = "", an empty id that no down_revision can name; give it a real id`,
       });
@@ -249,7 +325,7 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       problems.push({
         kind: 'illegal-id',
         severity: 'error',
-        paths: pathsOf(v),
+        paths: pathsOf(g, v),
         revisions: [id],
         message: `revision id "${id}" in ${where} contains ${quoteList(bad)}, which Alembic refuses in revision ids ("@", "-", "+"); rename the id here and wherever it is referenced`,
       });
@@ -258,30 +334,41 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       problems.push({
         kind: 'illegal-id',
         severity: 'warning',
-        paths: pathsOf(v),
+        paths: pathsOf(g, v),
         revisions: [id],
         message: `revision id "${id}" in ${where} contains ":", which Alembic commands read as a range ("alembic history -r a:b"), so it cannot be named there; rename the id`,
       });
     }
   }
+  return problems;
+}
 
-  // -- branch labels ----------------------------------------------------------------------------
-  // RevisionMap._map_branch_labels: a label may not repeat a revision id or another label.
-  const labelOwner = new Map<string, RevisionNode>();
-  for (const node of nodes) {
+// -- branch labels ----------------------------------------------------------------------------
+
+export interface BranchLabels {
+  /** Label -> the node that carries it (the first, in path order). */
+  owners: Map<string, RevisionNode>;
+  problems: GraphProblem[];
+}
+
+/** RevisionMap._map_branch_labels: a label may not repeat a revision id or another label. */
+export function mapBranchLabels(g: Vertices): BranchLabels {
+  const owners = new Map<string, RevisionNode>();
+  const problems: GraphProblem[] = [];
+  for (const node of g.nodes) {
     for (const label of node.branchLabels) {
-      const asId = index.get(label);
+      const asId = g.index.get(label);
       if (asId !== undefined) {
         problems.push({
           kind: 'duplicate-label',
           severity: 'error',
-          paths: uniq([node.path, pathOf(asId)]),
-          revisions: uniq([node.revision, ids[asId]!]),
-          message: `branch label "${label}" of ${node.path} is also the revision id of ${pathOf(asId)}, which Alembic refuses; rename the label`,
+          paths: uniq([node.path, pathOf(g, asId)]),
+          revisions: uniq([node.revision, g.ids[asId]!]),
+          message: `branch label "${label}" of ${node.path} is also the revision id of ${pathOf(g, asId)}, which Alembic refuses; rename the label`,
         });
         continue;
       }
-      const owner = labelOwner.get(label);
+      const owner = owners.get(label);
       if (owner !== undefined) {
         problems.push({
           kind: 'duplicate-label',
@@ -295,7 +382,7 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
         });
         continue;
       }
-      labelOwner.set(label, node);
+      owners.set(label, node);
       const awkward = AWKWARD_LABEL_CHARS.filter((c) => label.includes(c));
       if (label === '' || awkward.length > 0) {
         const message =
@@ -306,24 +393,42 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       }
     }
   }
+  return { owners, problems };
+}
 
-  // -- edges --------------------------------------------------------------------------------------
-  // child -> parent pairs named by down_revision, and by depends_on (labels resolved to their
-  // revision). Self references are reported and left out.
+// -- edges --------------------------------------------------------------------------------------
+
+export interface Edges {
+  /** Child -> parent, named by down_revision. */
+  down: Adjacency;
+  /** Dependant -> dependency, named by depends_on (labels resolved to their revision). */
+  deps: Adjacency;
+  /** Per vertex: some down_revision names it. */
+  isParent: Uint8Array;
+  /** Per vertex: a file of it has no down_revision. */
+  isBase: Uint8Array;
+  /** References that name nothing, or name their own revision (left out of the edges). */
+  problems: GraphProblem[];
+}
+
+/** The edges down_revision and depends_on name; `scripts` (path order) only for the hints of a reference that names nothing. */
+export function resolveEdges(g: Vertices, labels: ReadonlyMap<string, RevisionNode>, scripts: ParsedScript[]): Edges {
+  const n = g.ids.length;
   const downFrom: number[] = [];
   const downTo: number[] = [];
   const depFrom: number[] = [];
   const depTo: number[] = [];
   const isParent = new Uint8Array(n);
   const isBase = new Uint8Array(n);
-  const hints = new Hints(ordered, ids);
+  const problems: GraphProblem[] = [];
+  const hints = new Hints(scripts, g.ids);
 
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!;
-    const v = vertexOf[i]!;
+  for (let i = 0; i < g.nodes.length; i++) {
+    const node = g.nodes[i]!;
+    const v = g.vertexOf[i]!;
     if (node.downRevisions.length === 0) isBase[v] = 1;
     for (const ref of node.downRevisions) {
-      const p = index.get(ref);
+      const p = g.index.get(ref);
       if (p === v) {
         problems.push(selfLoop(node, 'down_revision'));
       } else if (p !== undefined) {
@@ -331,7 +436,7 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
         downTo.push(p);
         isParent[p] = 1;
       } else {
-        const labelled = labelOwner.get(ref);
+        const labelled = labels.get(ref);
         const message =
           labelled !== undefined
             ? `down_revision "${ref}" of ${node.path} is a branch label, but down_revision must be a revision id; write "${labelled.revision}" (${labelled.path}) or name the label in depends_on`
@@ -340,10 +445,10 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       }
     }
     for (const ref of node.dependsOn) {
-      let d = index.get(ref);
+      let d = g.index.get(ref);
       if (d === undefined) {
-        const owner = labelOwner.get(ref);
-        if (owner !== undefined) d = index.get(owner.revision);
+        const owner = labels.get(ref);
+        if (owner !== undefined) d = g.index.get(owner.revision);
       }
       if (d === v) {
         problems.push(selfLoop(node, 'depends_on'));
@@ -356,98 +461,128 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
       }
     }
   }
-  const down = adjacency(n, downFrom, downTo);
-  const deps = adjacency(n, depFrom, depTo);
+  return { down: adjacency(n, downFrom, downTo), deps: adjacency(n, depFrom, depTo), isParent, isBase, problems };
+}
 
-  // -- cycles -----------------------------------------------------------------------------------
-  for (const scc of stronglyConnected(n, down, deps)) problems.push(cycleProblem(scc, ids, pathsOf, down, deps));
+// -- cycles -----------------------------------------------------------------------------------
 
-  // -- order, heads, bases ------------------------------------------------------------------------
-  const sortedIds = ids.slice().sort(); // default sort: UTF-16 code units, same as `<`
+/** One problem per loop through down_revision and depends_on (self references are the edges' problems). */
+export function cycleProblems(g: Vertices, edges: Pick<Edges, 'down' | 'deps'>): GraphProblem[] {
+  return stronglyConnected(g.ids.length, edges.down, edges.deps).map((scc) => cycleProblem(scc, g, edges.down, edges.deps));
+}
+
+// -- order, heads, bases ------------------------------------------------------------------------
+
+export interface Placed {
+  /** Vertex -> its place among the ids sorted. */
+  rank: Int32Array;
+  /** Vertices, parents before children (ties by id; those on cycles last). */
+  order: number[];
+  /** Every node, in that order (an id's duplicates together). */
+  revisions: RevisionNode[];
+  /** The vertices no down_revision names, by id. */
+  headV: number[];
+  heads: string[];
+  bases: string[];
+}
+
+export function placeRevisions(g: Vertices, edges: Pick<Edges, 'down' | 'deps' | 'isParent' | 'isBase'>): Placed {
+  const n = g.ids.length;
+  const sortedIds = g.ids.slice().sort(); // default sort: UTF-16 code units, same as `<`
   const rank = new Int32Array(n);
-  for (let r = 0; r < n; r++) rank[index.get(sortedIds[r]!)!] = r;
-  const order = topologicalOrder(n, down, deps, rank);
+  for (let r = 0; r < n; r++) rank[g.index.get(sortedIds[r]!)!] = r;
+  const order = topologicalOrder(n, edges.down, edges.deps, rank);
   const revisions: RevisionNode[] = [];
   for (const v of order) {
-    const dup = duplicates.get(v);
-    if (dup === undefined) revisions.push(nodes[firstNode[v]!]!);
-    else for (const i of dup) revisions.push(nodes[i]!);
+    const dup = g.duplicates.get(v);
+    if (dup === undefined) revisions.push(g.nodes[g.firstNode[v]!]!);
+    else for (const i of dup) revisions.push(g.nodes[i]!);
   }
   const headV: number[] = [];
   const bases: string[] = [];
   for (const id of sortedIds) {
-    const v = index.get(id)!;
-    if (!isParent[v]) headV.push(v);
-    if (isBase[v]) bases.push(id);
+    const v = g.index.get(id)!;
+    if (!edges.isParent[v]) headV.push(v);
+    if (edges.isBase[v]) bases.push(id);
   }
-  const heads = headV.map((v) => ids[v]!);
+  return { rank, order, revisions, headV, heads: headV.map((v) => g.ids[v]!), bases };
+}
 
-  // With a parent missing or a script unreadable, the chain is cut where the file is broken: the
-  // extra "head" is an artefact, and "alembic merge heads" the wrong advice. The heads are
-  // judged once the graph is whole again.
-  const incomplete = problems.some((p) => p.kind === 'missing-parent' || p.kind === 'unreadable-script' || p.kind === 'syntax-error');
-  if (heads.length > 1 && !incomplete) {
-    const describeHeads = (group: number[]): { listed: string; common: string } => {
-      const ancestors = nearestCommonAncestors(group, order, down);
-      const listed = group.slice(0, MAX_LISTED).map((v) => `"${ids[v]}" (${pathOf(v)})`);
-      const more = group.length > MAX_LISTED ? ` and ${group.length - MAX_LISTED} more` : '';
-      const common =
-        ancestors === null
-          ? 'not computed for this many heads'
-          : ancestors.length === 0
-            ? 'none: they share no ancestor'
-            : ancestors
-                .sort((a, b) => rank[a]! - rank[b]!)
-                .map((v) => `"${ids[v]}" (${pathOf(v)})`)
-                .join(', ');
-      return { listed: `${listed.join(', ')}${more}`, common };
-    };
-    const headsProblem = (group: number[], message: string): GraphProblem => ({
-      kind: 'multiple-heads',
-      severity: 'error',
-      paths: group.flatMap(pathsOf),
-      revisions: group.map((v) => ids[v]!),
-      message,
-    });
-    if (labelOwner.size > 0) {
-      // Branch labels name lines of history that are meant to stay apart (neutron's expand and
-      // contract; `alembic upgrade heads` runs them all): one head per labelled line is
-      // Alembic's documented way. Two heads on one line, or two heads no label reaches, are a
-      // fork nobody meant, whatever allowMultipleHeads says.
-      const lines = headLines(headV, nodes, firstNode, down, n);
-      const advice =
-        'join them with a merge migration, or, where a line of history is meant to stay separate, give its first revision its own branch label (heads on distinct labelled branches pass, and `alembic upgrade heads` runs them all; the allowMultipleHeads setting does not let two heads of one line, or an unlabelled head, through)';
-      for (const { label, group } of lines) {
-        if (label === null || group.length < 2) continue;
-        const { listed, common } = describeHeads(group);
-        problems.push(
-          headsProblem(group, `the branch "${label}" has ${group.length} heads, ${listed}, and their nearest common ancestor is ${common}; ${advice}`),
-        );
-      }
-      const unlabelled = lines.find((line) => line.label === null)?.group ?? [];
-      if (unlabelled.length > 0) {
-        // "Each head on its own labelled branch": a head no label reaches is a fork nobody named.
-        const { listed, common } = describeHeads(headV);
-        const which = unlabelled.map((v) => `"${ids[v]}"`).join(', ');
-        problems.push(
-          headsProblem(
-            headV,
-            `the migrations have ${heads.length} heads, ${listed}, and ${which} ${unlabelled.length === 1 ? 'lies' : 'lie'} on no labelled branch (their nearest common ancestor is ${common}); ${advice}`,
-          ),
-        );
-      }
-    } else if (options.allowMultipleHeads !== true) {
-      const { listed, common } = describeHeads(headV);
+// -- multiple heads -----------------------------------------------------------------------------
+
+export interface HeadsRule {
+  /** Some revision carries a branch label: one head per labelled line. */
+  labelled: boolean;
+  /** Without labels, several heads are intended. */
+  allowMultipleHeads: boolean;
+}
+
+/** The heads Alembic's `upgrade head` would refuse, with their nearest common ancestors. */
+export function headsProblems(g: Vertices, down: Adjacency, placed: Pick<Placed, 'rank' | 'order' | 'headV'>, rule: HeadsRule): GraphProblem[] {
+  const { headV } = placed;
+  if (headV.length < 2) return [];
+  const problems: GraphProblem[] = [];
+  const headsProblem = (group: number[], message: string): GraphProblem => ({
+    kind: 'multiple-heads',
+    severity: 'error',
+    paths: group.flatMap((v) => pathsOf(g, v)),
+    revisions: group.map((v) => g.ids[v]!),
+    message,
+  });
+  if (rule.labelled) {
+    // Branch labels name lines of history that are meant to stay apart (neutron's expand and
+    // contract; `alembic upgrade heads` runs them all): one head per labelled line is
+    // Alembic's documented way. Two heads on one line, or two heads no label reaches, are a
+    // fork nobody meant, whatever allowMultipleHeads says.
+    const lines = headLines(g, headV, down);
+    const advice =
+      'join them with a merge migration, or, where a line of history is meant to stay separate, give its first revision its own branch label (heads on distinct labelled branches pass, and `alembic upgrade heads` runs them all; the allowMultipleHeads setting does not let two heads of one line, or an unlabelled head, through)';
+    for (const { label, group } of lines) {
+      if (label === null || group.length < 2) continue;
+      const { listed, common } = describeHeads(g, group, placed, down);
+      problems.push(
+        headsProblem(group, `the branch "${label}" has ${group.length} heads, ${listed}, and their nearest common ancestor is ${common}; ${advice}`),
+      );
+    }
+    const unlabelled = lines.find((line) => line.label === null)?.group ?? [];
+    if (unlabelled.length > 0) {
+      // "Each head on its own labelled branch": a head no label reaches is a fork nobody named.
+      const { listed, common } = describeHeads(g, headV, placed, down);
+      const which = unlabelled.map((v) => `"${g.ids[v]}"`).join(', ');
       problems.push(
         headsProblem(
           headV,
-          `the migrations have ${heads.length} heads, ${listed}, and their nearest common ancestor is ${common}; join them into one with a merge migration`,
+          `the migrations have ${headV.length} heads, ${listed}, and ${which} ${unlabelled.length === 1 ? 'lies' : 'lie'} on no labelled branch (their nearest common ancestor is ${common}); ${advice}`,
         ),
       );
     }
+  } else if (!rule.allowMultipleHeads) {
+    const { listed, common } = describeHeads(g, headV, placed, down);
+    problems.push(
+      headsProblem(
+        headV,
+        `the migrations have ${headV.length} heads, ${listed}, and their nearest common ancestor is ${common}; join them into one with a merge migration`,
+      ),
+    );
   }
+  return problems;
+}
 
-  return { revisions, heads, bases, problems, warnings };
+/** A group of heads for a message: the first few, and their nearest common ancestors. */
+function describeHeads(g: Vertices, group: number[], placed: Pick<Placed, 'rank' | 'order'>, down: Adjacency): { listed: string; common: string } {
+  const ancestors = nearestCommonAncestors(group, placed.order, down);
+  const listed = group.slice(0, MAX_LISTED).map((v) => `"${g.ids[v]}" (${pathOf(g, v)})`);
+  const more = group.length > MAX_LISTED ? ` and ${group.length - MAX_LISTED} more` : '';
+  const common =
+    ancestors === null
+      ? 'not computed for this many heads'
+      : ancestors.length === 0
+        ? 'none: they share no ancestor'
+        : ancestors
+            .sort((a, b) => placed.rank[a]! - placed.rank[b]!)
+            .map((v) => `"${g.ids[v]}" (${pathOf(g, v)})`)
+            .join(', ');
+  return { listed: `${listed.join(', ')}${more}`, common };
 }
 
 /**
@@ -456,9 +591,9 @@ export function buildGraph(scripts: ParsedScript[], options: GraphOptions = {}):
  * RevisionMap._add_branches). Heads whose label sets overlap are one line; heads without a label
  * are one line too. `label` names the line (the first shared label), or null for unlabelled.
  */
-function headLines(headV: number[], nodes: RevisionNode[], firstNode: number[], down: Adjacency, n: number): { label: string | null; group: number[] }[] {
-  const labelsOf = (v: number): string[] => nodes[firstNode[v]!]!.branchLabels;
-  const seen = new Int32Array(n).fill(-1);
+export function headLines(g: Vertices, headV: number[], down: Adjacency): { label: string | null; group: number[] }[] {
+  const labelsOf = (v: number): string[] => g.nodes[g.firstNode[v]!]!.branchLabels;
+  const seen = new Int32Array(g.ids.length).fill(-1);
   const inherited: string[][] = [];
   headV.forEach((head, h) => {
     const found = new Set<string>();
@@ -569,7 +704,8 @@ function uniq<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-function cycleProblem(scc: number[], ids: string[], pathsOf: (v: number) => string[], down: Adjacency, deps: Adjacency): GraphProblem {
+function cycleProblem(scc: number[], g: Vertices, down: Adjacency, deps: Adjacency): GraphProblem {
+  const { ids } = g;
   const inScc = new Set(scc);
   const sorted = [...scc].sort((a, b) => compare(ids[a]!, ids[b]!));
   const firstIn = (g: Adjacency, v: number): number | undefined => {
@@ -593,12 +729,12 @@ function cycleProblem(scc: number[], ids: string[], pathsOf: (v: number) => stri
   const loop = walk.slice(from);
   const usesDeps = viaDeps.slice(from).some(Boolean);
   const chain = [...loop, loop[0]!].map((x) => `"${ids[x]}"`).join(' -> ');
-  const files = loop.map((x) => pathsOf(x)[0]!);
+  const files = loop.map((x) => pathsOf(g, x)[0]!);
   const rest = scc.length > loop.length ? ` (${scc.length} revisions are caught in it in all)` : '';
   return {
     kind: 'cycle',
     severity: 'error',
-    paths: sorted.flatMap(pathsOf),
+    paths: sorted.flatMap((x) => pathsOf(g, x)),
     revisions: sorted.map((x) => ids[x]!),
     message: `revisions ${chain} form a ${usesDeps ? 'cycle through down_revision and depends_on' : 'down_revision cycle'} in ${files.join(', ')}${rest}, which Alembic refuses to load; point one of them at an earlier revision`,
   };
