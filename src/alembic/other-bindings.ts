@@ -23,11 +23,11 @@ export interface OtherBindings {
   warnings: ScriptWarning[];
 }
 
-type Live = 0 | 1 | 2; // never runs, always runs, cannot tell
+export type Live = 0 | 1 | 2; // never runs, always runs, cannot tell
 
 const both = (a: Live, b: Live): Live => (a === 0 || b === 0 ? 0 : a === 2 || b === 2 ? 2 : 1);
 
-interface Block {
+export interface Block {
   indent: number;
   scope: 'module' | 'class' | 'def';
   live: Live;
@@ -51,7 +51,7 @@ const HEADERS = new Set(['if', 'elif', 'else', 'for', 'while', 'def', 'class', '
  * What readBindings carries from one line to the next. It is the only state of the reading:
  * each step below is a plain function of it and of the line's tokens.
  */
-interface Reading {
+export interface Reading {
   readonly src: string;
   /** The fields as bound so far (a later binding replaces an earlier one, as in Python). */
   readonly fields: Map<Field, Assigned>;
@@ -64,8 +64,13 @@ interface Reading {
   readonly tainted: Map<string, string>;
 }
 
+/** The reading of src from its first line, into fields. */
+export function newReading(src: string, fields: Map<Field, Assigned> = new Map()): Reading {
+  return { src, fields, warnings: [], stack: [], chains: [], tainted: new Map() };
+}
+
 /** Module level: always runs. */
-const MODULE: Block = { indent: -1, scope: 'module', live: 1, owner: null, header: '' };
+export const MODULE: Block = { indent: -1, scope: 'module', live: 1, owner: null, header: '' };
 
 /** A compound statement's first line, taken apart. */
 interface HeaderLine {
@@ -86,13 +91,13 @@ interface HeaderLine {
 }
 
 export function readBindings(scanner: Scanner, src: string, fields: Map<Field, Assigned>): OtherBindings {
-  const r: Reading = { src, fields, warnings: [], stack: [], chains: [], tainted: new Map() };
+  const r = newReading(src, fields);
   scanner.runAll((toks, indent) => readLine(r, toks, indent));
   return { warnings: r.warnings };
 }
 
 /** One logical line, at module level or indented, with the indent of its first token. */
-function readLine(r: Reading, toks: Tok[], indent: number): void {
+export function readLine(r: Reading, toks: Tok[], indent: number): void {
   normaliseNames(r, toks);
   closeBlocks(r, indent);
   const ctx = r.stack[r.stack.length - 1] ?? MODULE;
@@ -121,7 +126,7 @@ function readLine(r: Reading, toks: Tok[], indent: number): void {
 }
 
 /** Python normalises identifiers (NFKC): `ｄown_revision` is down_revision. Said when it matters. */
-function normaliseNames(r: Reading, toks: Tok[]): void {
+export function normaliseNames(r: Reading, toks: Tok[]): void {
   for (const t of toks) {
     if (t.k !== K.Name || (t.v.charCodeAt(0) < 0x80 && !/[^\x00-\x7f]/.test(t.v))) continue;
     const name = t.v.normalize('NFKC');
@@ -133,7 +138,7 @@ function normaliseNames(r: Reading, toks: Tok[]): void {
 }
 
 /** A line at `indent` ends the blocks indented as far or further, and the chains indented further. */
-function closeBlocks(r: Reading, indent: number): void {
+export function closeBlocks(r: Reading, indent: number): void {
   while (r.stack.length > 0 && r.stack[r.stack.length - 1]!.indent >= indent) r.stack.pop();
   while (r.chains.length > 0 && r.chains[r.chains.length - 1]!.indent > indent) r.chains.pop();
 }
@@ -199,12 +204,12 @@ function readBranch(r: Reading, h: HeaderLine): void {
  * Whether a branch of an if chain runs, from whether an earlier branch ran (`before`: 1 surely,
  * 0 none did, 2 cannot tell) and its own test (an `else` tests 1).
  */
-function branchRuns(before: Live, test: Live): Live {
+export function branchRuns(before: Live, test: Live): Live {
   return before === 1 ? 0 : before === 0 ? test : test === 0 ? 0 : 2;
 }
 
 /** Whether some branch of an if chain has run once this one is passed (the next branch's `before`). */
-function chainTaken(before: Live, test: Live): Live {
+export function chainTaken(before: Live, test: Live): Live {
   const own = branchRuns(before, test);
   return before === 1 || (test === 1 && before === 0) ? 1 : before === 0 && test === 0 ? 0 : own === 0 && before === 0 ? 0 : 2;
 }
@@ -254,7 +259,7 @@ function readStatements(r: Reading, toks: Tok[], ctx: Block): void {
 }
 
 /** One simple statement (no `;`) in the block ctx. */
-function readSimple(r: Reading, toks: Tok[], ctx: Block): void {
+export function readSimple(r: Reading, toks: Tok[], ctx: Block): void {
   const first = toks[0]!;
   const line = first.line;
   if (ctx.scope === 'def') {
@@ -312,7 +317,7 @@ function readSimple(r: Reading, toks: Tok[], ctx: Block): void {
 }
 
 /** Walrus bindings, dynamic names and mentions of tainted functions in an expression run at module or class level. */
-function scanExpr(r: Reading, toks: Tok[], ctx: Block): void {
+export function scanExpr(r: Reading, toks: Tok[], ctx: Block): void {
   for (let j = 0; j < toks.length; j++) {
     const t = toks[j]!;
     if (t.k !== K.Name) continue;
@@ -340,7 +345,7 @@ function unknownBinding(r: Reading, field: Field, line: number, why: string): vo
 }
 
 /** A binding other than a plain assignment, of a value known (or not) statically. */
-function bindOther(r: Reading, field: Field, value: Value, line: number, ctx: Block, how: string): void {
+export function bindOther(r: Reading, field: Field, value: Value, line: number, ctx: Block, how: string): void {
   if (ctx.live === 0) return;
   if (ctx.live === 2) {
     unknownBinding(
@@ -384,7 +389,7 @@ function depthAt(toks: Tok[], at: number): number {
 }
 
 /** The `:` that ends a compound statement's header (brackets, lambdas aside), or -1. */
-function firstTopColon(toks: Tok[], from: number): number {
+export function firstTopColon(toks: Tok[], from: number): number {
   let depth = 0;
   let lambdas = 0;
   for (let j = from; j < toks.length; j++) {
@@ -402,7 +407,7 @@ function firstTopColon(toks: Tok[], from: number): number {
 }
 
 /** The value after `name :=` : up to the comma or closing bracket that ends it. */
-function walrusValue(toks: Tok[], from: number): Value {
+export function walrusValue(toks: Tok[], from: number): Value {
   let depth = 0;
   let end = from;
   for (; end < toks.length; end++) {
@@ -418,7 +423,7 @@ function walrusValue(toks: Tok[], from: number): Value {
 }
 
 /** The items a `for` loop takes from a literal (a tuple, list or string), or null. */
-function literalItems(toks: Tok[]): Value[] | null {
+export function literalItems(toks: Tok[]): Value[] | null {
   const v = evaluate(toks);
   if (v.kind === 'seq' && !v.set) return v.items;
   if (v.kind === 'str') return [...v.value].map((c) => ({ kind: 'str', value: c }) as Value);
@@ -426,7 +431,7 @@ function literalItems(toks: Tok[]): Value[] | null {
 }
 
 /** Whether a test is statically true (1), false (0) or cannot be told (2): `if True:`, `if 0:`. */
-function truth(toks: Tok[]): Live {
+export function truth(toks: Tok[]): Live {
   let negate = false;
   let at = 0;
   while (toks[at]?.k === K.Name && toks[at]!.v === 'not') {
