@@ -77,7 +77,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   // import.meta.url, as the ES modules used it: the bundle is dist/cli.js, where cli.ts and
-  // hooks.ts were, so `new URL('../package.json', …)` and `new URL('../hooks/…', …)` still hold.
+  // own-package.ts were, so `new URL('../package.json', …)` and `new URL('../hooks/…', …)` still hold.
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: [join(ROOT, 'scripts/import-meta-url.js')],
   plugins: [codeStampPlugin],

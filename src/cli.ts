@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.version) {
-    const { ownVersion } = await import('./hooks.js');
+    const { ownVersion } = await import('./own-package.js');
     process.stdout.write(`${ownVersion()}\n`);
     return 0;
   }

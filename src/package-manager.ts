@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isInside, safeRealpath } from './hooks.js';
+import { isInside, safeRealpath } from './paths.js';
 import { shellQuote } from './report/quote.js';
 
 export const PACKAGE_MANAGERS = ['npm', 'pnpm', 'yarn', 'bun'] as const;

@@ -8,7 +8,8 @@ import { join, posix, resolve } from 'node:path';
 import { GuardError } from './errors.js';
 import type { Repo } from './git/repo.js';
 import { gitRaw } from './git/run.js';
-import { isInside, runsHusky, safeRealpath } from './hooks.js';
+import { runsHusky } from './hooks/husky.js';
+import { isInside, safeRealpath } from './paths.js';
 import { withoutBom } from './text.js';
 
 export interface PackageChoice {

@@ -5,7 +5,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderPlainHook } from '../src/hooks.js';
+import { renderPlainHook } from '../src/hooks/plain.js';
 import { linkNodeModules, packProject, type Packed } from './helpers/pack.js';
 import { alembicEnv, bareToolEnv, cleanupAll, INCIDENT, makeRepo, migration, run, tempDir, testEnv, TestRepo, type RunResult } from './helpers/repo.js';
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOOK_NAMES } from '../src/hooks.js';
+import { HOOK_NAMES } from '../src/hooks/table.js';
 import { detectPackageManager } from '../src/package-manager.js';
 import { linkNodeModules, packProject, type Packed } from './helpers/pack.js';
 import { alembicEnv, cleanupAll, INCIDENT, makeRepo, migration, run, tempDir, testEnv, type RunResult, TestRepo } from './helpers/repo.js';

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOCK_BEGIN, BLOCK_END, embeddedRunner, HOOK_NAMES, huskyBlock, isPlainHook, renderPlainHook, withBlock, withoutBlock } from '../src/hooks.js';
+import { BLOCK_BEGIN, BLOCK_END, huskyBlock, withBlock, withoutBlock } from '../src/hooks/husky.js';
+import { embeddedRunner, isPlainHook, renderPlainHook } from '../src/hooks/plain.js';
+import { HOOK_NAMES } from '../src/hooks/table.js';
 import { linkNodeModules, packProject, type Packed } from './helpers/pack.js';
 import { alembicEnv, CLI, cleanupAll, INCIDENT, makeRepo, migration, PROJECT, run, tempDir, testEnv, type RunResult, TestRepo } from './helpers/repo.js';
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CommandResult, DemoOptions } from '../command.js';
 import { GuardError } from '../errors.js';
-import { thisRunner } from '../hooks.js';
+import { thisRunner } from '../hooks/plain.js';
 
 // ---------------------------------------------------------------------------------------------
 // The fixture: the names a real project gave its migrations (the same as the tests' INCIDENT).

@@ -17,34 +17,18 @@ import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { stagedBlobs } from '../git/objects.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { ignoreSources, status } from '../git/status.js';
-import {
-  activeHooksDir,
-  BLOCK_BEGIN,
-  display,
-  embeddedRunner,
-  blockBin,
-  HOOK_COMMANDS,
-  HOOK_NAMES,
-  HOOK_SPECS,
-  inFolder,
-  type HookName,
-  hooksPathSetting,
-  type HooksPathSetting,
-  HOOK_VERBS,
-  isHuskyHooksPath,
-  isHuskyStub,
-  isPlainHook,
-  isPreCommitFrameworkHook,
-  mentionsGuard,
-  shellUnquote,
-  userHookPath,
-} from '../hooks.js';
+import { isPreCommitFrameworkHook } from '../hooks/framework.js';
+import { BLOCK_BEGIN, blockBin, inFolder, isHuskyHooksPath, isHuskyStub, mentionsGuard } from '../hooks/husky.js';
+import { embeddedRunner, isPlainHook, userHookPath } from '../hooks/plain.js';
+import { HOOK_COMMANDS, HOOK_NAMES, HOOK_SPECS, type HookName, HOOK_VERBS } from '../hooks/table.js';
+import { activeHooksDir, hooksPathSetting, type HooksPathSetting } from '../hooks/where.js';
+import { display } from '../paths.js';
 import type { GraphLayout } from '../alembic/graph.js';
 import { loadGraphs } from '../alembic/sources.js';
 import { detectPackageManager, installCommand } from '../package-manager.js';
 import { parsePackageJson } from '../project-package.js';
 import { describe, describeLayout, devDatabaseLine, NO_ENVIRONMENT } from '../report/messages.js';
-import { escapeControls, shellPath, shellQuote, showName } from '../report/quote.js';
+import { escapeControls, shellPath, shellQuote, shellUnquote, showName } from '../report/quote.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import type { DevDatabaseState } from './database.js';
 import { readRecord } from './install.js';

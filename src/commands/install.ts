@@ -41,34 +41,23 @@ import { GuardError } from '../errors.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
 import {
-  activeHooksDir,
   blockText,
-  CHECKOUT_IDLE,
-  display,
-  HOOK_NAMES,
-  type HookName,
-  hooksPathSetting,
   huskyBlock,
   huskyLayout,
   type HuskyLayout,
   inFolder,
   isHuskyHooksPath,
-  isInside,
-  isPlainHook,
   legacyHuskyBlocks,
-  ownVersion,
-  plainHookIsPristine,
-  recordFile,
-  renderPlainHook,
   runsHusky,
-  safeRealpath,
-  thisRunner,
-  toPosix,
-  userHookPath,
   withBlock,
   withoutBlock,
-  withRunner,
-} from '../hooks.js';
+} from '../hooks/husky.js';
+import { isPlainHook, plainHookIsPristine, renderPlainHook, thisRunner, userHookPath, withRunner } from '../hooks/plain.js';
+import { recordFile } from '../hooks/record.js';
+import { CHECKOUT_IDLE, HOOK_NAMES, type HookName } from '../hooks/table.js';
+import { activeHooksDir, hooksPathSetting } from '../hooks/where.js';
+import { ownVersion } from '../own-package.js';
+import { display, isInside, safeRealpath, toPosix } from '../paths.js';
 import { addDevCommand, detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
 import { shellQuote } from '../report/quote.js';

@@ -20,7 +20,7 @@ import {
   worktrees,
 } from '../git/places.js';
 import { headCommit } from '../git/repo.js';
-import { safeRealpath } from '../hooks.js';
+import { safeRealpath } from '../paths.js';
 import { status } from '../git/status.js';
 import type { Finding } from '../findings.js';
 import type { LocatedQuery, LocateResult, Place, PlaceKind, RevisedBy, Searched } from '../located.js';

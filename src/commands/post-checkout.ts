@@ -4,7 +4,7 @@ import { ancestors } from '../alembic/ancestry.js';
 import type { Environment } from '../alembic/environment.js';
 import type { CommandResult, GlobalOptions } from '../command.js';
 import { gitRaw } from '../git/run.js';
-import { CHECKOUT_IDLE } from '../hooks.js';
+import { CHECKOUT_IDLE } from '../hooks/table.js';
 import type { Workspace } from '../workspace.js';
 
 /**

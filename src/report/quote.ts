@@ -103,3 +103,23 @@ export function alembicCommand(runner: AlembicRunner | undefined, subcommand: st
   const words = [...command.map(shellQuote), subcommand, ...options.map(shellQuote), ...args.map(shellQuote)].join(' ');
   return cwd ? `cd ${shellPath(cwd)} && ${words}` : words;
 }
+
+/** Undo shellQuote (and plain backslash escapes): enough to read back what install wrote. */
+export function shellUnquote(word: string): string {
+  let out = '';
+  for (let i = 0; i < word.length;) {
+    if (word[i] === "'") {
+      const end = word.indexOf("'", i + 1);
+      if (end < 0) return out + word.slice(i + 1);
+      out += word.slice(i + 1, end);
+      i = end + 1;
+    } else if (word[i] === '\\' && i + 1 < word.length) {
+      out += word[i + 1];
+      i += 2;
+    } else {
+      out += word[i];
+      i += 1;
+    }
+  }
+  return out;
+}
