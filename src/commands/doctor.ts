@@ -19,6 +19,7 @@ import { openRepo, type Repo } from '../git/repo.js';
 import { ignoreSources, status } from '../git/status.js';
 import { isPreCommitFrameworkHook } from '../hooks/framework.js';
 import { BLOCK_BEGIN, blockBin, inFolder, isHuskyHooksPath, isHuskyStub, mentionsGuard } from '../hooks/husky.js';
+import { readRecord } from '../hooks/record.js';
 import { embeddedRunner, isPlainHook, userHookPath } from '../hooks/plain.js';
 import { HOOK_COMMANDS, HOOK_NAMES, HOOK_SPECS, type HookName, HOOK_VERBS } from '../hooks/table.js';
 import { activeHooksDir, hooksPathSetting, type HooksPathSetting } from '../hooks/where.js';
@@ -31,7 +32,6 @@ import { describe, describeLayout, devDatabaseLine, NO_ENVIRONMENT } from '../re
 import { escapeControls, shellPath, shellQuote, shellUnquote, showName } from '../report/quote.js';
 import { openWorkspace, type Workspace } from '../workspace.js';
 import type { DevDatabaseState } from './database.js';
-import { readRecord } from './install.js';
 
 type Severity = 'error' | 'warning' | 'info';
 

@@ -18,87 +18,25 @@
  * What was done is recorded in <git common dir>/alembic-guard/install.json, so uninstall undoes
  * exactly that and nothing else.
  */
-import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-  type Stats,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import type { CommandResult, InstallOptions } from '../command.js';
 import { GuardError } from '../errors.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
-import {
-  blockText,
-  huskyBlock,
-  huskyLayout,
-  type HuskyLayout,
-  inFolder,
-  isHuskyHooksPath,
-  legacyHuskyBlocks,
-  runsHusky,
-  withBlock,
-  withoutBlock,
-} from '../hooks/husky.js';
-import { isPlainHook, plainHookIsPristine, renderPlainHook, thisRunner, userHookPath, withRunner } from '../hooks/plain.js';
-import { recordFile } from '../hooks/record.js';
-import { CHECKOUT_IDLE, HOOK_NAMES, type HookName } from '../hooks/table.js';
+import { blockText, huskyBlock, huskyLayout, type HuskyLayout, inFolder, isHuskyHooksPath, runsHusky, withBlock, withoutBlock } from '../hooks/husky.js';
+import { renderPlainHook, thisRunner, userHookPath, withRunner } from '../hooks/plain.js';
+import { huskyEdited, lstatOrNull, ownPlainHook, plainEdited, sha, writeHook } from '../hooks/files.js';
+import { type InstallRecord, type Mode, readRecord, recordFile, writeRecord } from '../hooks/record.js';
+import { CHECKOUT_IDLE, HOOK_NAMES } from '../hooks/table.js';
 import { activeHooksDir, hooksPathSetting } from '../hooks/where.js';
 import { ownVersion } from '../own-package.js';
 import { display, isInside, safeRealpath, toPosix } from '../paths.js';
-import { addDevCommand, detectPackageManager, installCommand, PACKAGE_MANAGERS } from '../package-manager.js';
+import { addDevCommand, detectPackageManager, installCommand } from '../package-manager.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
 import { shellQuote } from '../report/quote.js';
 import { importPackage } from '../packages.js';
-
-export type Mode = 'husky' | 'git';
-
-/** What install did, so that uninstall can undo exactly that. Paths are absolute. */
-export interface InstallRecord {
-  version: 1;
-  mode: Mode;
-  /** git mode: the hooks folder written to. */
-  hooksDir?: string;
-  /** git mode: hooks whose previous file is kept beside ours as <name>.alembic-guard-user. */
-  movedAside?: string[];
-  /** husky mode: the folder of the package.json (absolute, in the worktree install ran in). */
-  packageDir?: string;
-  /** husky mode: the same folder relative to the top of the working tree ('' at the top). */
-  packageRel?: string;
-  /** husky mode: files and folders that did not exist before install. */
-  created?: string[];
-  /**
-   * husky mode: the script that runs husky (`prepare`, or `postinstall` under Yarn 2+) before
-   * install and what install made of it, and the whole package.json before and after, so that
-   * uninstall can put back its exact bytes when nobody has edited it since.
-   */
-  prepare?: {
-    script?: 'prepare' | 'postinstall';
-    before: string | null;
-    after: string;
-    scriptsCreated: boolean;
-    fileBefore: string;
-    fileAfter: string;
-  };
-  /** husky mode: the devDependencies install added (name → version range). */
-  devDependencies?: Record<string, string>;
-  /** husky mode: the local core.hooksPath before husky set it (present only when it changed). */
-  hooksPath?: { before: string | null };
-  /** sha256 of each hook file (plain) or block (husky) as install wrote it: not edited since. */
-  written?: Record<string, string>;
-}
 
 interface Action {
   path: string;
@@ -692,28 +630,6 @@ async function removeHusky(repo: Repo, layout: HuskyLayout, record: InstallRecor
 // ---------------------------------------------------------------------------------------------
 // Hooks a person edited
 
-/** The text of a plain hook of ours at this path, or null (none, or not ours). */
-function ownPlainHook(file: string): string | null {
-  if (!lstatOrNull(file)?.isFile()) return null;
-  const text = readFileSync(file, 'utf8');
-  return isPlainHook(text) ? text : null;
-}
-
-/** A plain hook differs from what install wrote (its node and CLI lines aside). */
-function plainEdited(text: string, file: string, name: HookName, record: InstallRecord | null): boolean {
-  if (plainHookIsPristine(name, text)) return false;
-  if (record?.written?.[file] === sha(text)) return false;
-  // An install from before hashes were recorded: the record says it wrote the file.
-  return !(record?.mode === 'git' && record.written === undefined);
-}
-
-/** Our husky block differs from any block install writes (for any package manager, or an older one). */
-function huskyEdited(block: string, file: string, name: HookName, layout: HuskyLayout, record: InstallRecord | null): boolean {
-  if (record?.written?.[file] === sha(block)) return false;
-  if (legacyHuskyBlocks(name, layout).includes(block)) return false;
-  return PACKAGE_MANAGERS.every((pm) => block !== huskyBlock(name, { ...layout.bin, install: inFolder(layout.packageRel, `${pm} install`) }));
-}
-
 function refuseEdits(command: 'install' | 'uninstall', edits: Edit[]): CommandResult {
   const lines = [
     `alembic-guard ${command}: refused: ${edits.length === 1 ? 'a hook' : 'hooks'} of alembic-guard ${edits.length === 1 ? 'has' : 'have'} lines you edited, which ${command} would drop`,
@@ -765,19 +681,6 @@ function sameHooksPath(value: string | null, expected: string): boolean {
   return value !== null && value.replace(/\/+$/, '') === expected;
 }
 
-function lstatOrNull(path: string): Stats | null {
-  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
-}
-
-function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-function writeHook(file: string, text: string): void {
-  writeFileSync(file, text, { mode: 0o755 });
-  chmodSync(file, 0o755); // the umask may have taken bits off
-}
-
 /** The version of the running alembic-guard (its package.json beside dist/). */
 /** The version of the husky this alembic-guard runs (its exports hide package.json). */
 function huskyVersion(): string {
@@ -813,23 +716,6 @@ function removeDirIfEmpty(dir: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function readRecord(repo: Repo): InstallRecord | null {
-  try {
-    const value = JSON.parse(readFileSync(recordFile(repo), 'utf8')) as InstallRecord;
-    return value && value.version === 1 && (value.mode === 'git' || value.mode === 'husky') ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeRecord(repo: Repo, record: InstallRecord): void {
-  const file = recordFile(repo);
-  const text = `${JSON.stringify(record, null, 2)}\n`;
-  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
 }
 
 function render(options: InstallOptions, command: 'install' | 'uninstall', outcome: Outcome): CommandResult {
