@@ -8,7 +8,7 @@
  * so a fresh clone or `git worktree add` has no hooks at all until `npm install` runs husky.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import pc from 'picocolors';
 import type { CommandResult, GlobalOptions } from '../command.js';
@@ -17,10 +17,11 @@ import { compareConfig, isConfigFile } from '../alembic/settings.js';
 import { stagedBlobs } from '../git/objects.js';
 import { openRepo, type Repo } from '../git/repo.js';
 import { ignoreSources, status } from '../git/status.js';
-import { isPreCommitFrameworkHook } from '../hooks/framework.js';
+import { frameworkConfigured, isPreCommitFrameworkHook } from '../hooks/framework.js';
+import { keptUserHook, readHookText } from '../hooks/files.js';
 import { BLOCK_BEGIN, blockBin, inFolder, isHuskyHooksPath, isHuskyStub, mentionsGuard } from '../hooks/husky.js';
 import { readRecord } from '../hooks/record.js';
-import { embeddedRunner, isPlainHook, userHookPath } from '../hooks/plain.js';
+import { embeddedRunner, isPlainHook } from '../hooks/plain.js';
 import { HOOK_COMMANDS, HOOK_NAMES, HOOK_SPECS, type HookName, HOOK_VERBS } from '../hooks/table.js';
 import { activeHooksDir, hooksPathSetting, type HooksPathSetting } from '../hooks/where.js';
 import { display } from '../paths.js';
@@ -357,8 +358,8 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
     report.kind = 'plain';
     report.guarded = true;
     report.runs = plainRunner(ctx, name, text, severity);
-    const aside = userHookPath(file);
-    if (lstatSync(aside, { throwIfNoEntry: false })) {
+    const aside = keptUserHook(file);
+    if (aside) {
       report.userHook = aside;
       problem(SAY.userHook(name, display(repo.root, aside), isExecutable(aside)), null, 'info');
     }
@@ -374,11 +375,11 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
       problem(SAY.huskyRunnerMissing(display(repo.root, join(hooksDir, 'h'))), SAY.install, 'error');
     }
     if (process.env.HUSKY === '0') problem(SAY.huskyOff, SAY.huskyOffFix);
-    if (!existsSync(script)) {
+    const content = readHookText(script);
+    if (content === null) {
       problem(SAY.huskyScriptMissing(name, display(repo.root, script)), SAY.install);
       return report;
     }
-    const content = readFileSync(script, 'utf8');
     if (!mentionsGuard(content, name)) {
       problem(SAY.notGuarded(name, display(repo.root, script)), SAY.install);
       return report;
@@ -391,9 +392,7 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
   if (isPreCommitFrameworkHook(text)) {
     report.kind = 'pre-commit-framework';
     const id = HOOK_SPECS[name].frameworkId;
-    const config = join(repo.root, '.pre-commit-config.yaml');
-    const configured = existsSync(config) && new RegExp(`id:\\s*['"]?${id}['"]?\\s*$`, 'm').test(readFileSync(config, 'utf8'));
-    if (!configured) {
+    if (!frameworkConfigured(repo.root, id)) {
       problem(SAY.frameworkNoHook(name, id), SAY.frameworkFix(id));
       return report;
     }

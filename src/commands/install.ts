@@ -27,7 +27,7 @@ import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
 import { blockText, huskyBlock, huskyLayout, type HuskyLayout, inFolder, isHuskyHooksPath, runsHusky, withBlock, withoutBlock } from '../hooks/husky.js';
 import { renderPlainHook, thisRunner, userHookPath, withRunner } from '../hooks/plain.js';
-import { huskyEdited, lstatOrNull, ownPlainHook, plainEdited, sha, writeHook } from '../hooks/files.js';
+import { huskyBlockIn, huskyEdited, lstatOrNull, ownPlainHook, plainEdited, sha, writeHook } from '../hooks/files.js';
 import { type InstallRecord, type Mode, readRecord, recordFile, writeRecord } from '../hooks/record.js';
 import { CHECKOUT_IDLE, HOOK_NAMES } from '../hooks/table.js';
 import { activeHooksDir, hooksPathSetting } from '../hooks/where.js';
@@ -242,7 +242,7 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
   const edits: Edit[] = [];
   for (const name of HOOK_NAMES) {
     const file = join(huskyDir, name);
-    const current = existsSync(file) ? blockText(readFileSync(file, 'utf8')) : null;
+    const current = huskyBlockIn(file);
     if (current !== null && huskyEdited(current, file, name, layout, previous)) {
       edits.push({ path: display(repo.root, file), ours: huskyBlock(name, layout.bin), theirs: current });
     }
@@ -491,7 +491,7 @@ async function uninstallEdits(repo: Repo, record: InstallRecord | null, cwd: str
     const layout = huskyLayout(repo.root, packageDir);
     for (const name of HOOK_NAMES) {
       const file = join(repo.root, layout.huskyRel, name);
-      const block = existsSync(file) ? blockText(readFileSync(file, 'utf8')) : null;
+      const block = huskyBlockIn(file);
       if (block !== null && huskyEdited(block, file, name, layout, record)) {
         edits.push({ path: display(repo.root, file), ours: huskyBlock(name, layout.bin), theirs: block });
       }

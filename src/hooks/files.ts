@@ -3,12 +3,29 @@
  * (the hashes in the install record), for install, uninstall and doctor.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, readFileSync, type Stats, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, type Stats, writeFileSync } from 'node:fs';
 import { PACKAGE_MANAGERS } from '../package-manager.js';
-import { huskyBlock, type HuskyLayout, inFolder, legacyHuskyBlocks } from './husky.js';
-import { isPlainHook, plainHookIsPristine } from './plain.js';
+import { blockText, huskyBlock, type HuskyLayout, inFolder, legacyHuskyBlocks } from './husky.js';
+import { isPlainHook, plainHookIsPristine, userHookPath } from './plain.js';
 import type { InstallRecord } from './record.js';
 import type { HookName } from './table.js';
+
+/** The text of the hook file at this path, or null when there is none. */
+export function readHookText(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
+/** Our block in the husky file at this path, or null (no file, or no block in it). */
+export function huskyBlockIn(file: string): string | null {
+  const text = readHookText(file);
+  return text === null ? null : blockText(text);
+}
+
+/** The hook kept beside ours (`<hook>.alembic-guard-user`), when there is one. */
+export function keptUserHook(file: string): string | null {
+  const aside = userHookPath(file);
+  return lstatOrNull(aside) ? aside : null;
+}
 
 /** The text of a plain hook of ours at this path, or null (none, or not ours). */
 export function ownPlainHook(file: string): string | null {
