@@ -18,7 +18,7 @@
  * What was done is recorded in <git common dir>/alembic-guard/install.json, so uninstall undoes
  * exactly that and nothing else.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import type { CommandResult, InstallOptions } from '../command.js';
@@ -27,8 +27,21 @@ import { openRepo, type Repo } from '../git/repo.js';
 import { gitRaw } from '../git/run.js';
 import { blockText, huskyBlock, huskyLayout, type HuskyLayout, inFolder, isHuskyHooksPath, runsHusky, withBlock, withoutBlock } from '../hooks/husky.js';
 import { renderPlainHook, thisRunner, userHookPath, withRunner } from '../hooks/plain.js';
-import { huskyBlockIn, huskyEdited, lstatOrNull, ownPlainHook, plainEdited, sha, writeHook } from '../hooks/files.js';
-import { type InstallRecord, type Mode, readRecord, recordFile, writeRecord } from '../hooks/record.js';
+import {
+  huskyBlockIn,
+  huskyEdited,
+  lstatOrNull,
+  moveAside,
+  ownPlainHook,
+  plainEdited,
+  putBack,
+  readHookText,
+  removeHookFile,
+  sha,
+  writeHook,
+  writeHookText,
+} from '../hooks/files.js';
+import { type InstallRecord, type Mode, readRecord, recordFile, removeRecord, writeRecord } from '../hooks/record.js';
 import { CHECKOUT_IDLE, HOOK_NAMES } from '../hooks/table.js';
 import { activeHooksDir, hooksPathSetting } from '../hooks/where.js';
 import { ownVersion } from '../own-package.js';
@@ -171,8 +184,7 @@ async function installGit(repo: Repo, why: string, previous: InstallRecord | nul
           `${file} is not alembic-guard's, and ${aside} (a hook kept by an earlier install) is in the way: move one of them elsewhere, then run install again`,
         );
       }
-      // rename keeps bytes, mode and symlinks exactly; uninstall renames it back.
-      renameSync(file, aside);
+      moveAside(file);
       moved.add(name);
       writeHook(file, text);
       actions.push({
@@ -288,7 +300,7 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
 
   for (const name of HOOK_NAMES) {
     const file = join(huskyDir, name);
-    const before = existsSync(file) ? readFileSync(file, 'utf8') : null;
+    const before = readHookText(file);
     const block = huskyBlock(name, layout.bin);
     const after = withBlock(before ?? '', block);
     written[file] = sha(block);
@@ -298,7 +310,7 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
       continue;
     }
     if (before === null) created.add(file);
-    writeFileSync(file, after);
+    writeHookText(file, after);
     const edited = edits.some((e) => e.path === path);
     actions.push({
       path,
@@ -442,11 +454,7 @@ export async function uninstall(options: InstallOptions): Promise<CommandResult>
   // post-checkout's note that no development database is configured: part of that cache.
   rmSync(join(repo.gitDir, CHECKOUT_IDLE), { force: true });
   removeDirIfEmpty(dirname(join(repo.gitDir, CHECKOUT_IDLE)));
-  const file = recordFile(repo);
-  if (existsSync(file)) {
-    unlinkSync(file);
-    removeDirIfEmpty(dirname(file));
-  }
+  if (removeRecord(repo)) removeDirIfEmpty(dirname(recordFile(repo)));
   const outcome: Outcome = {
     mode: record?.mode ?? null,
     title: actions.some((a) => a.changed) ? 'removed' : 'nothing to remove',
@@ -514,7 +522,7 @@ function removePlainHooks(repo: Repo, dir: string, actions: Action[], notes: str
     const aside = userHookPath(file);
     const path = display(repo.root, file);
     if (ownPlainHook(file) !== null) {
-      unlinkSync(file);
+      removeHookFile(file);
       actions.push({ path, did: 'removed', changed: true });
     }
     if (!lstatOrNull(aside)) continue;
@@ -522,7 +530,7 @@ function removePlainHooks(repo: Repo, dir: string, actions: Action[], notes: str
       notes.push(`${path} was replaced by another hook since install; your earlier hook is still kept as ${display(repo.root, aside)}`);
       continue;
     }
-    renameSync(aside, file);
+    putBack(file);
     actions.push({ path, did: `your hook put back (from ${name}.alembic-guard-user)`, changed: true });
   }
 }
@@ -532,18 +540,18 @@ async function removeHusky(repo: Repo, layout: HuskyLayout, record: InstallRecor
   const created = new Set(record?.created ?? []);
   for (const name of HOOK_NAMES) {
     const file = join(huskyDir, name);
-    if (!existsSync(file)) continue;
-    const before = readFileSync(file, 'utf8');
+    const before = readHookText(file);
+    if (before === null) continue;
     const after = withoutBlock(before);
     if (after === before) continue;
     const path = display(repo.root, file);
     // A file install created, or one left empty without a record of it, goes; any other keeps
     // what was there before (byte for byte) and what was added since.
     if (after === '' && (created.has(file) || record === null)) {
-      unlinkSync(file);
+      removeHookFile(file);
       actions.push({ path, did: 'removed (install had created it)', changed: true });
     } else {
-      writeFileSync(file, after);
+      writeHookText(file, after);
       actions.push({ path, did: 'the guard taken out', changed: true });
     }
   }

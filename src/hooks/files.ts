@@ -3,7 +3,7 @@
  * (the hashes in the install record), for install, uninstall and doctor.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, readFileSync, type Stats, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, type Stats, unlinkSync, writeFileSync } from 'node:fs';
 import { PACKAGE_MANAGERS } from '../package-manager.js';
 import { blockText, huskyBlock, type HuskyLayout, inFolder, legacyHuskyBlocks } from './husky.js';
 import { isPlainHook, plainHookIsPristine, userHookPath } from './plain.js';
@@ -60,4 +60,23 @@ export function sha(text: string): string {
 export function writeHook(file: string, text: string): void {
   writeFileSync(file, text, { mode: 0o755 });
   chmodSync(file, 0o755); // the umask may have taken bits off
+}
+
+/** A husky file with our block added or taken out (husky runs it with sh: no mode needed). */
+export function writeHookText(file: string, text: string): void {
+  writeFileSync(file, text);
+}
+
+export function removeHookFile(file: string): void {
+  unlinkSync(file);
+}
+
+/** The hook that was in place goes beside ours; rename keeps bytes, mode and symlinks exactly. */
+export function moveAside(file: string): void {
+  renameSync(file, userHookPath(file));
+}
+
+/** The hook kept beside ours back in its place (uninstall). */
+export function putBack(file: string): void {
+  renameSync(userHookPath(file), file);
 }

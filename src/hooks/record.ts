@@ -3,7 +3,7 @@
  * uninstall undoes exactly that, a re-install keeps what the first run found, and doctor says
  * which mode is installed. Read and written here only.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Repo } from '../git/repo.js';
 
@@ -64,4 +64,12 @@ export function writeRecord(repo: Repo, record: InstallRecord): void {
   if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
+}
+
+/** uninstall: the record goes. Returns whether there was one. */
+export function removeRecord(repo: Repo): boolean {
+  const file = recordFile(repo);
+  if (!existsSync(file)) return false;
+  unlinkSync(file);
+  return true;
 }
