@@ -12,6 +12,21 @@ export function skipReason(env: NodeJS.ProcessEnv = process.env): string | null 
   return value;
 }
 
+/** The trailer a commit made on the bypass carries (commit-msg writes it, `verify --base` lists it). */
+export const BYPASS_TRAILER = 'Alembic-Guard-Bypass';
+
+/**
+ * The reason as a trailer value: redacted as the log redacts it, on one line (a trailer is one
+ * line; control and format characters become spaces).
+ */
+export function trailerValue(given: string): string {
+  const line = redactText(given)
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line || '(no reason given)';
+}
+
 /**
  * Marks a blocked report as bypassed and appends one JSON line to
  * <git common dir>/alembic-guard/bypass.log (shared by all worktrees of the clone).

@@ -25,6 +25,8 @@ Commands:
   graph                     print heads, bases and revisions (--json, --rev REV|--index|--worktree)
   post-checkout PREV NEW 1   after a branch switch: warn (never block) when the development
                             database is at a revision the new checkout does not define
+  commit-msg FILE           commit-msg: with ALEMBIC_GUARD_SKIP set, add the Alembic-Guard-Bypass
+                            trailer (the reason, redacted) to the commit message
   validate FILE…            lint-staged: parse and graph-check staged migration files
   install | uninstall       set up / remove the git hooks (husky or plain hooks; --mode husky|git
                             switches; --force replaces or removes hook lines you edited)
@@ -118,6 +120,7 @@ const COMMANDS: Record<string, (args: string[], options: Values) => Promise<Comm
     return (await import('./commands/locate.js')).locate(o, args);
   },
   'post-checkout': async (args, o) => (await import('./commands/post-checkout.js')).postCheckout(o, args),
+  'commit-msg': async (args, o) => (await import('./commands/commit-msg.js')).commitMsg(o, args),
   validate: async (args, o) => ({ report: await (await import('./commands/validate.js')).validate(o.cwd, args) }),
   graph: async (args, o) => (noArgs('graph', args), (await import('./commands/graph.js')).graph(o)),
   install: async (args, o) => (noArgs('install', args), (await import('./commands/install.js')).install(o)),

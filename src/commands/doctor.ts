@@ -75,7 +75,9 @@ interface Context {
 function unguarded(name: HookName): string {
   return HOOK_SPECS[name].warnOnly
     ? 'after a branch switch, nothing warns when the development database is at a revision the checkout lacks'
-    : `nothing runs the guard before a ${HOOK_VERBS[name]}`;
+    : HOOK_SPECS[name].bypassOnly
+      ? "a commit made with ALEMBIC_GUARD_SKIP carries no Alembic-Guard-Bypass trailer, so CI's verify --base cannot list it"
+      : `nothing runs the guard before a ${HOOK_VERBS[name]}`;
 }
 
 const SAY = {
@@ -91,11 +93,12 @@ const SAY = {
   notGuarded: (name: HookName, file: string) => `${file} does not run alembic-guard: ${unguarded(name)}`,
   notGuardedFix: 'alembic-guard install   (a hook that is there is kept and still runs)',
   binMissing: (name: HookName, bin: string) =>
-    `the hook runs ${bin}, which is not installed in this worktree, and no alembic-guard is on PATH: ${HOOK_SPECS[name].warnOnly ? 'it stays silent' : `it refuses every ${HOOK_VERBS[name]}`} until one is`,
+    `the hook runs ${bin}, which is not installed in this worktree, and no alembic-guard is on PATH: ${HOOK_SPECS[name].warnOnly ? 'it stays silent' : `it refuses every ${HOOK_SPECS[name].bypassOnly ? 'bypassed ' : ''}${HOOK_VERBS[name]}`} until one is`,
   binFallback: (bin: string, onPath: string) =>
     `${bin} is not installed in this worktree: the hook falls back to alembic-guard on PATH (${onPath}), which may not be the project's version`,
   frameworkNoHook: (name: HookName, id: string) => `the pre-commit framework runs ${name}, and .pre-commit-config.yaml has no ${id} hook`,
   frameworkFix: (id: string) => `add the ${id} hook of alembic-guard to .pre-commit-config.yaml, or run: alembic-guard install`,
+  frameworkHookType: (name: HookName) => `pre-commit install --hook-type ${name}   (or list ${name} in default_install_hook_types of .pre-commit-config.yaml)`,
   frameworkCaveat: 'under the pre-commit framework only untracked and ignored migrations are caught: it stashes unstaged changes before its hooks run',
   runnerGone: 'the hook cannot find alembic-guard (neither the node and CLI it names, nor node, alembic-guard or npx on PATH): it refuses every commit',
   runnerGoneFix: 'npm install -g alembic-guard && alembic-guard install',
@@ -344,7 +347,9 @@ function inspectHook(ctx: Context, name: HookName): HookReport {
   const problem = (message: string, fix: string | null, level: Severity = severity) => problems.push({ severity: level, hook: name, message, fix });
 
   if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
-    problem(SAY.missing(name, shown), SAY.install);
+    // Under the pre-commit framework, each hook type is installed by `pre-commit install`.
+    const framework = isPreCommitFrameworkHook(readHookText(join(hooksDir, 'pre-commit')) ?? '');
+    problem(SAY.missing(name, shown), framework ? SAY.frameworkHookType(name) : SAY.install);
     return report;
   }
   if (!isExecutable(file)) {

@@ -4,6 +4,7 @@
  * read; git's merge writes its objects to a scratch directory (git/merge-tree.ts).
  */
 import type { Environment } from '../alembic/environment.js';
+import { BYPASS_TRAILER } from '../bypass.js';
 import { type MergeFacts, mergeConflicts, mergeProblems } from '../alembic/merge.js';
 import { type EnvironmentGraph, loadBaseGraphs, loadGraphs } from '../alembic/sources.js';
 import type { Finding, Severity } from '../findings.js';
@@ -105,6 +106,3 @@ export async function bypassedCommits(repo: Repo, baseCommit: string, headCommit
   const commits = await commitTrailers(repo, `${baseCommit}..${headCommit}`, BYPASS_TRAILER);
   return commits.map((c) => ({ kind: 'bypassed-commit', severity: 'warning', commit: c.commit, subject: c.subject, reason: c.value }));
 }
-
-/** The trailer a commit made on the bypass carries (see bypass.ts). */
-export const BYPASS_TRAILER = 'Alembic-Guard-Bypass';

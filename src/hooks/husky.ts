@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { safeRealpath, toPosix } from '../paths.js';
 import { shellPath, shellQuote, shellUnquote } from '../report/quote.js';
-import { HOOK_COMMANDS, HOOK_SPECS, HOOK_VERBS, type HookName, quietCheck } from './table.js';
+import { BYPASS_SET, HOOK_COMMANDS, HOOK_SPECS, HOOK_VERBS, type HookName, quietCheck } from './table.js';
 
 // ---------------------------------------------------------------------------------------------
 // husky: a marked block in .husky/pre-commit and .husky/pre-push.
@@ -44,6 +44,20 @@ export function huskyBlock(name: HookName, bin: HuskyBin): string {
       `alembic_guard=${shellQuote(bin.local)}`,
       '[ -x "$alembic_guard" ] || alembic_guard=$(command -v alembic-guard) || alembic_guard=',
       `[ -z "$alembic_guard" ] || alembic_guard_quiet "$@" || "$alembic_guard" ${spec.command} "$@" || :`,
+      BLOCK_END,
+      '',
+    ].join('\n');
+  }
+  if (spec.bypassOnly) {
+    // Node starts only for a commit made with ALEMBIC_GUARD_SKIP set; it refuses (as the commit
+    // hook does) rather than let a bypassed commit go without its trailer.
+    return [
+      BEGIN_LINE,
+      `alembic_guard=${shellQuote(bin.local)}`,
+      `if ${BYPASS_SET}; then`,
+      `\t[ -x "$alembic_guard" ] || alembic_guard=$(command -v alembic-guard) || { echo ${shellQuote(notInstalledLine(name, bin))} >&2; exit 2; }`,
+      `\t"$alembic_guard" ${spec.command} "$@" || exit $?`,
+      'fi',
       BLOCK_END,
       '',
     ].join('\n');

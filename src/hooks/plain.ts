@@ -4,7 +4,7 @@
  */
 import { hookTemplate, ownCli } from '../own-package.js';
 import { shellQuote, shellUnquote } from '../report/quote.js';
-import { HOOK_SPECS, type HookName, quietCheck } from './table.js';
+import { BYPASS_SET, HOOK_SPECS, type HookName, quietCheck } from './table.js';
 
 /** The line that marks a plain hook as ours (the second line of the template). */
 export const PLAIN_MARKER = '# alembic-guard: plain git hook';
@@ -36,7 +36,8 @@ export function renderPlainHook(name: HookName, runner: Runner): string {
     .replace(/^alembic_guard_node=@NODE@$/m, () => `alembic_guard_node=${shellQuote(runner.node)}`)
     .replace(/^alembic_guard_cli=@CLI@$/m, () => `alembic_guard_cli=${shellQuote(runner.cli)}`)
     .replace(/^alembic_guard_stdin=@STDIN@$/m, () => `alembic_guard_stdin=${spec.stdin ? 'yes' : 'no'}`)
-    .replace(/^alembic_guard_blocks=@BLOCKS@$/m, () => `alembic_guard_blocks=${spec.warnOnly ? 'no' : 'yes'}`)
+    .replace(/^alembic_guard_runs=@RUNS@$/m, () => `alembic_guard_runs=${spec.warnOnly ? 'warn' : spec.bypassOnly ? 'bypass' : 'always'}`)
+    .replace('@BYPASS_SET@', () => BYPASS_SET)
     .replace(/^@QUIET_CHECK@\n/m, () => (spec.warnOnly ? `${quietCheck().join('\n')}\n` : ''))
     .replaceAll('@HOOK@', () => spec.name)
     .replaceAll('@COMMAND@', () => spec.command)

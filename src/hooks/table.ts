@@ -30,6 +30,20 @@ export const HOOKS = [
     frameworkId: 'alembic-guard-checkout',
     warnOnly: true,
   },
+  // commit-msg: git runs it after pre-commit (and `git merge` after pre-merge-commit) from the same
+  // command, with the same environment, on the message file (githooks(5)). Only when
+  // ALEMBIC_GUARD_SKIP is set does it start node, which adds the Alembic-Guard-Bypass trailer
+  // (src/commands/commit-msg.ts): the bypass then shows in the branch's history, where CI's
+  // `verify --base` lists it. Every other commit pays one sh test.
+  {
+    name: 'commit-msg',
+    command: 'commit-msg',
+    verb: 'commit',
+    stdin: false,
+    guardsNextCommit: false,
+    frameworkId: 'alembic-guard-bypass-trailer',
+    bypassOnly: true,
+  },
 ] as const satisfies readonly HookSpec[];
 
 export interface HookSpec {
@@ -47,7 +61,15 @@ export interface HookSpec {
   frameworkId: string;
   /** It only warns: whatever happens, git goes on (exit 0). */
   warnOnly?: boolean;
+  /** It runs the guard only when ALEMBIC_GUARD_SKIP is set (the sh test BYPASS_SET first). */
+  bypassOnly?: boolean;
 }
+
+/**
+ * The sh test that ALEMBIC_GUARD_SKIP lets a hook through (any non-empty value but `0`, as
+ * bypass.ts's skipReason reads it): the commit-msg hook starts node only when it holds.
+ */
+export const BYPASS_SET = '[ -n "${ALEMBIC_GUARD_SKIP:-}" ] && [ "$ALEMBIC_GUARD_SKIP" != 0 ]';
 
 /** Where post-checkout notes that, at its last run, no development database was configured. */
 export const CHECKOUT_IDLE = 'alembic-guard/post-checkout-idle';

@@ -383,6 +383,11 @@ export function bypassNotLogged(file: string, reason: string): string {
   return `Nothing was logged: cannot write ${showName(file)} (${reason}); record this bypass yourself`;
 }
 
+/** The commit-msg hook marked a bypassed commit. */
+export function trailerAdded(key: string, value: string): string {
+  return `alembic-guard: the commit message carries ${key}: ${showName(value)} (CI's alembic-guard verify --base lists the commit)`;
+}
+
 export const NO_ENVIRONMENT = 'no Alembic environment found: nothing to check (run `alembic-guard doctor` to see what was looked for)';
 
 // ---------------------------------------------------------------------------------------------
