@@ -427,8 +427,8 @@ describe('the package as published', () => {
     }
     const yaml = readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8');
     const hooks = yaml.split(/^- /m).slice(1);
-    expect(hooks).toHaveLength(4);
-    const [commit, push, merge, checkout] = hooks;
+    expect(hooks).toHaveLength(5);
+    const [commit, push, merge, checkout, trailer] = hooks;
     expect(commit).toMatch(/^id: alembic-guard\n/);
     expect(commit).toMatch(/^\s+entry: alembic-guard check$/m);
     // pre-commit 3.0 knows only the old stage names; 3.2 and later map them to pre-commit/pre-push.
@@ -444,10 +444,17 @@ describe('the package as published', () => {
     expect(checkout).toMatch(/^id: alembic-guard-checkout\n/);
     expect(checkout).toMatch(/^\s+entry: alembic-guard post-checkout$/m);
     expect(checkout).toMatch(/^\s+stages: \[post-checkout\]$/m);
+    // commit-msg, given the message file: node starts only when ALEMBIC_GUARD_SKIP is set.
+    expect(trailer).toMatch(/^id: alembic-guard-bypass-trailer\n/);
+    expect(trailer).toMatch(
+      /^\s+entry: sh -c '\[ -z "\$\{ALEMBIC_GUARD_SKIP:-\}" \] \|\| \[ "\$ALEMBIC_GUARD_SKIP" = 0 \] \|\| exec alembic-guard commit-msg "\$1"' \S+$/m,
+    );
+    expect(trailer).toMatch(/^\s+stages: \[commit-msg\]$/m);
+    expect(trailer).not.toMatch(/pass_filenames/);
     for (const hook of hooks) {
       expect(hook).toMatch(/^\s+language: node$/m);
       expect(hook).toMatch(/^\s+always_run: true$/m);
-      expect(hook).toMatch(/^\s+pass_filenames: false$/m);
+      if (hook !== trailer) expect(hook).toMatch(/^\s+pass_filenames: false$/m);
       expect(hook).toMatch(/^\s+minimum_pre_commit_version: '3\.0\.0'$/m);
     }
   });

@@ -79,10 +79,19 @@ describe.each(found)('%s', (exe) => {
 
     writeFileSync(
       join(repo.dir, '.pre-commit-config.yaml'),
-      ['repos:', `  - repo: ${hooks}`, '    rev: v0.1.0', '    hooks:', '      - id: alembic-guard', '      - id: alembic-guard-push', ''].join('\n'),
+      [
+        'repos:',
+        `  - repo: ${hooks}`,
+        '    rev: v0.1.0',
+        '    hooks:',
+        '      - id: alembic-guard',
+        '      - id: alembic-guard-push',
+        '      - id: alembic-guard-bypass-trailer',
+        '',
+      ].join('\n'),
     );
     repo.add('.pre-commit-config.yaml').git(['commit', '-q', '--no-verify', '-m', 'pre-commit config']);
-    const installed = pc(repo, ['install', '--hook-type', 'pre-commit', '--hook-type', 'pre-push']);
+    const installed = pc(repo, ['install', '--hook-type', 'pre-commit', '--hook-type', 'pre-push', '--hook-type', 'commit-msg']);
     expect(installed.code, installed.stdout + installed.stderr).toBe(0);
 
     // git commit: refused, naming the six files and the skips that work under the framework.
@@ -93,8 +102,12 @@ describe.each(found)('%s', (exe) => {
     expect(blocked.stdout + blocked.stderr).toContain('SKIP=alembic-guard git commit');
     expect(blocked.stdout + blocked.stderr).not.toContain('HUSKY=0');
 
+    // The bypass: through, and the commit says so in its message (the reason redacted).
+    const bypassed = repo.git(['commit', '-q', '-m', 'app without its migrations'], { allowFail: true, env: { ...env, ALEMBIC_GUARD_SKIP: REASON } });
+    expect(bypassed.code, bypassed.stdout + bypassed.stderr).toBe(0);
+    expect(repo.git(['log', '-1', '--format=%B']).stdout).toBe(`app without its migrations\n\n${TRAILER}\n\n`);
+
     // The first push to an empty remote: the framework gives no range; the push is still judged.
-    repo.git(['commit', '-q', '--no-verify', '-m', 'app without its migrations']);
     const remote = join(tempDir('ag-remote-'), 'origin.git');
     run('git', ['init', '-q', '--bare', remote]);
     repo.git(['remote', 'add', 'origin', remote]);
@@ -107,15 +120,21 @@ describe.each(found)('%s', (exe) => {
     repo.add(V);
     const passed = repo.git(['commit', '-m', 'the migrations'], { allowFail: true, env });
     expect(passed.code, passed.stdout + passed.stderr).toBe(0);
+    expect(repo.git(['log', '-1', '--format=%B']).stdout).toBe('the migrations\n\n');
     const pushed = repo.git(['push', 'origin', 'main'], { allowFail: true, env });
     expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
   }, 900_000);
 });
 
+const REASON = 'INC-42, see postgresql://ops:hunter2@db.internal/prod';
+const TRAILER = 'Alembic-Guard-Bypass: INC-42, see postgresql://ops:***@db.internal/prod';
+
 // The snippet docs/install.md gives for `repo: local`: no hook environment to build (the first
 // run of a `language: node` hook builds one from the repository, over a minute), the project's
 // own alembic-guard from node_modules. Stage names as pre-commit 3.0 knows them.
 export const LOCAL_CONFIG = [
+  '# `pre-commit install` installs these hook types (commit-msg: the bypass trailer)',
+  'default_install_hook_types: [pre-commit, pre-push, commit-msg]',
   'repos:',
   '  - repo: local',
   '    hooks:',
@@ -133,6 +152,12 @@ export const LOCAL_CONFIG = [
   '        pass_filenames: false',
   '        always_run: true',
   '        stages: [push]',
+  '      - id: alembic-guard-bypass-trailer',
+  '        name: alembic-guard (bypass trailer)',
+  `        entry: sh -c '[ -z "\${ALEMBIC_GUARD_SKIP:-}" ] || [ "$ALEMBIC_GUARD_SKIP" = 0 ] || exec node_modules/.bin/alembic-guard commit-msg "$1"' alembic-guard`,
+  '        language: system',
+  '        always_run: true',
+  '        stages: [commit-msg]',
   '',
 ].join('\n');
 
@@ -144,16 +169,32 @@ describe.skipIf(!found.includes('pre-commit'))('repo: local, language: system (a
     repo.write('.gitignore', 'node_modules\n').write('.pre-commit-config.yaml', LOCAL_CONFIG).add('.gitignore', '.pre-commit-config.yaml');
     repo.git(['commit', '-q', '--no-verify', '-m', 'pre-commit config']);
     const env = { PRE_COMMIT_HOME: tempDir('ag-pre-commit-home-') };
-    const installed = run('pre-commit', ['install', '--hook-type', 'pre-commit', '--hook-type', 'pre-push'], { cwd: repo.dir, env: testEnv(env) });
+    // No --hook-type: default_install_hook_types in the config says which.
+    const installed = run('pre-commit', ['install'], { cwd: repo.dir, env: testEnv(env) });
     expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+    expect(installed.stdout).toContain('commit-msg');
+    repo.git(['checkout', '-q', '-b', 'feature']);
     repo.write('backend/app.py', 'print(1)\n').add('backend/app.py');
     const started = Date.now();
     const blocked = repo.git(['commit', '-m', 'app'], { allowFail: true, env });
     console.log(`pre-commit (repo: local, language: system): a blocked commit in ${Date.now() - started} ms`);
     expect(blocked.code, blocked.stdout + blocked.stderr).not.toBe(0);
     for (const path of LEFT) expect(blocked.stdout + blocked.stderr).toContain(path);
+
+    // The bypass: through, and the commit says so in its message; verify --base lists it.
+    const bypassed = repo.git(['commit', '-m', 'app'], { allowFail: true, env: { ...env, ALEMBIC_GUARD_SKIP: REASON } });
+    expect(bypassed.code, bypassed.stdout + bypassed.stderr).toBe(0);
+    expect(repo.git(['log', '-1', '--format=%B']).stdout).toBe(`app\n\n${TRAILER}\n\n`);
+    const bypassedCommit = repo.git(['rev-parse', 'HEAD']).stdout.trim();
+
     repo.add(V);
-    const passed = repo.git(['commit', '-m', 'app and its migrations'], { allowFail: true, env });
+    const passed = repo.git(['commit', '-m', 'its migrations'], { allowFail: true, env });
     expect(passed.code, passed.stdout + passed.stderr).toBe(0);
+    expect(repo.git(['log', '-1', '--format=%B']).stdout).toBe('its migrations\n\n');
+    const verified = repo.cli(['verify', '--format', 'json', '--base', 'main']);
+    const bypassedFindings = (JSON.parse(verified.stdout) as { findings: { kind: string; commit: string }[] }).findings.filter(
+      (f) => f.kind === 'bypassed-commit',
+    );
+    expect(bypassedFindings.map((f) => f.commit)).toEqual([bypassedCommit]);
   }, 300_000);
 });
