@@ -161,7 +161,7 @@ export const LOCAL_CONFIG = [
   '',
 ].join('\n');
 
-describe.skipIf(!found.includes('pre-commit'))('repo: local, language: system (as docs/install.md gives it)', () => {
+describe.each(found)('repo: local, language: system (as docs/install.md gives it), %s', (exe) => {
   it('works as pasted: the commit leaving migrations behind is refused, and passes once they are added', () => {
     const packed = packProject();
     const repo = incidentRepo();
@@ -170,14 +170,14 @@ describe.skipIf(!found.includes('pre-commit'))('repo: local, language: system (a
     repo.git(['commit', '-q', '--no-verify', '-m', 'pre-commit config']);
     const env = { PRE_COMMIT_HOME: tempDir('ag-pre-commit-home-') };
     // No --hook-type: default_install_hook_types in the config says which.
-    const installed = run('pre-commit', ['install'], { cwd: repo.dir, env: testEnv(env) });
+    const installed = run(exe, ['install'], { cwd: repo.dir, env: testEnv(env) });
     expect(installed.code, installed.stdout + installed.stderr).toBe(0);
     expect(installed.stdout).toContain('commit-msg');
     repo.git(['checkout', '-q', '-b', 'feature']);
     repo.write('backend/app.py', 'print(1)\n').add('backend/app.py');
     const started = Date.now();
     const blocked = repo.git(['commit', '-m', 'app'], { allowFail: true, env });
-    console.log(`pre-commit (repo: local, language: system): a blocked commit in ${Date.now() - started} ms`);
+    console.log(`${exe} (repo: local, language: system): a blocked commit in ${Date.now() - started} ms`);
     expect(blocked.code, blocked.stdout + blocked.stderr).not.toBe(0);
     for (const path of LEFT) expect(blocked.stdout + blocked.stderr).toContain(path);
 
