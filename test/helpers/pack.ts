@@ -1,6 +1,7 @@
 /**
  * alembic-guard as a user gets it (husky's own tests do the same): `npm pack` of this project,
- * installed once per test file into a template folder. Test repositories get a node_modules
+ * installed once per test run into a template folder (shared.ts: the first file to need it makes
+ * it, the others wait; the tarball is packed once for the run too). Test repositories get a node_modules
  * folder of links into that template, so `node_modules/.bin/alembic-guard` and `husky` are the
  * packed ones, and a test may add its own bins (a lint-staged stand-in) without touching others.
  *
@@ -11,8 +12,9 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { PROJECT, run, tempDir, testEnv } from './repo.js';
+import { join } from 'node:path';
+import { PROJECT, run, testEnv } from './repo.js';
+import { once } from './shared.js';
 
 export interface Packed {
   /** The template's node_modules. */
@@ -31,17 +33,21 @@ export function npmEnv(): NodeJS.ProcessEnv {
   });
 }
 
-/** `npm pack` of this project into a new folder: the tarball's path. */
+/** `npm pack` of this project, once per test run: the tarball's path (read it, do not change it). */
 export function packTarball(): string {
-  const dir = tempDir('ag-pack-');
-  const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, PROJECT], { cwd: dir, env: npmEnv() });
-  if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
-  return join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
+  return once('pack', (dir) => {
+    const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, PROJECT], { cwd: dir, env: npmEnv() });
+    if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
+    return join(dir, (JSON.parse(packed.stdout) as { filename: string }[])[0].filename);
+  });
 }
 
+/** The tarball installed into a template folder, once per test run: link to it, never write into it. */
 export function packProject(): Packed {
-  const tgz = packTarball();
-  const dir = dirname(tgz);
+  return once('packed', (dir) => installTemplate(packTarball(), dir));
+}
+
+function installTemplate(tgz: string, dir: string): Packed {
   const template = join(dir, 'template');
   mkdirSync(template);
   writeFileSync(join(template, 'package.json'), '{ "name": "ag-template", "version": "1.0.0", "private": true }\n');
