@@ -1,152 +1,16 @@
 /**
- * "Installed once per clone", as a team lives it, with real package managers: the maintainer adds
- * alembic-guard, runs `alembic-guard install` and the one command it prints, and commits; a
- * teammate clones that commit and runs the project's usual install, nothing else; the clone's
- * hooks are active and the incident (a migration left behind) is refused.
- *
- * alembic-guard comes from this project's `npm pack`, committed in the fixture as
- * vendor/alembic-guard-<version>.tgz and named `file:vendor/…` in devDependencies (what
- * `npm install -D ./vendor/….tgz` writes): the registry's alembic-guard is never involved. Its
- * dependencies and husky come from the npm registry (npm: from its cache when it has them).
- * pnpm and Yarn 1 are installed from the npm registry into ~/.cache/alembic-guard-test, once,
- * unless they are on PATH.
+ * "Installed once per clone", as a team lives it, with real package managers (the scenario:
+ * test/helpers/package-managers.ts): npm here; pnpm and Yarn 1 in
+ * install-package-managers-pnpm-yarn.test.ts, a file of their own so that the two run in
+ * parallel with this one.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { npmEnv, packTarball } from './helpers/pack.js';
-import { alembicEnv, cleanupAll, INCIDENT, makeRepo, migration, run, tempDir, type RunResult, TestRepo } from './helpers/repo.js';
+import { afterAll, describe, it } from 'vitest';
+import { scenario } from './helpers/package-managers.js';
+import { cleanupAll } from './helpers/repo.js';
 
-const CACHE = join(homedir(), '.cache', 'alembic-guard-test');
-const LEFT = `alembic/versions/${INCIDENT[8]}.py`;
-
-let tgz: string;
-let hasOptional: boolean;
-beforeAll(() => {
-  tgz = packTarball();
-  const manifest = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json']).stdout) as { optionalDependencies?: object };
-  hasOptional = Object.keys(manifest.optionalDependencies ?? {}).length > 0;
-});
 afterAll(cleanupAll);
-
-type Manager = 'npm' | 'pnpm' | 'yarn';
-
-/** The package manager's executable: on PATH, else installed once from the npm registry. */
-function tool(name: Manager): string {
-  if (name === 'npm') return 'npm';
-  const found = run('sh', ['-c', 'command -v "$1"', 'sh', name]);
-  if (found.code === 0 && found.stdout.trim()) return found.stdout.trim();
-  const prefix = join(CACHE, name);
-  const bin = join(prefix, 'node_modules', '.bin', name);
-  if (!existsSync(bin)) {
-    mkdirSync(prefix, { recursive: true });
-    const spec = name === 'pnpm' ? 'pnpm@10' : 'yarn@1';
-    const installed = run('npm', ['install', '--prefix', prefix, '--no-save', '--prefer-offline', spec], { env: npmEnv() });
-    if (installed.code !== 0) throw new Error(`npm install ${spec} failed: ${installed.stderr}`);
-  }
-  return bin;
-}
-
-/**
- * The maintainer and the teammate work on their own machines, not in CI: with `CI=true` (as
- * `.ci/run` sets) pnpm installs with `--frozen-lockfile`, and the maintainer's install after
- * `alembic-guard install` added husky to package.json would be refused. `CI=false` is how
- * pnpm's and npm's CI detection (ci-info) is told so.
- */
-function pmEnv(): NodeJS.ProcessEnv {
-  return {
-    ...npmEnv(),
-    CI: 'false',
-    npm_config_prefer_offline: 'true',
-    npm_config_store_dir: join(CACHE, 'pnpm-store'),
-    YARN_CACHE_FOLDER: join(CACHE, 'yarn-cache'),
-    YARN_IGNORE_ENGINES: 'true',
-  };
-}
-
-/**
- * `<manager> install`, the project's usual install. While alembic-guard ships better-sqlite3 as an
- * optional dependency (issue 10, item 7), optional dependencies are left out here: compiling it
- * takes minutes and the hooks never load it. pnpm 10 builds no dependency unless allowed.
- */
-function teamInstall(manager: Manager, cwd: string): RunResult {
-  const omit = hasOptional ? { npm: ['--omit=optional'], pnpm: [], yarn: ['--ignore-optional'] }[manager] : [];
-  const install = () => run(tool(manager), ['install', ...omit], { cwd, env: pmEnv(), timeout: 300_000 });
-  // Once more after a failure: the registry is reached over the network (prefer-offline), and a
-  // dropped connection is not what this test is about. A second failure is reported with its output.
-  const first = install();
-  return first.code === 0 ? first : install();
-}
-
-/** What a failed install said: pnpm and Yarn print their errors on stdout, npm on stderr. */
-function output(result: RunResult): string {
-  return `${result.stdout}\n${result.stderr}`.slice(-3000);
-}
-
-function fixture(manager: Manager, pkgDir: string): TestRepo {
-  const repo = makeRepo({ ...alembicEnv(''), 'app/models.py': 'v1\n', '.gitignore': 'node_modules\n' }, { commit: true });
-  const dir = join(repo.dir, pkgDir);
-  mkdirSync(join(dir, 'vendor'), { recursive: true });
-  copyFileSync(tgz, join(dir, 'vendor', basename(tgz)));
-  const pkg: Record<string, unknown> = {
-    name: 'app',
-    version: '1.0.0',
-    private: true,
-    devDependencies: { 'alembic-guard': `file:vendor/${basename(tgz)}` },
-  };
-  repo.write(join(pkgDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-  // The maintainer's first install writes the lockfile: how the manager is recognised.
-  const first = teamInstall(manager, dir);
-  expect(first.code, output(first)).toBe(0);
-  return repo;
-}
-
-function scenario(manager: Manager, pkgDir = ''): void {
-  const repo = fixture(manager, pkgDir);
-  const dir = join(repo.dir, pkgDir);
-  const installed = run(join(dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir, env: pmEnv() });
-  expect(installed.code, installed.stderr).toBe(0);
-  const next = `Next: ${pkgDir ? `cd ${pkgDir} && ` : ''}${manager} install`;
-  expect(installed.stdout).toContain(next);
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  expect(Object.keys(pkg.devDependencies).sort()).toEqual(['alembic-guard', 'husky']);
-  expect(pkg.scripts.prepare).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
-  // The one command install printed, then the set-up commit.
-  const teammate = teamInstall(manager, dir);
-  expect(teammate.code, output(teammate)).toBe(0);
-  const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock' }[manager];
-  expect(readFileSync(join(dir, lockfile), 'utf8')).toContain('husky');
-  repo.add().commit('alembic-guard');
-  expect(repo.git(['status', '--porcelain']).stdout).toBe('');
-
-  // The teammate: clone, the usual install, nothing else.
-  const clone = join(tempDir('ag-team-'), 'clone');
-  run('git', ['clone', '-q', repo.dir, clone]);
-  const mate = new TestRepo(clone);
-  for (const [key, value] of [
-    ['user.email', 'mate@example.com'],
-    ['user.name', 'Mate'],
-    ['commit.gpgsign', 'false'],
-  ])
-    mate.git(['config', key, value]);
-  const theirs = teamInstall(manager, join(clone, pkgDir));
-  expect(theirs.code, output(theirs)).toBe(0);
-  expect(mate.git(['config', 'core.hooksPath']).stdout.trim()).toBe(pkgDir ? `${pkgDir}/.husky/_` : '.husky/_');
-
-  mate.write(LEFT, migration(INCIDENT[8], INCIDENT[7]));
-  mate.write('app/models.py', 'v2\n');
-  const blocked = run('git', ['commit', '-am', 'models'], { cwd: clone, env: pmEnv() });
-  expect(blocked.code).not.toBe(0);
-  expect(blocked.stderr).toContain(LEFT);
-  mate.add(LEFT);
-  const passed = run('git', ['commit', '-am', 'models and migration'], { cwd: clone, env: pmEnv() });
-  expect(passed.code, passed.stderr).toBe(0);
-}
 
 describe('a teammate clones the set-up commit and runs the usual install', () => {
   it('npm', () => scenario('npm'), 600_000);
   it('npm, package.json in web/', () => scenario('npm', 'web'), 600_000);
-  it('pnpm (husky a direct devDependency)', () => scenario('pnpm'), 600_000);
-  it('Yarn 1', () => scenario('yarn'), 600_000);
 });
