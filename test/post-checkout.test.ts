@@ -13,6 +13,8 @@ import { alembicEnv, cleanupAll, INCIDENT, makeExecutable, makeRepo, migration, 
 
 const V = 'backend/alembic/versions';
 const pgAvailable = hasPostgres();
+// Locally the PostgreSQL case is skipped without a server; CI must run it.
+if (!pgAvailable && process.env.CI) throw new Error('PostgreSQL binaries are missing: CI must install postgresql (post-checkout.test.ts)');
 let pg: PostgresServer | undefined;
 
 beforeAll(async () => {
