@@ -18,7 +18,7 @@ import { revisionScriptDirs } from './script-dirs.js';
  * and Flask-Migrate put them, and only those files are read.
  */
 export async function discover(repo: Repo, config: GuardConfig, tracked?: Promise<string[]>): Promise<Discovery> {
-  const ctx = new Context(repo, config);
+  const ctx = new Context(repo.root, config, LIVE_FILES);
   if (config.environments || config.locations) {
     ctx.fromConfig();
     return ctx.result(config.source ?? 'configuration', false);
@@ -136,16 +136,46 @@ function isFile(path: string): boolean {
 
 const SAY_MISSING_LOCATION = 'no such directory in the working tree; fix the path in the configuration (it is relative to the repository root)';
 
+/**
+ * The file system as deciding the environments sees it, by absolute path: the working tree
+ * (LIVE_FILES), or literal data in a test.
+ */
+export interface FileView {
+  /** The file's text (UTF-8), or undefined when it cannot be read. */
+  read(path: string): string | undefined;
+  isFile(path: string): boolean;
+  isDirectory(path: string): boolean;
+  exists(path: string): boolean;
+  /** The path with symbolic links resolved, or the path itself when that fails. */
+  realpath(path: string): string;
+}
+
+/** The working tree. */
+export const LIVE_FILES: FileView = {
+  read: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  isFile,
+  isDirectory,
+  exists: existsSync,
+  realpath: safeRealpath,
+};
+
 class Context {
   readonly environments: Environment[] = [];
   readonly unresolved: Unresolved[] = [];
   private readonly realRoot: string;
 
   constructor(
-    private readonly repo: Repo,
+    private readonly root: string,
     private readonly config: GuardConfig,
+    private readonly files: FileView,
   ) {
-    this.realRoot = safeRealpath(repo.root);
+    this.realRoot = files.realpath(root);
   }
 
   readonly skipped: Unresolved[] = [];
@@ -179,17 +209,17 @@ class Context {
       const versions: string[] = [];
       const outside: string[] = [];
       for (const location of group.versions) {
-        const rel = this.toRepoPath(resolve(this.repo.root, location));
+        const rel = this.toRepoPath(resolve(this.root, location));
         if (rel === null) outside.push(location);
         else versions.push(rel);
         // A typo here would watch nothing and pass every commit: say so (check warns, doctor fails).
-        if (rel !== null && !isDirectory(join(this.repo.root, rel))) {
+        if (rel !== null && !this.files.isDirectory(join(this.root, rel))) {
           this.unresolved.push({ source, location, reason: SAY_MISSING_LOCATION, missing: true });
         }
       }
       // The script directory is the versions directory's parent when env.py lives there.
       const parent = versions.length ? posix.dirname(versions[0]) : null;
-      const scriptDir = parent !== null && existsSync(join(this.repo.root, parent, 'env.py')) ? normal(parent) : null;
+      const scriptDir = parent !== null && this.files.exists(join(this.root, parent, 'env.py')) ? normal(parent) : null;
       this.add({
         name: group.name ?? versions[0] ?? group.versions[0],
         scriptDir,
@@ -217,14 +247,10 @@ class Context {
   }
 
   private readIni(file: string): void {
-    let text: string;
-    try {
-      text = readFileSync(join(this.repo.root, file), 'utf8');
-    } catch {
-      return;
-    }
+    const text = this.files.read(join(this.root, file));
+    if (text === undefined) return;
     const sections = parseIni(text);
-    const iniDir = dirname(join(this.repo.root, file));
+    const iniDir = dirname(join(this.root, file));
     const here = { here: iniDir };
     // [alembic] first: with script_location in [DEFAULT], every section (logging ones included)
     // inherits it and the twins merge into the first one seen, which must be the one Alembic reads.
@@ -232,7 +258,7 @@ class Context {
     if (named.length === 0) {
       // Flask-Migrate: migrations/alembic.ini has no script_location; the app passes the
       // ini's own directory in code.
-      if (existsSync(join(iniDir, 'env.py'))) {
+      if (this.files.exists(join(iniDir, 'env.py'))) {
         const scriptDir = normal(posix.dirname(file));
         this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], file, `${file} (Flask-Migrate)`, [], undefined, this.flaskRunner(scriptDir));
       }
@@ -250,8 +276,9 @@ class Context {
       // Alembic resolves a relative script_location from the working directory: `cd backend &&
       // alembic` when it names a folder beside the ini, `alembic -c backend/alembic.ini` from the
       // top when it names one from there (script_location = backend/alembic).
-      const fromTop = !isAbsolute(location) && !isDirectory(scriptAbs) && iniDir !== this.repo.root && isDirectory(resolve(this.repo.root, location));
-      if (fromTop) scriptAbs = resolve(this.repo.root, location);
+      const fromTop =
+        !isAbsolute(location) && !this.files.isDirectory(scriptAbs) && iniDir !== this.root && this.files.isDirectory(resolve(this.root, location));
+      if (fromTop) scriptAbs = resolve(this.root, location);
       const scriptDir = this.toRepoPath(scriptAbs);
       const versionsRaw = iniValue(sections, section, 'version_locations', here);
       const separator = iniValue(sections, section, 'path_separator', here) ?? iniValue(sections, section, 'version_path_separator', here);
@@ -266,13 +293,13 @@ class Context {
       const named = section === 'alembic' ? [] : ['-n', section];
       // A Flask-Migrate project runs `flask db`, whatever its ini says (`script_location = .`).
       const runner =
-        isFlaskEnv(join(scriptAbs, 'env.py')) && section === 'alembic'
+        isFlaskEnv(this.files.read(join(scriptAbs, 'env.py'))) && section === 'alembic'
           ? this.flaskRunner(scriptDir)
           : fromTop
             ? { cwd: '', command: ['alembic', '-c', file, ...named], options: [] }
             : { cwd: normal(posix.dirname(file)), command: ['alembic', ...named], options: [] };
       const recursive = asBool(iniValue(sections, section, 'recursive_version_locations', here));
-      const base = fromTop ? this.repo.root : iniDir;
+      const base = fromTop ? this.root : iniDir;
       this.addScriptDir(
         scriptDir,
         versions.map((v) => resolve(base, v)),
@@ -287,7 +314,7 @@ class Context {
   }
 
   async fromPyproject(file: string): Promise<void> {
-    const abs = join(this.repo.root, file);
+    const abs = join(this.root, file);
     const table = await pyprojectTool(abs, 'alembic', file);
     if (!table || typeof table.script_location !== 'string') return;
     const dir = dirname(abs);
@@ -332,7 +359,7 @@ class Context {
     // Environments configured in Python code (openstack/neutron, prefect): env.py beside versions/.
     const scriptDir = normal(posix.dirname(file));
     if (this.environments.some((env) => env.scriptDir === scriptDir)) return;
-    if (!isDirectory(join(this.repo.root, scriptDir, 'versions'))) return;
+    if (!this.files.isDirectory(join(this.root, scriptDir, 'versions'))) return;
     this.addScriptDir(scriptDir, [`${prefix(scriptDir)}versions`], null, `${file} (env.py beside versions/)`, []);
   }
 
@@ -348,7 +375,7 @@ class Context {
     const cwd = normal(posix.dirname(scriptDir));
     const runner: AlembicRunner = { cwd, command: ['flask', 'db'], options: dir === 'migrations' ? [] : ['-d', dir] };
     // redash and lemur run Flask-Migrate through their own manage.py (`manage.py db upgrade`).
-    if (isFile(join(this.repo.root, cwd, 'manage.py'))) runner.wrapper = 'python manage.py db';
+    if (this.files.isFile(join(this.root, cwd, 'manage.py'))) runner.wrapper = 'python manage.py db';
     return runner;
   }
 
@@ -365,7 +392,7 @@ class Context {
   ): void {
     const versions: string[] = [];
     for (const path of versionPaths) {
-      const rel = this.toRepoPath(resolve(this.repo.root, path));
+      const rel = this.toRepoPath(resolve(this.root, path));
       if (rel === null) outside.push(path);
       else versions.push(rel);
     }
@@ -412,8 +439,8 @@ class Context {
       // (prefect: "prefect:server:database:_migrations"; alembic/util/pyfiles.py,
       // coerce_resource_to_filename).
       const sub = join(...pkg[1].split('.'), ...pkg[2].split(':'));
-      for (const base of [baseDir, join(baseDir, 'src'), this.repo.root, join(this.repo.root, 'src')]) {
-        if (isDirectory(join(base, sub))) return join(base, sub);
+      for (const base of [baseDir, join(baseDir, 'src'), this.root, join(this.root, 'src')]) {
+        if (this.files.isDirectory(join(base, sub))) return join(base, sub);
       }
       this.unresolved.push({
         source,
@@ -433,12 +460,12 @@ class Context {
       if (rel.startsWith('..') || isAbsolute(rel)) return null;
       return rel.split(sep).join('/');
     };
-    if (existsSync(abs)) {
+    if (this.files.exists(abs)) {
       // A symlinked versions directory: git tracks the files at the link's target.
-      const real = safeRealpath(abs);
+      const real = this.files.realpath(abs);
       return inside(this.realRoot, real);
     }
-    return inside(this.repo.root, abs) ?? inside(this.realRoot, abs);
+    return inside(this.root, abs) ?? inside(this.realRoot, abs);
   }
 }
 
@@ -459,13 +486,9 @@ export function splitVersionLocations(value: string, separator: string | undefin
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
-/** Flask-Migrate's env.py: it takes the database from the Flask app (`current_app`). */
-function isFlaskEnv(file: string): boolean {
-  try {
-    return /\bcurrent_app\b|^\s*(?:from|import) flask(?:_migrate)?\b/m.test(readFileSync(file, 'utf8'));
-  } catch {
-    return false;
-  }
+/** Flask-Migrate's env.py (its text, if it could be read): it takes the database from the Flask app (`current_app`). */
+function isFlaskEnv(text: string | undefined): boolean {
+  return text !== undefined && /\bcurrent_app\b|^\s*(?:from|import) flask(?:_migrate)?\b/m.test(text);
 }
 
 /** A script_location that code fills in before Alembic reads it: `{alembic_dir}`, `${DIR}`. */
