@@ -1,7 +1,6 @@
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { GuardConfig } from '../config.js';
 import { GuardError } from '../errors.js';
-import { pyprojectTool } from '../toml.js';
 import type { AlembicRunner, Discovery, Environment, Unresolved } from './environment.js';
 import { iniValue, InterpolationError, parseIni, sectionsWithScriptLocation } from './ini.js';
 
@@ -19,6 +18,78 @@ export interface FileView {
   exists(path: string): boolean;
   /** The path with symbolic links resolved, or the path itself when that fails. */
   realpath(path: string): string;
+}
+
+/** A pyproject.toml's `[tool.alembic]` table. */
+export type PyprojectTable = Record<string, unknown>;
+
+/**
+ * What discovery needs from git and the file system, gathered before anything is decided
+ * (discover.ts, `gather`); a test writes one as literal data.
+ */
+export interface DiscoverySnapshot {
+  /** The repository's top level, absolute. */
+  root: string;
+  /** The tracked candidate files (named like CANDIDATE_NAMES), as the index lists them. */
+  tracked: string[];
+  /** The untracked probes (where `alembic init` and Flask-Migrate put files) that are files on disk. */
+  probed: string[];
+  /** Of the probed files git was asked about (askedIgnored), those it ignores; null when git would not say: none of them counts. */
+  ignored: ReadonlySet<string> | null;
+  /** The `[tool.alembic]` table of each candidate pyproject.toml that has one, or the error reading it raised. */
+  pyproject: ReadonlyMap<string, PyprojectTable | Error>;
+  /** Folders of committed revision scripts (script-dirs.ts): gathered only when needsRevisionDirs says so. */
+  revisionDirs?: string[];
+  /** Everything else: the files the candidates name, read as deciding reaches them. */
+  files: FileView;
+}
+
+/**
+ * Whether git is asked if it ignores an untracked candidate. An untracked env.py or
+ * pyproject.toml that git ignores (a build copy) is not an environment; an ignored alembic.ini
+ * is, since teams ignore it for the credentials it holds.
+ */
+export function askedIgnored(path: string): boolean {
+  return !path.endsWith('alembic.ini');
+}
+
+/** The candidate files, sorted: the tracked ones, and the probed ones git does not ignore. */
+export function candidatesOf(snapshot: Pick<DiscoverySnapshot, 'tracked' | 'probed' | 'ignored'>): string[] {
+  const { tracked, probed, ignored } = snapshot;
+  return [...tracked, ...probed.filter((p) => !askedIgnored(p) || (ignored !== null && !ignored.has(p)))].sort();
+}
+
+/** The environments the candidate files name: every alembic.ini first, then pyproject.toml, then env.py. */
+export function scanCandidates(snapshot: DiscoverySnapshot, config: GuardConfig): Context {
+  const ctx = new Context(snapshot.root, config, snapshot.files);
+  const candidates = candidatesOf(snapshot);
+  for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
+  for (const file of candidates) if (file.endsWith('pyproject.toml')) ctx.fromPyproject(file, snapshot.pyproject.get(file));
+  for (const file of candidates) if (file.endsWith('env.py')) ctx.fromEnvPy(file);
+  return ctx;
+}
+
+/** Whether the candidates found nothing at all, so that the revision-script folders are the last resort. */
+export function needsRevisionDirs(found: Context): boolean {
+  return found.environments.length === 0 && found.unresolved.length === 0;
+}
+
+/** What was found, with the revision-script folders when the candidates found nothing. */
+export function settle(found: Context, revisionDirs: readonly string[]): Discovery {
+  if (needsRevisionDirs(found)) for (const dir of revisionDirs) found.fromRevisionDir(dir);
+  return found.result('discovered', true);
+}
+
+/** The environments of a repository without configuration, from its snapshot alone. */
+export function decideDiscovered(snapshot: DiscoverySnapshot, config: GuardConfig): Discovery {
+  return settle(scanCandidates(snapshot, config), snapshot.revisionDirs ?? []);
+}
+
+/** The environments the configuration names (`environments` or `locations`). */
+export function decideConfigured(root: string, config: GuardConfig, files: FileView): Discovery {
+  const ctx = new Context(root, config, files);
+  ctx.fromConfig();
+  return ctx.result(config.source ?? 'configuration', false);
 }
 
 export class Context {
@@ -169,9 +240,10 @@ export class Context {
     }
   }
 
-  async fromPyproject(file: string): Promise<void> {
+  /** A pyproject.toml's [tool.alembic] table as gathered (undefined: none), or the error reading it raised. */
+  fromPyproject(file: string, table: PyprojectTable | Error | undefined): void {
+    if (table instanceof Error) throw table;
     const abs = join(this.root, file);
-    const table = await pyprojectTool(abs, 'alembic', file);
     if (!table || typeof table.script_location !== 'string') return;
     const dir = dirname(abs);
     const here = (value: string) => value.replaceAll('%(here)s', dir);

@@ -5,31 +5,81 @@ import type { IndexListing } from '../git/index-file.js';
 import { indexListing } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
 import { ignoreSources } from '../git/status.js';
+import { pyprojectTool } from '../toml.js';
 import type { Discovery } from './environment.js';
 import { TopLevelSweeps } from './cache.js';
-import { Context, type FileView } from './discover-decide.js';
+import {
+  askedIgnored,
+  candidatesOf,
+  decideConfigured,
+  type DiscoverySnapshot,
+  type FileView,
+  needsRevisionDirs,
+  type PyprojectTable,
+  scanCandidates,
+  settle,
+} from './discover-decide.js';
 import { revisionScriptDirs } from './script-dirs.js';
 
 /**
  * Finds every Alembic environment of the repository without walking the working tree: the index
  * lists the tracked candidate files, a few stat calls find untracked ones where `alembic init`
- * and Flask-Migrate put them, and only those files are read.
+ * and Flask-Migrate put them, and only those files are read. Two steps: `gather` takes what git
+ * and the file system say, discover-decide.ts decides from that alone.
  */
 export async function discover(repo: Repo, config: GuardConfig, tracked?: Promise<string[]>): Promise<Discovery> {
-  const ctx = new Context(repo.root, config, LIVE_FILES);
-  if (config.environments || config.locations) {
-    ctx.fromConfig();
-    return ctx.result(config.source ?? 'configuration', false);
+  if (config.environments || config.locations) return decideConfigured(repo.root, config, LIVE_FILES);
+  const snapshot = await gather(repo, tracked);
+  const found = scanCandidates(snapshot, config);
+  if (needsRevisionDirs(found)) snapshot.revisionDirs = await revisionScriptDirs(repo);
+  return settle(found, snapshot.revisionDirs ?? []);
+}
+
+/**
+ * Everything discovery asks git and the file system before deciding, in one place: the tracked
+ * candidates (`tracked`, when the caller already started the index listing), the probes for
+ * untracked ones, one `git check-ignore` for those git must judge, and each candidate
+ * pyproject.toml's [tool.alembic] table. The revision-script folders are asked for only when
+ * nothing is found (discover); other files are read through LIVE_FILES as deciding reaches them.
+ */
+export async function gather(repo: Repo, tracked?: Promise<string[]>): Promise<DiscoverySnapshot> {
+  const listed = await (tracked ?? trackedCandidates(repo));
+  const probed = probedFiles(repo, listed);
+  const asked = probed.filter(askedIgnored);
+  // git refuses paths inside a submodule or nested repository: those are not ours to judge.
+  const ignored =
+    asked.length === 0
+      ? new Set<string>()
+      : await ignoreSources(repo, asked, true).then(
+          (sources) => new Set(sources.keys()),
+          () => null,
+        );
+  const snapshot: DiscoverySnapshot = { root: repo.root, tracked: listed, probed, ignored, pyproject: new Map(), files: LIVE_FILES };
+  snapshot.pyproject = await pyprojectTables(
+    repo.root,
+    candidatesOf(snapshot).filter((file) => file.endsWith('pyproject.toml')),
+  );
+  return snapshot;
+}
+
+/**
+ * The `[tool.alembic]` tables of these pyproject.toml files, read in order, as deciding reached
+ * them before: the first that raises an error (invalid TOML) ends the reading, and deciding raises
+ * that error where it reaches the file (after every alembic.ini, as before).
+ */
+async function pyprojectTables(root: string, files: string[]): Promise<Map<string, PyprojectTable | Error>> {
+  const tables = new Map<string, PyprojectTable | Error>();
+  for (const file of files) {
+    try {
+      const table = await pyprojectTool(join(root, file), 'alembic', file);
+      if (table) tables.set(file, table);
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      tables.set(file, error);
+      break;
+    }
   }
-  const candidates = await candidateFiles(repo, await (tracked ?? trackedCandidates(repo)));
-  candidates.sort();
-  for (const file of candidates) if (file.endsWith('alembic.ini')) ctx.fromIni(file);
-  for (const file of candidates) if (file.endsWith('pyproject.toml')) await ctx.fromPyproject(file);
-  for (const file of candidates) if (file.endsWith('env.py')) ctx.fromEnvPy(file);
-  if (ctx.environments.length === 0 && ctx.unresolved.length === 0) {
-    for (const dir of await revisionScriptDirs(repo)) ctx.fromRevisionDir(dir);
-  }
-  return ctx.result('discovered', true);
+  return tables;
 }
 
 /** The files discovery starts from, at any depth: what it asks the index for. */
@@ -50,11 +100,11 @@ const CONVENTIONAL = ['alembic.ini', 'pyproject.toml', 'migrations/alembic.ini',
 const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'site-packages', 'dist', 'build']);
 
 /**
- * Candidate files: tracked ones (the index's entries with CANDIDATE_NAMES), then stat probes for untracked
- * ones. `git ls-files --others` would walk the whole working tree: the cost of a full
+ * The untracked candidate files on disk: stat probes where `alembic init` and Flask-Migrate put
+ * them. `git ls-files --others` would walk the whole working tree: the cost of a full
  * `git status` on every commit.
  */
-async function candidateFiles(repo: Repo, tracked: string[]): Promise<string[]> {
+function probedFiles(repo: Repo, tracked: string[]): string[] {
   const known = new Set(tracked);
   const probes: string[] = [...CONVENTIONAL, ...topLevelFound(repo)];
   // An ignored alembic.ini (it often holds a database URL) is not tracked either; look for it
@@ -70,13 +120,7 @@ async function candidateFiles(repo: Repo, tracked: string[]): Promise<string[]> 
     known.add(probe);
     found.push(probe);
   }
-  // An untracked env.py or pyproject.toml that git ignores (a build copy) is not an environment;
-  // an ignored alembic.ini is, since teams ignore it for the credentials it holds.
-  const askGit = found.filter((p) => !p.endsWith('alembic.ini'));
-  if (askGit.length === 0) return [...tracked, ...found];
-  // git refuses paths inside a submodule or nested repository: those are not ours to judge.
-  const ignored = await ignoreSources(repo, askGit, true).catch(() => null);
-  return [...tracked, ...found.filter((p) => p.endsWith('alembic.ini') || (ignored !== null && !ignored.has(p)))];
+  return found;
 }
 
 /**
