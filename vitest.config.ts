@@ -6,7 +6,6 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // beside the many short files instead of alone at the end. The others keep vitest's order
 // (the last run's durations when it has them, else the largest file first).
 const LONG_FIRST = [
-  'test/pre-commit-framework-config.test.ts',
   'test/pre-commit-framework.test.ts',
   'test/install-package-managers.test.ts',
   'test/install-package-managers-pnpm-yarn.test.ts',
