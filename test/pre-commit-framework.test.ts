@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linkNodeModules, packProject } from './helpers/pack.js';
-import { cleanupAll, INCIDENT, incidentRepo, PROJECT, run, tempDir, testEnv, type TestRepo } from './helpers/repo.js';
+import { cleanupAll, INCIDENT, incidentRepo, networkEnv, PROJECT, run, tempDir, testEnv, type TestRepo } from './helpers/repo.js';
 
 afterAll(cleanupAll);
 
@@ -56,6 +56,7 @@ describe.each(found)('%s', (exe) => {
   const home = tempDir('ag-pre-commit-home-');
   // The real npm cache (the test HOME is a fresh folder); pre-commit hands npm this environment.
   const env = {
+    ...networkEnv(),
     PRE_COMMIT_HOME: home,
     npm_config_cache: process.env.npm_config_cache || join(homedir(), '.npm'),
     npm_config_prefer_offline: 'true',

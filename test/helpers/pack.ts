@@ -13,7 +13,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT, run, testEnv } from './repo.js';
+import { networkEnv, PROJECT, run, testEnv } from './repo.js';
 import { once } from './shared.js';
 
 export interface Packed {
@@ -25,6 +25,7 @@ export interface Packed {
 
 export function npmEnv(): NodeJS.ProcessEnv {
   return testEnv({
+    ...networkEnv(),
     npm_config_cache: process.env.npm_config_cache || join(homedir(), '.npm'),
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
