@@ -3,7 +3,7 @@
 // (node -e 0 + the hook's one git status) measured in the same block. Three routes: plain git
 // hooks and husky (goal: the guard's share ≤ 1.3× the floor), and the pre-commit framework, whose
 // own start (Python) is printed beside it.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigRepo } from '../lib/repos.mjs';
@@ -46,6 +46,11 @@ function templateRepo(must) {
 function withRoute(route, cwd, ctx, fn) {
   const { NODE, CLI, must } = ctx;
   const bin = join(cwd, 'node_modules/.bin');
+  const noop = join(cwd, '.git/hooks/pre-commit');
+  if (route === 'noop') {
+    writeFileSync(noop, '#!/bin/sh\n:\n');
+    chmodSync(noop, 0o755);
+  }
   if (route === 'plain') must(NODE, [CLI, 'install', '--mode', 'git'], { cwd });
   if (route === 'husky') {
     mkdirSync(bin, { recursive: true });
@@ -62,7 +67,9 @@ function withRoute(route, cwd, ctx, fn) {
   try {
     return fn();
   } finally {
-    if (route === 'framework') {
+    if (route === 'noop') {
+      rmSync(noop, { force: true });
+    } else if (route === 'framework') {
       must('pre-commit', ['uninstall'], { cwd });
       rmSync(join(cwd, '.pre-commit-config.yaml'), { force: true });
     } else {
@@ -79,7 +86,11 @@ export async function run(ctx) {
   const results = {};
   (ctx.cleanups ??= []).push(() => rmSync(template, { recursive: true, force: true }));
   const framework = must('sh', ['-c', 'command -v pre-commit || true'], {}).stdout.toString().trim();
+  // First, git's own cost of having a pre-commit hook at all (a hook of one `:`): after any
+  // pre-commit hook git reads the index again (the hook may have changed it). Printed beside
+  // each route's share, which includes it; the goals stay on the whole share.
   const routes = [
+    ['noop', "a pre-commit hook of one ':' (git's own cost of any hook)", null],
     ['plain', 'plain git hooks', { template: '7a', monorepo: '7b' }],
     ['husky', 'husky', { template: '7c', monorepo: '7d' }],
     ...(framework ? [['framework', 'the pre-commit framework (repo: local, language: system)', null]] : []),
@@ -115,8 +126,16 @@ export async function run(ctx) {
       ctx.out(`    ${routeLabel}:`);
       row(`    git commit with the hook`, s.hook);
       row('    git commit --no-verify', s.noVerify);
+      if (route === 'noop') {
+        line("    git's own cost of a pre-commit hook (the difference)", `${fmt(share)} ms`);
+        results[key][route] = { ...s, shareMs: round(share) };
+        continue;
+      }
       line("    the guard's share (the difference)", `${fmt(share)} ms`);
+      const gitOwn = results[key].noop?.shareMs;
+      if (gitOwn !== undefined) line("    of which git's own cost of any pre-commit hook", `${fmt(gitOwn)} ms`);
       line('    floor (node -e 0 + git status)', `${fmt(floor)} ms`);
+      if (gitOwn !== undefined) line("    share without git's own cost / floor (no goal)", ratioText((share - gitOwn) / floor).padStart(7));
       if (goals) goal(goals[key], `commit share / floor, ${key}, ${routeLabel} (≤ 1.3×)`, ratioText(share / floor), share / floor <= 1.3);
       else line(`    share / floor (no goal: the framework's own start is in it)`, ratioText(share / floor).padStart(7));
       results[key][route] = { ...s, shareMs: round(share), floorMs: round(floor), ratio: round(share / floor, 3) };
