@@ -8,6 +8,8 @@
  *   devDependency (it is one for every manager: install adds it).
  * - Yarn 2+ (berry) does not run a project's own `prepare` on `yarn install`; husky's docs use
  *   `postinstall` there. Yarn 1, npm, pnpm and bun run `prepare`.
+ * - Yarn 2+ with Plug'n'Play (its default linker) makes no node_modules: no node_modules/.bin for
+ *   a git hook to start alembic-guard from, and the CLI itself sits inside a zip archive.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,6 +23,8 @@ export interface PackageManager {
   name: PackageManagerName;
   /** Yarn 2 or later. */
   berry: boolean;
+  /** Yarn 2+ with Plug'n'Play (no `nodeLinker: node-modules` or `pnpm`): no node_modules at all. */
+  plugAndPlay: boolean;
   /** Why this one, for people: `packageManager: "pnpm@9.15.0"`, `pnpm-lock.yaml`, or the default. */
   reason: string;
   /** The lockfile it keeps. */
@@ -47,15 +51,46 @@ const LOCKFILE_OF: Record<PackageManagerName, string> = {
   npm: 'package-lock.json',
   pnpm: 'pnpm-lock.yaml',
   yarn: 'yarn.lock',
-  bun: 'bun.lockb',
+  // bun 1.2 and later write the text lockfile; bun.lockb, the binary one, is found as a file.
+  bun: 'bun.lock',
 };
 
-function make(name: PackageManagerName, berry: boolean, reason: string, lockfile?: string): PackageManager {
-  return { name, berry, reason, lockfile: lockfile ?? LOCKFILE_OF[name], setupScript: name === 'yarn' && berry ? 'postinstall' : 'prepare' };
+function make(name: PackageManagerName, berry: boolean, reason: string, lockfile?: string, plugAndPlay = false): PackageManager {
+  return { name, berry, plugAndPlay, reason, lockfile: lockfile ?? LOCKFILE_OF[name], setupScript: name === 'yarn' && berry ? 'postinstall' : 'prepare' };
+}
+
+/**
+ * Yarn 2+'s linker: YARN_NODE_LINKER, else `nodeLinker:` in the nearest .yarnrc.yml from the
+ * package up to the top of the repository, else `pnp` (Yarn's default).
+ */
+function yarnLinker(packageDir: string, root: string, env: NodeJS.ProcessEnv): string {
+  if (env.YARN_NODE_LINKER) return env.YARN_NODE_LINKER.trim();
+  const top = safeRealpath(root);
+  for (let dir = safeRealpath(packageDir); ; dir = dirname(dir)) {
+    let text: string | null = null;
+    try {
+      text = readFileSync(join(dir, '.yarnrc.yml'), 'utf8');
+    } catch {
+      // none here
+    }
+    const linker = text === null ? null : /^nodeLinker:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/m.exec(text);
+    if (linker) return linker[1] ?? linker[2] ?? linker[3]!;
+    if (dir === top || !isInside(dir, top) || dirname(dir) === dir) break;
+  }
+  return 'pnp';
+}
+
+function withLinker(pm: PackageManager, packageDir: string, root: string, env: NodeJS.ProcessEnv): PackageManager {
+  if (pm.berry) pm.plugAndPlay = yarnLinker(packageDir, root, env) === 'pnp';
+  return pm;
 }
 
 /** The package manager of the package.json in packageDir (inside the repository at root). */
-export function detectPackageManager(packageDir: string, root: string, pkg: Record<string, unknown>): PackageManager {
+export function detectPackageManager(packageDir: string, root: string, pkg: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): PackageManager {
+  return withLinker(detectManager(packageDir, root, pkg), packageDir, root, env);
+}
+
+function detectManager(packageDir: string, root: string, pkg: Record<string, unknown>): PackageManager {
   const field = pkg.packageManager;
   if (typeof field === 'string') {
     const match = /^(npm|pnpm|yarn|bun)@(\d+)/.exec(field);

@@ -265,28 +265,53 @@ describe('package.json', () => {
     expect(repo.read('package.json')).toBe(original);
   });
 
-  it('speaks the package manager: packageManager field first, then the lockfile; Yarn 2+ gets postinstall', () => {
-    const cases: [Record<string, string>, object, string, string][] = [
-      [{}, { packageManager: 'pnpm@9.15.0' }, 'pnpm', 'prepare'],
-      [{ 'pnpm-lock.yaml': '' }, {}, 'pnpm', 'prepare'],
-      [{ 'yarn.lock': '# yarn lockfile v1\n' }, {}, 'yarn', 'prepare'],
-      [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, {}, 'yarn', 'postinstall'],
-      [{ 'yarn.lock': '', '.yarnrc.yml': 'nodeLinker: node-modules\n' }, {}, 'yarn', 'postinstall'],
-      [{ 'package-lock.json': '{}' }, { packageManager: 'yarn@4.5.0' }, 'yarn', 'postinstall'],
-      [{ 'bun.lockb': '' }, {}, 'bun', 'prepare'],
-      [{}, {}, 'npm', 'prepare'],
+  it('speaks the package manager: packageManager field first, then the lockfile; Yarn 2+ gets postinstall and its linker is read', () => {
+    // [files, package.json fields, name, setup script, Plug'n'Play, environment]
+    const cases: [Record<string, string>, object, string, string, boolean, Record<string, string>?][] = [
+      [{}, { packageManager: 'pnpm@9.15.0' }, 'pnpm', 'prepare', false],
+      [{ 'pnpm-lock.yaml': '' }, {}, 'pnpm', 'prepare', false],
+      [{ 'yarn.lock': '# yarn lockfile v1\n' }, {}, 'yarn', 'prepare', false],
+      [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, {}, 'yarn', 'postinstall', true],
+      [{ 'yarn.lock': '', '.yarnrc.yml': 'nodeLinker: node-modules\n' }, {}, 'yarn', 'postinstall', false],
+      [{ 'yarn.lock': '', '.yarnrc.yml': 'enableTelemetry: false\nnodeLinker: "pnpm" # links\n' }, {}, 'yarn', 'postinstall', false],
+      [{ 'yarn.lock': '', '.yarnrc.yml': "nodeLinker: 'pnp'\n" }, {}, 'yarn', 'postinstall', true],
+      [{ 'package-lock.json': '{}' }, { packageManager: 'yarn@4.5.0' }, 'yarn', 'postinstall', true],
+      [{ 'package-lock.json': '{}' }, { packageManager: 'yarn@4.5.0' }, 'yarn', 'postinstall', false, { YARN_NODE_LINKER: 'node-modules' }],
+      [{ 'bun.lockb': '' }, {}, 'bun', 'prepare', false],
+      [{ 'bun.lock': '{}' }, {}, 'bun', 'prepare', false],
+      [{}, {}, 'npm', 'prepare', false],
     ];
-    for (const [files, pkg, name, script] of cases) {
+    for (const [files, pkg, name, script, plugAndPlay, env] of cases) {
       const dir = tempDir('ag-pm-');
       for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-      const pm = detectPackageManager(dir, dir, pkg as Record<string, unknown>);
-      expect([pm.name, pm.setupScript], JSON.stringify(files)).toEqual([name, script]);
+      const pm = detectPackageManager(dir, dir, pkg as Record<string, unknown>, env ?? {});
+      expect([pm.name, pm.setupScript, pm.plugAndPlay], JSON.stringify(files)).toEqual([name, script, plugAndPlay]);
     }
+    expect(detectPackageManager(tempDir('ag-pm-'), tempDir('ag-pm-'), { packageManager: 'bun@1.2.0' }, {}).lockfile).toBe('bun.lock');
     const repo = project({ pkg: '{\n  "name": "app",\n  "packageManager": "pnpm@9.15.0"\n}\n' });
     const result = guard(repo, ['install']);
     expect(result.stdout).toContain('Next: pnpm install');
     expect(result.stdout).toContain('pnpm-lock.yaml');
     expect(repo.read('.husky/pre-commit')).toContain('run pnpm install');
+  });
+
+  it("Yarn 2+ with Plug'n'Play: refuses in one line naming nodeLinker and the plain-hooks way, and writes nothing", () => {
+    const pkg = '{\n  "name": "app",\n  "packageManager": "yarn@4.18.1"\n}\n';
+    const repo = project({ pkg });
+    const before = repo.snapshot();
+    const refused = guard(repo, ['install']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('add "nodeLinker: node-modules" to .yarnrc.yml and run yarn install');
+    expect(refused.stderr).toContain('alembic-guard install --mode git');
+    expect(repo.snapshot()).toBe(before);
+    expect(repo.git(['config', '--get', 'core.hooksPath'], { allowFail: true }).stdout).toBe('');
+    // With node_modules (the linker Yarn is told to use), the husky set-up goes ahead.
+    repo.write('.yarnrc.yml', 'nodeLinker: node-modules\n');
+    const installed = guard(repo, ['install']);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stdout).toContain('Next: yarn install');
+    expect(JSON.parse(repo.read('package.json')).scripts).toEqual({ postinstall: 'husky' });
   });
 });
 

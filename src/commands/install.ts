@@ -47,6 +47,7 @@ import { activeHooksDir, hooksPathSetting } from '../hooks/where.js';
 import { ownVersion } from '../own-package.js';
 import { display, isInside, safeRealpath, toPosix } from '../paths.js';
 import { addDevCommand, detectPackageManager, installCommand } from '../package-manager.js';
+import { plugAndPlayRefusal } from '../report/messages.js';
 import { choosePackage, formatPackageJson, type PackageChoice, parsePackageJson, recordedPackage } from '../project-package.js';
 import { shellQuote } from '../report/quote.js';
 import { importPackage } from '../packages.js';
@@ -231,6 +232,7 @@ async function installHusky(repo: Repo, packageDir: string, why: string, previou
   const pkgText = readFileSync(pkgFile, 'utf8');
   const pkg = parsePackageJson(pkgText, pkgRel);
   const pm = detectPackageManager(packageDir, repo.root, pkg);
+  if (pm.plugAndPlay) throw new GuardError(plugAndPlayRefusal(display(repo.root, join(packageDir, '.yarnrc.yml'))));
   const layout = huskyLayout(repo.root, packageDir, installCommand(pm));
   const scripts = pkg.scripts as Record<string, unknown> | undefined;
   if (scripts !== undefined && (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts))) {

@@ -595,3 +595,15 @@ export function devDatabaseLine(database: string, from: string, state: { revisio
   if (state.unknown.length === 0) return `${at}: at ${state.revisions.join(', ')}, defined by this checkout`;
   return `${at}: at ${state.revisions.join(', ')}; ${state.unknown.join(', ')} is not defined by this checkout (alembic-guard locate ${state.unknown.map(shellQuote).join(' ')})`;
 }
+
+/**
+ * install's refusal in a Yarn Plug'n'Play project: hooks written there would refuse every commit
+ * (no node_modules/.bin/alembic-guard, ever), so none are written. `yarnrc`: the .yarnrc.yml to edit.
+ */
+export function plugAndPlayRefusal(yarnrc: string): string {
+  return (
+    `Yarn Plug'n'Play (Yarn 2+'s default linker) makes no node_modules/.bin for git hooks to start alembic-guard from: ` +
+    `add "nodeLinker: node-modules" to ${yarnrc} and run yarn install, then alembic-guard install again ` +
+    `(or plain git hooks: npm install --global alembic-guard && alembic-guard install --mode git)`
+  );
+}
