@@ -9,6 +9,7 @@ const LONG_FIRST = [
   'test/pre-commit-framework.test.ts',
   'test/install-package-managers.test.ts',
   'test/install-package-managers-pnpm-yarn.test.ts',
+  'test/install-package-managers-bun-yarn4.test.ts',
   'test/cache-integrity.test.ts',
   'test/edge-repos.test.ts',
   'test/verify.test.ts',

@@ -8,8 +8,9 @@
  * vendor/alembic-guard-<version>.tgz and named `file:vendor/…` in devDependencies (what
  * `npm install -D ./vendor/….tgz` writes): the registry's alembic-guard is never involved. Its
  * dependencies and husky come from the npm registry (every manager: from its cache when it has them).
- * pnpm and Yarn 1 are installed from the npm registry into ~/.cache/alembic-guard-test, once,
- * unless they are on PATH.
+ * pnpm, Yarn 1 and bun are installed from the npm registry into ~/.cache/alembic-guard-test,
+ * once, unless they are on PATH; Yarn 4 (`yarn4`: @yarnpkg/cli-dist, with `nodeLinker:
+ * node-modules`, as install asks of a Yarn 2+ project) always from there.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -32,18 +33,25 @@ function tarball(): { tgz: string; hasOptional: boolean } {
   return packed;
 }
 
-export type Manager = 'npm' | 'pnpm' | 'yarn';
+export type Manager = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'yarn4';
+
+/** The command a person types for it. */
+function command(manager: Manager): string {
+  return manager === 'yarn4' ? 'yarn' : manager;
+}
 
 /** The package manager's executable: on PATH, else installed once from the npm registry. */
 function tool(name: Manager): string {
   if (name === 'npm') return 'npm';
-  const found = run('sh', ['-c', 'command -v "$1"', 'sh', name]);
-  if (found.code === 0 && found.stdout.trim()) return found.stdout.trim();
+  if (name !== 'yarn4') {
+    const found = run('sh', ['-c', 'command -v "$1"', 'sh', name]);
+    if (found.code === 0 && found.stdout.trim()) return found.stdout.trim();
+  }
   const prefix = join(CACHE, name);
-  const bin = join(prefix, 'node_modules', '.bin', name);
+  const bin = join(prefix, 'node_modules', '.bin', command(name));
   if (!existsSync(bin)) {
     mkdirSync(prefix, { recursive: true });
-    const spec = name === 'pnpm' ? 'pnpm@10' : 'yarn@1';
+    const spec = { pnpm: 'pnpm@10', yarn: 'yarn@1', bun: 'bun@1', yarn4: '@yarnpkg/cli-dist@4' }[name];
     const installed = run('npm', ['install', '--prefix', prefix, '--no-save', '--prefer-offline', spec], { env: npmEnv() });
     if (installed.code !== 0) throw new Error(`npm install ${spec} failed: ${installed.stderr}`);
   }
@@ -56,15 +64,23 @@ function tool(name: Manager): string {
  * `alembic-guard install` added husky to package.json would be refused. `CI=false` is how
  * pnpm's and npm's CI detection (ci-info) is told so.
  */
-function pmEnv(): NodeJS.ProcessEnv {
-  return {
+function pmEnv(manager?: Manager): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
     ...npmEnv(),
     CI: 'false',
     npm_config_prefer_offline: 'true',
     npm_config_store_dir: join(CACHE, 'pnpm-store'),
     YARN_CACHE_FOLDER: join(CACHE, 'yarn-cache'),
+    BUN_INSTALL_CACHE_DIR: join(CACHE, 'bun-cache'),
+    // Yarn 4: its global cache kept between runs (the test HOME is new each run), no telemetry.
+    YARN_GLOBAL_FOLDER: join(CACHE, 'yarn4-global'),
+    YARN_ENABLE_GLOBAL_CACHE: 'true',
+    YARN_ENABLE_TELEMETRY: '0',
     YARN_IGNORE_ENGINES: 'true',
   };
+  // Yarn 4 refuses a setting it does not know, and Yarn 1's ignore-engines is one.
+  if (manager === 'yarn4') delete env.YARN_IGNORE_ENGINES;
+  return env;
 }
 
 /**
@@ -73,10 +89,14 @@ function pmEnv(): NodeJS.ProcessEnv {
  * takes minutes and the hooks never load it. pnpm 10 builds no dependency unless allowed.
  */
 function teamInstall(manager: Manager, cwd: string): RunResult {
-  const omit = tarball().hasOptional ? { npm: ['--omit=optional'], pnpm: [], yarn: ['--ignore-optional'] }[manager] : [];
+  const omit = tarball().hasOptional
+    ? { npm: ['--omit=optional'], pnpm: [], yarn: ['--ignore-optional'], bun: ['--omit', 'optional'], yarn4: [] }[manager]
+    : [];
   // --prefer-offline: what the caches hold is used without asking the registry again (Yarn 1 reads
-  // no npm_config_prefer_offline, and asks for every package's metadata otherwise).
-  const install = () => run(tool(manager), ['install', '--prefer-offline', ...omit], { cwd, env: pmEnv(), timeout: 300_000 });
+  // no npm_config_prefer_offline, and asks for every package's metadata otherwise). Yarn 4 has no
+  // such flag (and refuses one it does not know): its global cache is read first anyway.
+  const offline = manager === 'yarn4' ? [] : ['--prefer-offline'];
+  const install = () => run(tool(manager), ['install', ...offline, ...omit], { cwd, env: pmEnv(manager), timeout: 300_000 });
   // Once more after a failure: the registry is reached over the network (prefer-offline), and a
   // dropped connection is not what this test is about. A second failure is reported with its output.
   const first = install();
@@ -90,7 +110,8 @@ function output(result: RunResult): string {
 
 function fixture(manager: Manager, pkgDir: string): TestRepo {
   const { tgz } = tarball();
-  const repo = makeRepo({ ...alembicEnv(''), 'app/models.py': 'v1\n', '.gitignore': 'node_modules\n' }, { commit: true });
+  const ignored = manager === 'yarn4' ? 'node_modules\n.yarn/\n' : 'node_modules\n';
+  const repo = makeRepo({ ...alembicEnv(''), 'app/models.py': 'v1\n', '.gitignore': ignored }, { commit: true });
   const dir = join(repo.dir, pkgDir);
   mkdirSync(join(dir, 'vendor'), { recursive: true });
   copyFileSync(tgz, join(dir, 'vendor', basename(tgz)));
@@ -100,6 +121,10 @@ function fixture(manager: Manager, pkgDir: string): TestRepo {
     private: true,
     devDependencies: { 'alembic-guard': `file:vendor/${basename(tgz)}` },
   };
+  if (manager === 'yarn4') {
+    pkg.packageManager = `yarn@${run(tool(manager), ['--version'], { env: pmEnv(manager) }).stdout.trim()}`;
+    repo.write(join(pkgDir, '.yarnrc.yml'), 'nodeLinker: node-modules\n');
+  }
   repo.write(join(pkgDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   // The maintainer's first install writes the lockfile: how the manager is recognised.
   const first = teamInstall(manager, dir);
@@ -111,17 +136,19 @@ function fixture(manager: Manager, pkgDir: string): TestRepo {
 export function scenario(manager: Manager, pkgDir = ''): void {
   const repo = fixture(manager, pkgDir);
   const dir = join(repo.dir, pkgDir);
-  const installed = run(join(dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir, env: pmEnv() });
+  const installed = run(join(dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir, env: pmEnv(manager) });
   expect(installed.code, installed.stderr).toBe(0);
-  const next = `Next: ${pkgDir ? `cd ${pkgDir} && ` : ''}${manager} install`;
+  const next = `Next: ${pkgDir ? `cd ${pkgDir} && ` : ''}${command(manager)} install`;
   expect(installed.stdout).toContain(next);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   expect(Object.keys(pkg.devDependencies).sort()).toEqual(['alembic-guard', 'husky']);
-  expect(pkg.scripts.prepare).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
+  // Yarn 2+ runs no `prepare` of the project on install: husky's docs use postinstall there.
+  expect(pkg.scripts[manager === 'yarn4' ? 'postinstall' : 'prepare']).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
   // The one command install printed, then the set-up commit.
   const teammate = teamInstall(manager, dir);
   expect(teammate.code, output(teammate)).toBe(0);
-  const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock' }[manager];
+  // bun 1.2+ writes the text bun.lock (bun.lockb before).
+  const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock', bun: 'bun.lock', yarn4: 'yarn.lock' }[manager];
   expect(readFileSync(join(dir, lockfile), 'utf8')).toContain('husky');
   repo.add().commit('alembic-guard');
   expect(repo.git(['status', '--porcelain']).stdout).toBe('');
@@ -142,10 +169,10 @@ export function scenario(manager: Manager, pkgDir = ''): void {
 
   mate.write(LEFT, migration(INCIDENT[8], INCIDENT[7]));
   mate.write('app/models.py', 'v2\n');
-  const blocked = run('git', ['commit', '-am', 'models'], { cwd: clone, env: pmEnv() });
+  const blocked = run('git', ['commit', '-am', 'models'], { cwd: clone, env: pmEnv(manager) });
   expect(blocked.code).not.toBe(0);
   expect(blocked.stderr).toContain(LEFT);
   mate.add(LEFT);
-  const passed = run('git', ['commit', '-am', 'models and migration'], { cwd: clone, env: pmEnv() });
+  const passed = run('git', ['commit', '-am', 'models and migration'], { cwd: clone, env: pmEnv(manager) });
   expect(passed.code, passed.stderr).toBe(0);
 }
