@@ -71,18 +71,22 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   findings.push(...(await hiddenEdits(ws, environments, [...index, ...(named ? await named : [])], keep)));
   const dirty = new Set(entries.filter((e) => e.kind !== 'changed' || e.y !== '.').map((e) => e.path));
   const source: Source = { kind: 'index', entries: index, dirty };
-  // The cached answers were looked up with any `git add -N` placeholders among the scripts.
-  const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
-  const graphs = graphFindings(summaries, source, keep);
-  if (named)
-    findings.push(
-      ...(await envFileFindings(
+  // The env files' verdicts (a Python of their own, when one changed) while the graph is loaded
+  // (the migrations' Python); a failure is still raised below, where it is awaited.
+  const envFindings =
+    named &&
+    (async () =>
+      envFileFindings(
         ws.repo,
         environments,
         (await named).filter((e) => keep(e.path)),
         describeSource(source),
-      )),
-    );
+      ))();
+  if (envFindings) envFindings.catch(() => undefined);
+  // The cached answers were looked up with any `git add -N` placeholders among the scripts.
+  const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
+  const graphs = graphFindings(summaries, source, keep);
+  if (envFindings) findings.push(...(await envFindings));
   if (graphs.some((f) => f.kind === 'parse-warning')) markRepeated(ws, graphs, entries, index, options.remember ?? true);
   findings.push(...graphs);
   return { command: 'check', workspace: ws, findings };
