@@ -14,9 +14,12 @@ import {
   grepTree,
   OTHER_WORKTREE_ENV,
   pickaxe,
+  type RawChange,
   type RefTip,
   refTips,
   stashEntries,
+  type StashEntry,
+  type Worktree,
   worktrees,
 } from '../git/places.js';
 import { headCommit } from '../git/repo.js';
@@ -70,6 +73,11 @@ function matchesQuery(revision: string, query: string): boolean {
   return revision === query || (revision.length > 3 && revision.startsWith(query));
 }
 
+/**
+ * Where each query is, in phases: the places to read (candidates: working trees, HEAD, refs,
+ * the stash), what they define (parsed), the history for what none has, the commits behind each
+ * place, and the answer per query.
+ */
 export async function locateRevisions(ws: Workspace, queries: string[], options: LocateOptions): Promise<LocateResult> {
   const { repo } = ws;
   const dirs = [...new Set(ws.discovery.environments.flatMap((env) => env.versions))];
@@ -79,95 +87,73 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
   const from = (path: string) => relative(options.from, path) || '.';
 
   const [head, trees, tips, stash, clone] = await Promise.all([headCommit(repo), worktrees(repo), refTips(repo), stashEntries(repo), cloneCompleteness(repo)]);
-  // Working trees, HEAD, and the refs and the stash are asked at once; their candidates are put
-  // back in the search order below.
-  const onDisk: Candidate[][] = [];
-  // Working trees: untracked, ignored and modified files on disk; staged files of their index.
   const liveTrees = trees.filter((wt) => !wt.bare);
   const here = safeRealpath(repo.root);
-  const thisTree = liveTrees.find((wt) => safeRealpath(wt.path) === here);
-  const askTrees = Promise.all(
-    liveTrees.map(async (wt, n) => {
-      const current = wt === thisTree;
-      const entries = await status(repo, dirs, current ? {} : { cwd: wt.path, env: OTHER_WORKTREE_ENV }).catch(() => []);
-      const worktree = current ? null : from(wt.path);
-      const candidates: Candidate[] = (onDisk[current ? 0 : n + 1] = []);
-      for (const entry of entries) {
-        if (!isMigrationPath(entry.path)) continue;
-        if (entry.kind === 'untracked' || entry.kind === 'ignored') {
-          candidates.push({ kind: entry.kind, path: entry.path, worktree, refs: [], file: join(wt.path, entry.path) });
-        } else if (entry.kind === 'changed') {
-          if (entry.y !== '.' && entry.y !== 'D') candidates.push({ kind: 'modified', path: entry.path, worktree, refs: [], file: join(wt.path, entry.path) });
-          if (entry.x !== '.' && entry.x !== 'D' && entry.indexMode !== '160000') {
-            candidates.push({ kind: 'staged', path: entry.path, worktree, refs: [], object: entry.indexOid, oid: entry.indexOid });
-          }
-        }
-      }
-    }),
-  );
+  const thisTree = liveTrees.find((wt) => safeRealpath(wt.path) === here) ?? null;
+  const candidates = await liveCandidates(repo, dirs, needles, { head, liveTrees, thisTree, tips, stash, from });
 
-  // HEAD: a text search of its tree; refs and other worktrees' HEADs: their differences from HEAD.
-  const askHead = head ? grepTree(repo, head, needles, dirs) : Promise.resolve([]);
-  const byCommit = new Map<string, { tips: RefTip[]; worktrees: string[] }>();
-  for (const tip of tips) {
-    if (!byCommit.has(tip.commit)) byCommit.set(tip.commit, { tips: [], worktrees: [] });
-    byCommit.get(tip.commit)!.tips.push(tip);
-  }
-  for (const wt of liveTrees) {
-    if (!wt.head || wt.branch || wt === thisTree) continue;
-    if (!byCommit.has(wt.head)) byCommit.set(wt.head, { tips: [], worktrees: [] });
-    byCommit.get(wt.head)!.worktrees.push(from(wt.path));
-  }
+  // Read every candidate; only those holding a needle are parsed.
+  const parsedLive = await parseCandidates(repo, candidates, needles);
+  const found = (query: string) => parsedLive.some((p) => p.script.revision !== null && matchesQuery(p.script.revision, query));
+  // History: only for revisions no live place has (it answers "where did it go?").
+  const missing = options.history === false ? [] : needles.filter((q) => !found(q));
+  const history = missing.length > 0 ? await searchHistory(repo, missing, dirs) : { parsed: [], commits: null, notInClone: false };
+  const parsed = [...parsedLive, ...history.parsed];
+
+  const places = await placesOf(repo, parsed, needles, head);
+  const count = (kind: RefTip['kind']) => tips.filter((t) => t.kind === kind).length;
+  return {
+    queries: needles.map((query) => locatedQuery(query, parsed, places)),
+    searched: {
+      worktrees: liveTrees.length,
+      index: true,
+      head: head !== null,
+      branches: count('branch'),
+      remotes: count('remote'),
+      tags: count('tag'),
+      stash: stash.length,
+      commits: history.notInClone ? null : history.commits,
+      versions: dirs,
+      ...(history.notInClone || NOT_IN_CLONE.size > 0 ? { notInClone: true } : {}),
+    },
+    clone,
+  };
+}
+
+interface LivePlaces {
+  head: string | null;
+  liveTrees: Worktree[];
+  thisTree: Worktree | null;
+  tips: RefTip[];
+  stash: StashEntry[];
+  /** A path as the person who ran locate names it. */
+  from: (path: string) => string;
+}
+
+/**
+ * Every file a live place holds in the versions directories, in the search order: the working
+ * trees (this one first), HEAD, the refs and other worktrees' HEADs, the stash. The working trees,
+ * HEAD and the tree differences are asked of git at once.
+ */
+async function liveCandidates(repo: Workspace['repo'], dirs: string[], needles: string[], places: LivePlaces): Promise<Candidate[]> {
+  const { head } = places;
+  const byCommit = commitsOfTips(places);
   const tipCommits = [...byCommit.keys()].filter((commit) => commit !== head);
-  const stashLines: string[] = [];
-  const stashParts = new Map<string, { name: string; part: Place['stashPart']; commit: string }>();
-  for (const entry of stash) {
-    const name = `stash@{${entry.index}}`;
-    const [base, index, untracked] = entry.parents;
-    if (base) {
-      stashLines.push(`${entry.commit} ${base}`);
-      stashParts.set(entry.commit, { name, part: 'tracked', commit: entry.commit });
-    }
-    if (index && base) {
-      stashLines.push(`${index} ${base}`);
-      stashParts.set(index, { name, part: 'index', commit: entry.commit });
-    }
-    if (untracked) {
-      stashLines.push(untracked);
-      stashParts.set(untracked, { name, part: 'untracked', commit: entry.commit });
-    }
-  }
+  const stash = stashDiffs(places.stash);
   const refLines = tipCommits.map((commit) => (head ? `${commit} ${head}` : commit));
-  const [, headPaths, diffs] = await Promise.all([askTrees, askHead, diffMany(repo, [...refLines, ...stashLines], dirs)]);
-  const candidates: Candidate[] = onDisk.flat();
+  // HEAD: a text search of its tree; refs and other worktrees' HEADs: their differences from HEAD.
+  const [onDisk, headPaths, diffs] = await Promise.all([
+    Promise.all(places.liveTrees.map((wt) => worktreeCandidates(repo, dirs, wt, wt === places.thisTree, places.from))),
+    head ? grepTree(repo, head, needles, dirs) : Promise.resolve([]),
+    diffMany(repo, [...refLines, ...stash.lines], dirs),
+  ]);
+  // This working tree first, then the others in `git worktree list` order.
+  const at = places.thisTree ? places.liveTrees.indexOf(places.thisTree) : -1;
+  const candidates: Candidate[] = [...(at >= 0 ? onDisk[at]! : []), ...onDisk.filter((_, n) => n !== at).flat()];
   for (const path of headPaths.filter(isMigrationPath))
     candidates.push({ kind: 'head', path, worktree: null, refs: ['HEAD'], object: `${head}:${path}`, commit: head! });
-  for (const commit of tipCommits) {
-    const at = byCommit.get(commit)!;
-    const kind: PlaceKind = at.tips.some((t) => t.kind === 'branch')
-      ? 'branch'
-      : at.tips.some((t) => t.kind === 'remote')
-        ? 'remote'
-        : at.tips.length
-          ? 'tag'
-          : 'worktree-head';
-    const refs = orderRefs(at.tips).map((t) => t.name);
-    for (const change of diffs.get(commit) ?? []) {
-      if (!change.newOid || !isMigrationPath(change.path)) continue;
-      candidates.push({
-        kind,
-        path: change.path,
-        worktree: kind === 'worktree-head' ? at.worktrees[0] : null,
-        refs,
-        object: change.newOid,
-        oid: change.newOid,
-        tip: commit,
-        commit,
-        headLacks: change.status === 'A',
-      });
-    }
-  }
-  for (const [commit, part] of stashParts) {
+  for (const commit of tipCommits) candidates.push(...refCandidates(commit, byCommit.get(commit)!, diffs.get(commit) ?? []));
+  for (const [commit, part] of stash.parts) {
     for (const change of diffs.get(commit) ?? []) {
       if (!change.newOid || !isMigrationPath(change.path)) continue;
       candidates.push({
@@ -182,49 +168,137 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
       });
     }
   }
+  return candidates;
+}
 
-  // Read every candidate; only those holding a needle are parsed.
-  const parsedLive = await parseCandidates(repo, candidates, needles);
-  const found = (query: string) => parsedLive.some((p) => p.script.revision !== null && matchesQuery(p.script.revision, query));
-
-  // History: only for revisions no live place has (it answers "where did it go?").
-  const missing = options.history === false ? [] : needles.filter((q) => !found(q));
-  let commits: number | null = null;
-  let notInClone = false;
-  const parsedHistory: Parsed[] = [];
-  if (missing.length > 0) {
-    const [searched, count] = await Promise.all([pickaxe(repo, missing, dirs), commitCount(repo)]);
-    commits = count;
-    if (searched === null) notInClone = true;
-    const changes = searched ?? [];
-    const history: Candidate[] = [];
-    const seen = new Set<string>();
-    for (const change of changes) {
-      // The file as it was before a commit that deleted it or took the id out of it.
-      if (!change.oldOid || !isMigrationPath(change.path) || change.parents.length === 0) continue;
-      const key = `${change.path}\0${change.oldOid}`;
-      if (seen.has(key)) continue; // newest first: the latest deletion of this content
-      seen.add(key);
-      history.push({
-        kind: 'history',
-        path: change.path,
-        worktree: null,
-        refs: [],
-        object: change.oldOid,
-        oid: change.oldOid,
-        commit: change.commit,
-        lastHad: change.parents[0],
-      });
+/** A working tree's untracked, ignored and modified files on disk, and the staged files of its index. */
+async function worktreeCandidates(
+  repo: Workspace['repo'],
+  dirs: string[],
+  wt: Worktree,
+  current: boolean,
+  from: (path: string) => string,
+): Promise<Candidate[]> {
+  const entries = await status(repo, dirs, current ? {} : { cwd: wt.path, env: OTHER_WORKTREE_ENV }).catch(() => []);
+  const worktree = current ? null : from(wt.path);
+  const candidates: Candidate[] = [];
+  for (const entry of entries) {
+    if (!isMigrationPath(entry.path)) continue;
+    if (entry.kind === 'untracked' || entry.kind === 'ignored') {
+      candidates.push({ kind: entry.kind, path: entry.path, worktree, refs: [], file: join(wt.path, entry.path) });
+    } else if (entry.kind === 'changed') {
+      if (entry.y !== '.' && entry.y !== 'D') candidates.push({ kind: 'modified', path: entry.path, worktree, refs: [], file: join(wt.path, entry.path) });
+      if (entry.x !== '.' && entry.x !== 'D' && entry.indexMode !== '160000') {
+        candidates.push({ kind: 'staged', path: entry.path, worktree, refs: [], object: entry.indexOid, oid: entry.indexOid });
+      }
     }
-    parsedHistory.push(...(await parseCandidates(repo, history, missing)));
   }
-  const parsed = [...parsedLive, ...parsedHistory];
+  return candidates;
+}
 
-  // Which files HEAD has, by path and blob: a place HEAD has is marked.
+interface TipsAt {
+  tips: RefTip[];
+  worktrees: string[];
+}
+
+/** The refs pointing at each commit, and the other worktrees whose detached HEAD is there. */
+function commitsOfTips({ tips, liveTrees, thisTree, from }: LivePlaces): Map<string, TipsAt> {
+  const byCommit = new Map<string, TipsAt>();
+  for (const tip of tips) {
+    if (!byCommit.has(tip.commit)) byCommit.set(tip.commit, { tips: [], worktrees: [] });
+    byCommit.get(tip.commit)!.tips.push(tip);
+  }
+  for (const wt of liveTrees) {
+    if (!wt.head || wt.branch || wt === thisTree) continue;
+    if (!byCommit.has(wt.head)) byCommit.set(wt.head, { tips: [], worktrees: [] });
+    byCommit.get(wt.head)!.worktrees.push(from(wt.path));
+  }
+  return byCommit;
+}
+
+/** The tree differences that show each stash entry's parts (tracked, index, untracked), and which part each commit is. */
+function stashDiffs(stash: StashEntry[]): { lines: string[]; parts: Map<string, { name: string; part: Place['stashPart']; commit: string }> } {
+  const lines: string[] = [];
+  const parts = new Map<string, { name: string; part: Place['stashPart']; commit: string }>();
+  for (const entry of stash) {
+    const name = `stash@{${entry.index}}`;
+    const [base, index, untracked] = entry.parents;
+    if (base) {
+      lines.push(`${entry.commit} ${base}`);
+      parts.set(entry.commit, { name, part: 'tracked', commit: entry.commit });
+    }
+    if (index && base) {
+      lines.push(`${index} ${base}`);
+      parts.set(index, { name, part: 'index', commit: entry.commit });
+    }
+    if (untracked) {
+      lines.push(untracked);
+      parts.set(untracked, { name, part: 'untracked', commit: entry.commit });
+    }
+  }
+  return { lines, parts };
+}
+
+/** The migrations a ref's commit changes from HEAD, as places of that ref (branch before remote before tag). */
+function refCandidates(commit: string, at: TipsAt, changes: RawChange[]): Candidate[] {
+  const kind: PlaceKind = at.tips.some((t) => t.kind === 'branch')
+    ? 'branch'
+    : at.tips.some((t) => t.kind === 'remote')
+      ? 'remote'
+      : at.tips.length
+        ? 'tag'
+        : 'worktree-head';
+  const refs = orderRefs(at.tips).map((t) => t.name);
+  return changes
+    .filter((change) => change.newOid && isMigrationPath(change.path))
+    .map((change) => ({
+      kind,
+      path: change.path,
+      worktree: kind === 'worktree-head' ? at.worktrees[0]! : null,
+      refs,
+      object: change.newOid!,
+      oid: change.newOid!,
+      tip: commit,
+      commit,
+      headLacks: change.status === 'A',
+    }));
+}
+
+/** The history behind every ref, for revisions no live place has: each file as it was before the commit that deleted it or took the id out. */
+async function searchHistory(
+  repo: Workspace['repo'],
+  missing: string[],
+  dirs: string[],
+): Promise<{ parsed: Parsed[]; commits: number | null; notInClone: boolean }> {
+  const [searched, commits] = await Promise.all([pickaxe(repo, missing, dirs), commitCount(repo)]);
+  const history: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const change of searched ?? []) {
+    if (!change.oldOid || !isMigrationPath(change.path) || change.parents.length === 0) continue;
+    const key = `${change.path}\0${change.oldOid}`;
+    if (seen.has(key)) continue; // newest first: the latest deletion of this content
+    seen.add(key);
+    history.push({
+      kind: 'history',
+      path: change.path,
+      worktree: null,
+      refs: [],
+      object: change.oldOid,
+      oid: change.oldOid,
+      commit: change.commit,
+      lastHad: change.parents[0],
+    });
+  }
+  return { parsed: await parseCandidates(repo, history, missing), commits, notInClone: searched === null };
+}
+
+/**
+ * Each parsed file as a place: its commit (for a ref's file HEAD lacks, the commit that added it
+ * there), the commit that last had a deleted one, and whether HEAD has the same blob.
+ */
+async function placesOf(repo: Workspace['repo'], parsed: Parsed[], needles: string[], head: string | null): Promise<Map<Parsed, Place>> {
   const headBlobs = new Map<string, string>();
   for (const p of parsed) if (p.candidate.kind === 'head' && p.candidate.oid) headBlobs.set(p.candidate.path, p.candidate.oid);
-
-  // Commit details, and for refs whose file HEAD lacks, the commit that added it there.
   const adders = new Map<Candidate, string | null>();
   await Promise.all(
     parsed
@@ -240,11 +314,11 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
     ...parsed.flatMap((p) => [p.candidate.commit ?? '', p.candidate.lastHad ?? '']),
     ...[...adders.values()].map((c) => c ?? ''),
   ]);
-
-  const toPlace = (p: Parsed): Place => {
+  const places = new Map<Parsed, Place>();
+  for (const p of parsed) {
     const c = p.candidate;
     const commit = adders.get(c) ?? c.commit;
-    return {
+    places.set(p, {
       kind: c.kind,
       path: c.path,
       worktree: c.worktree,
@@ -253,8 +327,13 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
       lastHad: c.lastHad ? (info.get(c.lastHad) ?? null) : null,
       ...(c.stashPart ? { stashPart: c.stashPart } : {}),
       inHead: c.kind === 'head' || (c.oid !== undefined && headBlobs.get(c.path) === c.oid),
-    };
-  };
+    });
+  }
+  return places;
+}
+
+/** One query's answer: the revisions it names (exact ids before Alembic's partial matches), their places, and the files that revise them. */
+function locatedQuery(query: string, parsed: Parsed[], places: Map<Parsed, Place>): LocatedQuery {
   const revisedByOf = (p: Parsed): RevisedBy => ({
     revision: p.script.revision,
     path: p.candidate.path,
@@ -263,38 +342,20 @@ export async function locateRevisions(ws: Workspace, queries: string[], options:
     worktree: p.candidate.worktree,
   });
   const names = (p: Parsed, id: string) => p.script.downRevisions.includes(id) || p.script.dependsOn.includes(id);
-
-  const located: LocatedQuery[] = needles.map((query) => {
-    const defining = parsed.filter((p) => p.script.revision !== null && matchesQuery(p.script.revision, query));
-    const exact = defining.filter((p) => p.script.revision === query);
-    const chosen = exact.length > 0 ? exact : defining;
-    const ids = [...new Set(chosen.map((p) => p.script.revision!))].sort();
-    const revisions = ids.map((revision) => {
-      const mine = chosen.filter((p) => p.script.revision === revision);
-      const inHead = mine.some((p) => p.candidate.kind === 'head');
-      const places = mine.map(toPlace);
-      return { revision, places, revisedBy: dedupe(parsed.filter((p) => names(p, revision)).map(revisedByOf)), inHead };
-    });
-    return { query, revisions, revisedBy: revisions.length ? [] : dedupe(parsed.filter((p) => names(p, query)).map(revisedByOf)) };
+  const defining = parsed.filter((p) => p.script.revision !== null && matchesQuery(p.script.revision, query));
+  const exact = defining.filter((p) => p.script.revision === query);
+  const chosen = exact.length > 0 ? exact : defining;
+  const ids = [...new Set(chosen.map((p) => p.script.revision!))].sort();
+  const revisions = ids.map((revision) => {
+    const mine = chosen.filter((p) => p.script.revision === revision);
+    return {
+      revision,
+      places: mine.map((p) => places.get(p)!),
+      revisedBy: dedupe(parsed.filter((p) => names(p, revision)).map(revisedByOf)),
+      inHead: mine.some((p) => p.candidate.kind === 'head'),
+    };
   });
-
-  const count = (kind: RefTip['kind']) => tips.filter((t) => t.kind === kind).length;
-  return {
-    queries: located,
-    searched: {
-      worktrees: liveTrees.length,
-      index: true,
-      head: head !== null,
-      branches: count('branch'),
-      remotes: count('remote'),
-      tags: count('tag'),
-      stash: stash.length,
-      commits: notInClone ? null : commits,
-      versions: dirs,
-      ...(notInClone || NOT_IN_CLONE.size > 0 ? { notInClone: true } : {}),
-    },
-    clone,
-  };
+  return { query, revisions, revisedBy: revisions.length ? [] : dedupe(parsed.filter((p) => names(p, query)).map(revisedByOf)) };
 }
 
 /** Branches before remote-tracking branches before tags, as the search order reads. */
