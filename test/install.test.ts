@@ -486,4 +486,30 @@ describe('two lockfiles', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Teammates run, once in each fresh clone: npx --yes alembic-guard install');
   });
+
+  it("plain git hooks: a teammate's fresh clone commits unguarded until its one install; then a left-behind migration is refused and the staged one passes", () => {
+    const origin = project({ pkg: null });
+    expect(origin.cli(['install']).code).toBe(0);
+    const clone = new TestRepo(join(tempDir('ag-mate-'), 'clone'));
+    run('git', ['clone', '-q', origin.dir, clone.dir]);
+    for (const [key, value] of [
+      ['user.email', 'mate@example.com'],
+      ['user.name', 'Mate'],
+    ])
+      clone.git(['config', key, value]);
+    // Plain hooks live in .git/hooks, which a clone does not copy: CI's verify is the net here.
+    leaveBehind(clone);
+    expect(commitAll(clone, 'unguarded').code).toBe(0);
+    clone.git(['reset', '-q', '--soft', 'HEAD~1']);
+    const doctor = clone.cli(['doctor']);
+    // doctor says so first, under its heading line.
+    expect(doctor.stdout.split('\n')[1]).toContain('✖ This clone has no alembic-guard hook: commits here are not checked');
+    expect(clone.cli(['install']).code).toBe(0);
+    const blocked = commitAll(clone, 'models');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain(LEFT);
+    clone.add(LEFT);
+    const passed = commitAll(clone, 'models and migration');
+    expect(passed.code, passed.stderr).toBe(0);
+  });
 });
