@@ -215,27 +215,14 @@ export class GraphCache {
    * setting the graph builder is given (versions directories, options), whatever they are.
    */
   static key(entries: BlobEntry[], settings: object): string {
-    // `<settings>\n` then `<mode> <oid> <path>\0` for each entry, written into one buffer: a
-    // string per entry (5,000 of them) costs more to build and collect than the hash itself.
-    let out = Buffer.allocUnsafe(entries.length * 128 + 64);
-    let at = 0;
-    for (const entry of entries) {
-      const most = entry.mode.length + entry.oid.length + 3 * entry.path.length + 3;
-      if (at + most > out.length) {
-        const bigger = Buffer.allocUnsafe(2 * out.length + most);
-        out.copy(bigger, 0, 0, at);
-        out = bigger;
-      }
-      at += out.write(entry.mode, at, 'latin1');
-      out[at++] = 0x20;
-      at += out.write(entry.oid, at, 'latin1');
-      out[at++] = 0x20;
-      at += out.write(entry.path, at, 'utf8');
-      out[at++] = 0;
-    }
+    // `<settings>\n<count>\n`, the modes joined by spaces, the blob ids by spaces and the paths by
+    // NULs (none of them holds its separator): three joins, which run in V8's own code, and four
+    // updates. A loop writing 5,000 entries one field at a time cost a clean check 15 ms more.
     return createHash('sha1')
-      .update(`${JSON.stringify(settings)}\n`)
-      .update(out.subarray(0, at))
+      .update(`${JSON.stringify(settings)}\n${entries.length}\n`)
+      .update(`${entries.map((e) => e.mode).join(' ')}\n`)
+      .update(`${entries.map((e) => e.oid).join(' ')}\n`)
+      .update(entries.map((e) => e.path).join('\0'), 'utf8')
       .digest('hex');
   }
 
