@@ -33,17 +33,18 @@ function tarball(): { tgz: string; hasOptional: boolean } {
   return packed;
 }
 
-export type Manager = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'yarn4';
+/** `bun-lockb`: bun 1.1, the last to write the binary bun.lockb (bun 1.2+ writes bun.lock). */
+export type Manager = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'bun-lockb' | 'yarn4';
 
 /** The command a person types for it. */
 function command(manager: Manager): string {
-  return manager === 'yarn4' ? 'yarn' : manager;
+  return manager === 'yarn4' ? 'yarn' : manager === 'bun-lockb' ? 'bun' : manager;
 }
 
 /** The package manager's executable: on PATH, else installed once from the npm registry. */
 function tool(name: Manager): string {
   if (name === 'npm') return 'npm';
-  if (name !== 'yarn4') {
+  if (name !== 'yarn4' && name !== 'bun-lockb') {
     const found = run('sh', ['-c', 'command -v "$1"', 'sh', name]);
     if (found.code === 0 && found.stdout.trim()) return found.stdout.trim();
   }
@@ -51,7 +52,7 @@ function tool(name: Manager): string {
   const bin = join(prefix, 'node_modules', '.bin', command(name));
   if (!existsSync(bin)) {
     mkdirSync(prefix, { recursive: true });
-    const spec = { pnpm: 'pnpm@10', yarn: 'yarn@1', bun: 'bun@1', yarn4: '@yarnpkg/cli-dist@4' }[name];
+    const spec = { pnpm: 'pnpm@10', yarn: 'yarn@1', bun: 'bun@1', 'bun-lockb': 'bun@1.1', yarn4: '@yarnpkg/cli-dist@4' }[name];
     const installed = run('npm', ['install', '--prefix', prefix, '--no-save', '--prefer-offline', spec], { env: npmEnv() });
     if (installed.code !== 0) throw new Error(`npm install ${spec} failed: ${installed.stderr}`);
   }
@@ -90,7 +91,7 @@ function pmEnv(manager?: Manager): NodeJS.ProcessEnv {
  */
 function teamInstall(manager: Manager, cwd: string): RunResult {
   const omit = tarball().hasOptional
-    ? { npm: ['--omit=optional'], pnpm: [], yarn: ['--ignore-optional'], bun: ['--omit', 'optional'], yarn4: [] }[manager]
+    ? { npm: ['--omit=optional'], pnpm: [], yarn: ['--ignore-optional'], bun: ['--omit', 'optional'], 'bun-lockb': ['--omit', 'optional'], yarn4: [] }[manager]
     : [];
   // --prefer-offline: what the caches hold is used without asking the registry again (Yarn 1 reads
   // no npm_config_prefer_offline, and asks for every package's metadata otherwise). Yarn 4 has no
@@ -148,7 +149,9 @@ export function scenario(manager: Manager, pkgDir = ''): void {
   const teammate = teamInstall(manager, dir);
   expect(teammate.code, output(teammate)).toBe(0);
   // bun 1.2+ writes the text bun.lock (bun.lockb before).
-  const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock', bun: 'bun.lock', yarn4: 'yarn.lock' }[manager];
+  const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock', bun: 'bun.lock', 'bun-lockb': 'bun.lockb', yarn4: 'yarn.lock' }[
+    manager
+  ];
   expect(readFileSync(join(dir, lockfile), 'utf8')).toContain('husky');
   repo.add().commit('alembic-guard');
   expect(repo.git(['status', '--porcelain']).stdout).toBe('');
