@@ -55,8 +55,24 @@ const LOCKFILE_OF: Record<PackageManagerName, string> = {
   bun: 'bun.lock',
 };
 
-function make(name: PackageManagerName, berry: boolean, reason: string, lockfile?: string, plugAndPlay = false): PackageManager {
-  return { name, berry, plugAndPlay, reason, lockfile: lockfile ?? LOCKFILE_OF[name], setupScript: name === 'yarn' && berry ? 'postinstall' : 'prepare' };
+function make(name: PackageManagerName, berry: boolean, reason: string, lockfile?: string): PackageManager {
+  return {
+    name,
+    berry,
+    plugAndPlay: false,
+    reason,
+    lockfile: lockfile ?? LOCKFILE_OF[name],
+    setupScript: name === 'yarn' && berry ? 'postinstall' : 'prepare',
+  };
+}
+
+/** The package's folder, then each folder above it up to the top of the repository. */
+function* foldersUp(packageDir: string, root: string): Generator<string> {
+  const top = safeRealpath(root);
+  for (let dir = safeRealpath(packageDir); ; dir = dirname(dir)) {
+    yield dir;
+    if (dir === top || !isInside(dir, top) || dirname(dir) === dir) return;
+  }
 }
 
 /**
@@ -65,29 +81,24 @@ function make(name: PackageManagerName, berry: boolean, reason: string, lockfile
  */
 function yarnLinker(packageDir: string, root: string, env: NodeJS.ProcessEnv): string {
   if (env.YARN_NODE_LINKER) return env.YARN_NODE_LINKER.trim();
-  const top = safeRealpath(root);
-  for (let dir = safeRealpath(packageDir); ; dir = dirname(dir)) {
-    let text: string | null = null;
+  for (const dir of foldersUp(packageDir, root)) {
+    let text: string;
     try {
       text = readFileSync(join(dir, '.yarnrc.yml'), 'utf8');
     } catch {
-      // none here
+      continue; // none here
     }
-    const linker = text === null ? null : /^nodeLinker:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/m.exec(text);
+    const linker = /^nodeLinker:[ \t]*(?:"([^"]*)"|'([^']*)'|([^\s#]+))/m.exec(text);
     if (linker) return linker[1] ?? linker[2] ?? linker[3]!;
-    if (dir === top || !isInside(dir, top) || dirname(dir) === dir) break;
   }
   return 'pnp';
 }
 
-function withLinker(pm: PackageManager, packageDir: string, root: string, env: NodeJS.ProcessEnv): PackageManager {
-  if (pm.berry) pm.plugAndPlay = yarnLinker(packageDir, root, env) === 'pnp';
-  return pm;
-}
-
 /** The package manager of the package.json in packageDir (inside the repository at root). */
 export function detectPackageManager(packageDir: string, root: string, pkg: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): PackageManager {
-  return withLinker(detectManager(packageDir, root, pkg), packageDir, root, env);
+  const pm = detectManager(packageDir, root, pkg);
+  if (pm.berry) pm.plugAndPlay = yarnLinker(packageDir, root, env) === 'pnp';
+  return pm;
 }
 
 function detectManager(packageDir: string, root: string, pkg: Record<string, unknown>): PackageManager {
@@ -99,8 +110,7 @@ function detectManager(packageDir: string, root: string, pkg: Record<string, unk
       return make(name, name === 'yarn' && Number(match[2]) >= 2, `"packageManager": ${JSON.stringify(field)}`);
     }
   }
-  const top = safeRealpath(root);
-  for (let dir = safeRealpath(packageDir); ; dir = dirname(dir)) {
+  for (const dir of foldersUp(packageDir, root)) {
     const found = LOCKFILES.filter(([file]) => existsSync(join(dir, file)));
     // npm's beside another's: the other is the project's (npm's came from a README's npm command).
     const own = found.find(([, name]) => name !== 'npm') ?? found[0];
@@ -112,7 +122,6 @@ function detectManager(packageDir: string, root: string, pkg: Record<string, unk
       if (stray) pm.stray = stray[0];
       return pm;
     }
-    if (dir === top || !isInside(dir, top) || dirname(dir) === dir) break;
   }
   return make('npm', false, 'no lockfile or "packageManager" field: npm, the default');
 }
