@@ -73,16 +73,15 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   const source: Source = { kind: 'index', entries: index, dirty };
   // The env files' verdicts (a Python of their own, when one changed) while the graph is loaded
   // (the migrations' Python); a failure is still raised below, where it is awaited.
-  const envFindings =
-    named &&
-    (async () =>
-      envFileFindings(
-        ws.repo,
-        environments,
-        (await named).filter((e) => keep(e.path)),
-        describeSource(source),
-      ))();
-  if (envFindings) envFindings.catch(() => undefined);
+  const envFindings = named?.then((files) =>
+    envFileFindings(
+      ws.repo,
+      environments,
+      files.filter((e) => keep(e.path)),
+      describeSource(source),
+    ),
+  );
+  envFindings?.catch(() => undefined);
   // The cached answers were looked up with any `git add -N` placeholders among the scripts.
   const summaries = cached && intentToAdd.size === 0 ? cached : await loadSummaries(ws.repo, environments, source);
   const graphs = graphFindings(summaries, source, keep);

@@ -153,21 +153,7 @@ async function liveCandidates(repo: Workspace['repo'], dirs: string[], needles: 
   for (const path of headPaths.filter(isMigrationPath))
     candidates.push({ kind: 'head', path, worktree: null, refs: ['HEAD'], object: `${head}:${path}`, commit: head! });
   for (const commit of tipCommits) candidates.push(...refCandidates(commit, byCommit.get(commit)!, diffs.get(commit) ?? []));
-  for (const [commit, part] of stash.parts) {
-    for (const change of diffs.get(commit) ?? []) {
-      if (!change.newOid || !isMigrationPath(change.path)) continue;
-      candidates.push({
-        kind: 'stash',
-        path: change.path,
-        worktree: null,
-        refs: [part.name],
-        object: change.newOid,
-        oid: change.newOid,
-        commit: part.commit,
-        stashPart: part.part,
-      });
-    }
-  }
+  for (const [commit, part] of stash.parts) candidates.push(...stashCandidates(part, diffs.get(commit) ?? []));
   return candidates;
 }
 
@@ -216,10 +202,17 @@ function commitsOfTips({ tips, liveTrees, thisTree, from }: LivePlaces): Map<str
   return byCommit;
 }
 
+/** One part of a stash entry: its name (`stash@{n}`), which part, and the entry's commit. */
+interface StashPart {
+  name: string;
+  part: Place['stashPart'];
+  commit: string;
+}
+
 /** The tree differences that show each stash entry's parts (tracked, index, untracked), and which part each commit is. */
-function stashDiffs(stash: StashEntry[]): { lines: string[]; parts: Map<string, { name: string; part: Place['stashPart']; commit: string }> } {
+function stashDiffs(stash: StashEntry[]): { lines: string[]; parts: Map<string, StashPart> } {
   const lines: string[] = [];
-  const parts = new Map<string, { name: string; part: Place['stashPart']; commit: string }>();
+  const parts = new Map<string, StashPart>();
   for (const entry of stash) {
     const name = `stash@{${entry.index}}`;
     const [base, index, untracked] = entry.parents;
@@ -261,6 +254,22 @@ function refCandidates(commit: string, at: TipsAt, changes: RawChange[]): Candid
       tip: commit,
       commit,
       headLacks: change.status === 'A',
+    }));
+}
+
+/** The migrations a stash entry's part changes from its base, as places of that entry. */
+function stashCandidates(part: StashPart, changes: RawChange[]): Candidate[] {
+  return changes
+    .filter((change) => change.newOid && isMigrationPath(change.path))
+    .map((change) => ({
+      kind: 'stash',
+      path: change.path,
+      worktree: null,
+      refs: [part.name],
+      object: change.newOid!,
+      oid: change.newOid!,
+      commit: part.commit,
+      stashPart: part.part,
     }));
 }
 
