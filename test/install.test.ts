@@ -11,7 +11,21 @@ import { BLOCK_BEGIN, BLOCK_END, huskyBlock, withBlock, withoutBlock } from '../
 import { embeddedRunner, isPlainHook, renderPlainHook } from '../src/hooks/plain.js';
 import { HOOK_NAMES } from '../src/hooks/table.js';
 import { linkNodeModules, packProject, type Packed } from './helpers/pack.js';
-import { alembicEnv, CLI, cleanupAll, INCIDENT, makeRepo, migration, PROJECT, run, tempDir, testEnv, type RunResult, TestRepo } from './helpers/repo.js';
+import {
+  alembicEnv,
+  CLI,
+  cleanupAll,
+  INCIDENT,
+  makeRepo,
+  migration,
+  PROJECT,
+  run,
+  teammateClone,
+  tempDir,
+  testEnv,
+  type RunResult,
+  TestRepo,
+} from './helpers/repo.js';
 
 let packed: Packed;
 beforeAll(() => {
@@ -490,13 +504,7 @@ describe('two lockfiles', () => {
   it("plain git hooks: a teammate's fresh clone commits unguarded until its one install; then a left-behind migration is refused and the staged one passes", () => {
     const origin = project({ pkg: null });
     expect(origin.cli(['install']).code).toBe(0);
-    const clone = new TestRepo(join(tempDir('ag-mate-'), 'clone'));
-    run('git', ['clone', '-q', origin.dir, clone.dir]);
-    for (const [key, value] of [
-      ['user.email', 'mate@example.com'],
-      ['user.name', 'Mate'],
-    ])
-      clone.git(['config', key, value]);
+    const clone = teammateClone(origin);
     // Plain hooks live in .git/hooks, which a clone does not copy: CI's verify is the net here.
     leaveBehind(clone);
     expect(commitAll(clone, 'unguarded').code).toBe(0);

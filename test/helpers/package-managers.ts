@@ -17,7 +17,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
 import { npmEnv, packTarball } from './pack.js';
-import { alembicEnv, INCIDENT, makeRepo, migration, run, tempDir, type RunResult, TestRepo } from './repo.js';
+import { alembicEnv, INCIDENT, makeRepo, migration, run, type RunResult, teammateClone, type TestRepo } from './repo.js';
 
 const CACHE = join(homedir(), '.cache', 'alembic-guard-test');
 const LEFT = `alembic/versions/${INCIDENT[8]}.py`;
@@ -36,23 +36,47 @@ function tarball(): { tgz: string; hasOptional: boolean } {
 /** `bun-lockb`: bun 1.1, the last to write the binary bun.lockb (bun 1.2+ writes bun.lock). */
 export type Manager = 'npm' | 'pnpm' | 'yarn' | 'bun' | 'bun-lockb' | 'yarn4';
 
-/** The command a person types for it. */
-function command(manager: Manager): string {
-  return manager === 'yarn4' ? 'yarn' : manager === 'bun-lockb' ? 'bun' : manager;
+/** What differs between the managers the scenario runs, one row each. */
+interface ManagerSpec {
+  /** The command a person types (and `install` prints). */
+  command: string;
+  /** The npm package it comes in, installed into ~/.cache/alembic-guard-test (none: npm itself). */
+  spec: string | null;
+  /** One on PATH may stand in (not for a version pinned by the row). */
+  fromPath: boolean;
+  /** How its install leaves optional dependencies out. */
+  omitOptional: string[];
+  /** The lockfile its install writes. */
+  lockfile: string;
+  /**
+   * Yarn 2+: no --prefer-offline (it refuses a flag it does not know; its global cache is read
+   * first anyway), husky from postinstall, `nodeLinker: node-modules` in .yarnrc.yml, and no Yarn
+   * 1 setting in the environment (it refuses those too).
+   */
+  berry: boolean;
 }
+
+const MANAGERS: Record<Manager, ManagerSpec> = {
+  npm: { command: 'npm', spec: null, fromPath: true, omitOptional: ['--omit=optional'], lockfile: 'package-lock.json', berry: false },
+  pnpm: { command: 'pnpm', spec: 'pnpm@10', fromPath: true, omitOptional: [], lockfile: 'pnpm-lock.yaml', berry: false },
+  yarn: { command: 'yarn', spec: 'yarn@1', fromPath: true, omitOptional: ['--ignore-optional'], lockfile: 'yarn.lock', berry: false },
+  bun: { command: 'bun', spec: 'bun@1', fromPath: true, omitOptional: ['--omit', 'optional'], lockfile: 'bun.lock', berry: false },
+  'bun-lockb': { command: 'bun', spec: 'bun@1.1', fromPath: false, omitOptional: ['--omit', 'optional'], lockfile: 'bun.lockb', berry: false },
+  yarn4: { command: 'yarn', spec: '@yarnpkg/cli-dist@4', fromPath: false, omitOptional: [], lockfile: 'yarn.lock', berry: true },
+};
 
 /** The package manager's executable: on PATH, else installed once from the npm registry. */
 function tool(name: Manager): string {
-  if (name === 'npm') return 'npm';
-  if (name !== 'yarn4' && name !== 'bun-lockb') {
-    const found = run('sh', ['-c', 'command -v "$1"', 'sh', name]);
+  const { command, spec, fromPath } = MANAGERS[name];
+  if (spec === null) return command;
+  if (fromPath) {
+    const found = run('sh', ['-c', 'command -v "$1"', 'sh', command]);
     if (found.code === 0 && found.stdout.trim()) return found.stdout.trim();
   }
   const prefix = join(CACHE, name);
-  const bin = join(prefix, 'node_modules', '.bin', command(name));
+  const bin = join(prefix, 'node_modules', '.bin', command);
   if (!existsSync(bin)) {
     mkdirSync(prefix, { recursive: true });
-    const spec = { pnpm: 'pnpm@10', yarn: 'yarn@1', bun: 'bun@1', 'bun-lockb': 'bun@1.1', yarn4: '@yarnpkg/cli-dist@4' }[name];
     const installed = run('npm', ['install', '--prefix', prefix, '--no-save', '--prefer-offline', spec], { env: npmEnv() });
     if (installed.code !== 0) throw new Error(`npm install ${spec} failed: ${installed.stderr}`);
   }
@@ -65,7 +89,7 @@ function tool(name: Manager): string {
  * `alembic-guard install` added husky to package.json would be refused. `CI=false` is how
  * pnpm's and npm's CI detection (ci-info) is told so.
  */
-function pmEnv(manager?: Manager): NodeJS.ProcessEnv {
+function pmEnv(manager: Manager): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...npmEnv(),
     CI: 'false',
@@ -79,8 +103,7 @@ function pmEnv(manager?: Manager): NodeJS.ProcessEnv {
     YARN_ENABLE_TELEMETRY: '0',
     YARN_IGNORE_ENGINES: 'true',
   };
-  // Yarn 4 refuses a setting it does not know, and Yarn 1's ignore-engines is one.
-  if (manager === 'yarn4') delete env.YARN_IGNORE_ENGINES;
+  if (MANAGERS[manager].berry) delete env.YARN_IGNORE_ENGINES;
   return env;
 }
 
@@ -90,13 +113,10 @@ function pmEnv(manager?: Manager): NodeJS.ProcessEnv {
  * takes minutes and the hooks never load it. pnpm 10 builds no dependency unless allowed.
  */
 function teamInstall(manager: Manager, cwd: string): RunResult {
-  const omit = tarball().hasOptional
-    ? { npm: ['--omit=optional'], pnpm: [], yarn: ['--ignore-optional'], bun: ['--omit', 'optional'], 'bun-lockb': ['--omit', 'optional'], yarn4: [] }[manager]
-    : [];
+  const omit = tarball().hasOptional ? MANAGERS[manager].omitOptional : [];
   // --prefer-offline: what the caches hold is used without asking the registry again (Yarn 1 reads
-  // no npm_config_prefer_offline, and asks for every package's metadata otherwise). Yarn 4 has no
-  // such flag (and refuses one it does not know): its global cache is read first anyway.
-  const offline = manager === 'yarn4' ? [] : ['--prefer-offline'];
+  // no npm_config_prefer_offline, and asks for every package's metadata otherwise).
+  const offline = MANAGERS[manager].berry ? [] : ['--prefer-offline'];
   const install = () => run(tool(manager), ['install', ...offline, ...omit], { cwd, env: pmEnv(manager), timeout: 300_000 });
   // Once more after a failure: the registry is reached over the network (prefer-offline), and a
   // dropped connection is not what this test is about. A second failure is reported with its output.
@@ -111,7 +131,7 @@ function output(result: RunResult): string {
 
 function fixture(manager: Manager, pkgDir: string): TestRepo {
   const { tgz } = tarball();
-  const ignored = manager === 'yarn4' ? 'node_modules\n.yarn/\n' : 'node_modules\n';
+  const ignored = MANAGERS[manager].berry ? 'node_modules\n.yarn/\n' : 'node_modules\n';
   const repo = makeRepo({ ...alembicEnv(''), 'app/models.py': 'v1\n', '.gitignore': ignored }, { commit: true });
   const dir = join(repo.dir, pkgDir);
   mkdirSync(join(dir, 'vendor'), { recursive: true });
@@ -122,7 +142,7 @@ function fixture(manager: Manager, pkgDir: string): TestRepo {
     private: true,
     devDependencies: { 'alembic-guard': `file:vendor/${basename(tgz)}` },
   };
-  if (manager === 'yarn4') {
+  if (MANAGERS[manager].berry) {
     pkg.packageManager = `yarn@${run(tool(manager), ['--version'], { env: pmEnv(manager) }).stdout.trim()}`;
     repo.write(join(pkgDir, '.yarnrc.yml'), 'nodeLinker: node-modules\n');
   }
@@ -139,33 +159,22 @@ export function scenario(manager: Manager, pkgDir = ''): void {
   const dir = join(repo.dir, pkgDir);
   const installed = run(join(dir, 'node_modules/.bin/alembic-guard'), ['install'], { cwd: repo.dir, env: pmEnv(manager) });
   expect(installed.code, installed.stderr).toBe(0);
-  const next = `Next: ${pkgDir ? `cd ${pkgDir} && ` : ''}${command(manager)} install`;
+  const next = `Next: ${pkgDir ? `cd ${pkgDir} && ` : ''}${MANAGERS[manager].command} install`;
   expect(installed.stdout).toContain(next);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   expect(Object.keys(pkg.devDependencies).sort()).toEqual(['alembic-guard', 'husky']);
   // Yarn 2+ runs no `prepare` of the project on install: husky's docs use postinstall there.
-  expect(pkg.scripts[manager === 'yarn4' ? 'postinstall' : 'prepare']).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
+  expect(pkg.scripts[MANAGERS[manager].berry ? 'postinstall' : 'prepare']).toBe(pkgDir ? `cd .. && husky ${pkgDir}/.husky` : 'husky');
   // The one command install printed, then the set-up commit.
   const teammate = teamInstall(manager, dir);
   expect(teammate.code, output(teammate)).toBe(0);
-  // bun 1.2+ writes the text bun.lock (bun.lockb before).
-  const lockfile = { npm: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock', bun: 'bun.lock', 'bun-lockb': 'bun.lockb', yarn4: 'yarn.lock' }[
-    manager
-  ];
-  expect(readFileSync(join(dir, lockfile), 'utf8')).toContain('husky');
+  expect(readFileSync(join(dir, MANAGERS[manager].lockfile), 'utf8')).toContain('husky');
   repo.add().commit('alembic-guard');
   expect(repo.git(['status', '--porcelain']).stdout).toBe('');
 
   // The teammate: clone, the usual install, nothing else.
-  const clone = join(tempDir('ag-team-'), 'clone');
-  run('git', ['clone', '-q', repo.dir, clone]);
-  const mate = new TestRepo(clone);
-  for (const [key, value] of [
-    ['user.email', 'mate@example.com'],
-    ['user.name', 'Mate'],
-    ['commit.gpgsign', 'false'],
-  ])
-    mate.git(['config', key, value]);
+  const mate = teammateClone(repo);
+  const clone = mate.dir;
   const theirs = teamInstall(manager, join(clone, pkgDir));
   expect(theirs.code, output(theirs)).toBe(0);
   expect(mate.git(['config', 'core.hooksPath']).stdout.trim()).toBe(pkgDir ? `${pkgDir}/.husky/_` : '.husky/_');

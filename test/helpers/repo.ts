@@ -207,6 +207,19 @@ export function makeRepo(files: Record<string, string | Buffer> = {}, options: {
   return repo;
 }
 
+/** A teammate's fresh clone of `origin` (a folder of its own, their own identity, no signing). */
+export function teammateClone(origin: TestRepo): TestRepo {
+  const mate = new TestRepo(join(tempDir('ag-team-'), 'clone'));
+  run('git', ['clone', '-q', origin.dir, mate.dir]);
+  for (const [key, value] of [
+    ['user.email', 'mate@example.com'],
+    ['user.name', 'Mate'],
+    ['commit.gpgsign', 'false'],
+  ])
+    mate.git(['config', key, value]);
+  return mate;
+}
+
 export interface MigrationOptions {
   depends?: string | string[];
   labels?: string | string[];
