@@ -109,6 +109,15 @@ await build({
   inject: [join(ROOT, 'scripts/import-meta-url.js')],
   plugins: [codeStampPlugin],
 });
+// dist/stamp: which build this is, for the quiet-commit note (src/hooks/quiet-commit.ts), which
+// the pre-commit hook's sh reads without starting node: a new build never trusts an older one's note.
+writeFileSync(
+  join(DIST, 'stamp'),
+  `${createHash('sha1')
+    .update(readFileSync(join(DIST, 'main.js')))
+    .update(readFileSync(join(DIST, 'cli.js')))
+    .digest('hex')}\n`,
+);
 // package.json says "type": "module" for the sources and tests; the bundle in dist/ is CommonJS.
 writeFileSync(join(DIST, 'package.json'), '{ "type": "commonjs" }\n');
 // npm marks the bin executable on install; a clone running dist/cli.js directly needs it too.

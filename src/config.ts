@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from './errors.js';
 import { withoutBom } from './text.js';
 import { pyprojectTool } from './toml.js';
+import { noteRead, statRecorded } from './worktree-reads.js';
 
 /** alembic-guard's own settings. Every key is optional; discovery fills in the rest. */
 export interface GuardConfig {
@@ -71,10 +72,12 @@ export async function loadConfig(root: string): Promise<GuardConfig> {
 
 function readJson(file: string, label: string): unknown {
   // Usually absent: asked without an exception (thrown and caught, it costs more than the read).
-  if (!statSync(file, { throwIfNoEntry: false })) return undefined;
+  if (statRecorded(file) === 'absent') return undefined;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const bytes = readFileSync(file);
+    noteRead(file, bytes);
+    text = bytes.toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new GuardError(`${label}: cannot read: ${(error as Error).message}`);

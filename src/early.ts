@@ -10,14 +10,14 @@
  */
 import { WatchHints } from './alembic/cache.js';
 import { mainWorktreeRepo } from './git/repo.js';
-import { status, type StatusEntry } from './git/status.js';
+import { type StatusListing, statusListing } from './git/status.js';
 
 const EARLY = Symbol.for('alembic-guard.early-status');
 
 interface EarlyStatus {
   root: string;
   paths: string[];
-  entries: Promise<StatusEntry[]>;
+  listing: Promise<StatusListing>;
 }
 
 type Holder = { [EARLY]?: EarlyStatus };
@@ -29,18 +29,18 @@ export function startEarlyStatus(argv: string[]): void {
     const repo = mainWorktreeRepo(process.cwd());
     const hint = repo && new WatchHints(repo.commonDir).get(repo.root);
     if (!repo || !hint || hint.paths.length === 0) return;
-    const entries = status(repo, hint.paths);
-    entries.catch(() => undefined); // check asks again if this one failed
-    (globalThis as Holder)[EARLY] = { root: repo.root, paths: hint.paths, entries };
+    const listing = statusListing(repo, hint.paths);
+    listing.catch(() => undefined); // check asks again if this one failed
+    (globalThis as Holder)[EARLY] = { root: repo.root, paths: hint.paths, listing };
   } catch {
     // anything odd: check starts its own status
   }
 }
 
 /** The early status, when it was started for this working tree and these paths (taken once). */
-export function takeEarlyStatus(root: string, paths: string[]): Promise<StatusEntry[]> | undefined {
+export function takeEarlyStatus(root: string, paths: string[]): Promise<StatusListing> | undefined {
   const early = (globalThis as Holder)[EARLY];
   delete (globalThis as Holder)[EARLY];
   if (!early || early.root !== root || early.paths.length !== paths.length || early.paths.some((p, i) => p !== paths[i])) return undefined;
-  return early.entries;
+  return early.listing;
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { GuardError } from './errors.js';
 import { withoutBom } from './text.js';
 import { importPackage } from './packages.js';
+import { readRecorded } from './worktree-reads.js';
 
 const cache = new Map<string, Record<string, unknown> | null>();
 
@@ -12,12 +12,9 @@ const cache = new Map<string, Record<string, unknown> | null>();
  * the file and line: skipping it would drop the configuration without a word.
  */
 export async function pyprojectTool(file: string, name: string, label = file): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = withoutBom(readFileSync(file, 'utf8'));
-  } catch {
-    return null;
-  }
+  const bytes = readRecorded(file);
+  if (bytes === null) return null;
+  const text = withoutBom(bytes.toString('utf8'));
   if (!mayDefine(text, name) && !mayMention(text, name)) return null;
   let doc = cache.get(file);
   if (doc === undefined) {

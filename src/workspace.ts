@@ -2,6 +2,7 @@ import { discover } from './alembic/discover.js';
 import type { Discovery } from './alembic/environment.js';
 import { type GuardConfig, loadConfig } from './config.js';
 import { openRepo, type Repo } from './git/repo.js';
+import { recordReadsFor } from './worktree-reads.js';
 
 /** What every command starts from: the repository, its configuration and its environments. */
 export interface Workspace {
@@ -18,6 +19,7 @@ export interface EarlyStart {
 
 export async function openWorkspace(cwd: string, start?: (repo: Repo) => EarlyStart): Promise<Workspace> {
   const repo = await openRepo(cwd);
+  recordReadsFor(repo.root); // what configuration and discovery read from the working tree
   const early = start?.(repo);
   const config = await loadConfig(repo.root);
   const discovery = await discover(repo, config, early?.tracked);

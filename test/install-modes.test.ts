@@ -184,11 +184,11 @@ describe('hooks a person edited', () => {
     expect(guard(repo, ['install']).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(`${ours}npx lint-staged\n`);
 
-    const inside = ours.replace('"$alembic_guard" check', 'echo before >&2\n"$alembic_guard" check');
+    const inside = ours.replace('\t"$alembic_guard" check', '\techo before >&2\n\t"$alembic_guard" check');
     writeFileSync(file, `${inside}npx lint-staged\n`);
     const refused = guard(repo, ['install']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('+echo before >&2');
+    expect(refused.stderr).toContain('+\techo before >&2');
     expect(readFileSync(file, 'utf8')).toBe(`${inside}npx lint-staged\n`);
     const refusedOut = guard(repo, ['uninstall']);
     expect(refusedOut.code).toBe(2);

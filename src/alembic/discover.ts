@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { GuardConfig } from '../config.js';
 import type { IndexListing } from '../git/index-file.js';
@@ -20,6 +20,7 @@ import {
   settle,
 } from './discover-decide.js';
 import { revisionScriptDirs } from './script-dirs.js';
+import { noteOpaque, noteRealpath, noteSweep, readRecorded, statRecorded } from '../worktree-reads.js';
 
 /**
  * Finds every Alembic environment of the repository without walking the working tree: the index
@@ -31,7 +32,10 @@ export async function discover(repo: Repo, config: GuardConfig, tracked?: Promis
   if (config.environments || config.locations) return decideConfigured(repo.root, config, LIVE_FILES);
   const snapshot = await gather(repo, tracked);
   const found = scanCandidates(snapshot, config);
-  if (needsRevisionDirs(found)) snapshot.revisionDirs = await revisionScriptDirs(repo);
+  if (needsRevisionDirs(found)) {
+    noteOpaque('revision scripts looked for in the working tree');
+    snapshot.revisionDirs = await revisionScriptDirs(repo);
+  }
   return settle(found, snapshot.revisionDirs ?? []);
 }
 
@@ -96,8 +100,8 @@ async function trackedCandidates(repo: Repo): Promise<string[]> {
 
 // Where an environment lives before its first commit: `alembic init alembic`, `alembic init
 // migrations`, `flask db init`, each at the root or in a top-level folder such as backend/.
-const CONVENTIONAL = ['alembic.ini', 'pyproject.toml', 'migrations/alembic.ini', 'alembic/env.py', 'migrations/env.py'];
-const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'site-packages', 'dist', 'build']);
+export const CONVENTIONAL = ['alembic.ini', 'pyproject.toml', 'migrations/alembic.ini', 'alembic/env.py', 'migrations/env.py'];
+export const NOT_PROJECTS = new Set(['node_modules', '__pycache__', 'venv', 'env', 'site-packages', 'dist', 'build']);
 
 /**
  * The untracked candidate files on disk: stat probes where `alembic init` and Flask-Migrate put
@@ -116,7 +120,7 @@ function probedFiles(repo: Repo, tracked: string[]): string[] {
   }
   const found: string[] = [];
   for (const probe of probes.map((p) => p.replace(/^\.\//, ''))) {
-    if (known.has(probe) || !isFile(join(repo.root, probe))) continue;
+    if (known.has(probe) || !isFileRecorded(join(repo.root, probe))) continue;
     known.add(probe);
     found.push(probe);
   }
@@ -139,13 +143,19 @@ export const SWEEP_LIMIT = 1000;
  * soon as one of its files is committed.
  */
 function topLevelFound(repo: Repo): string[] {
-  const mtime = statSync(repo.root, { bigint: true, throwIfNoEntry: false })?.mtimeNs.toString();
-  if (mtime === undefined) return sweep(repo.root).found;
+  const mtimeNs = statSync(repo.root, { bigint: true, throwIfNoEntry: false })?.mtimeNs;
+  if (mtimeNs === undefined) return sweep(repo.root).found;
+  const mtime = mtimeNs.toString();
   const sweeps = new TopLevelSweeps(repo.commonDir);
   const known = sweeps.get(repo.root, mtime);
-  if (known) return known;
+  // The quiet-commit note (hooks/quiet-commit.ts) looks again where this looked.
+  if (known) {
+    noteSweep({ rootMtimeNs: mtimeNs, swept: false, found: known });
+    return known;
+  }
   const { folders, found } = sweep(repo.root);
   if (folders > SWEEP_LIMIT) sweeps.set(repo.root, { mtime, found });
+  noteSweep({ rootMtimeNs: mtimeNs, swept: folders <= SWEEP_LIMIT, found });
   return found;
 }
 
@@ -178,25 +188,20 @@ function isFile(path: string): boolean {
 
 /** The working tree. */
 export const LIVE_FILES: FileView = {
-  read: (path) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return undefined;
-    }
+  read: (path) => readRecorded(path)?.toString('utf8'),
+  isFile: isFileRecorded,
+  isDirectory: (path) => statRecorded(path) === 'dir',
+  exists: (path) => statRecorded(path) !== 'absent',
+  realpath: (path) => {
+    const real = safeRealpath(path);
+    noteRealpath(path, real);
+    return real;
   },
-  isFile,
-  isDirectory,
-  exists: existsSync,
-  realpath: safeRealpath,
 };
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+/** isFile, recorded for the quiet-commit note (worktree-reads.ts). */
+function isFileRecorded(path: string): boolean {
+  return statRecorded(path) === 'file';
 }
 
 function safeRealpath(path: string): string {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { noteOpaque } from '../worktree-reads.js';
 import { join } from 'node:path';
 import { allStages, type BlobEntry, indexEntries, NOT_IN_CLONE, readBlobs, submoduleEntries, treeEntries } from '../git/objects.js';
 import { literal } from '../git/status.js';
@@ -169,6 +170,7 @@ export function cachedSummaries(repo: Repo, environments: Environment[], staged:
 /** Scripts with branch_labels written through imported constants resolved (labels.ts, loaded only then). */
 async function withLabels(repo: Repo, source: Source, scripts: ParsedScript[]): Promise<ParsedScript[]> {
   if (!scripts.some((script) => script.labelSource !== undefined)) return scripts;
+  noteOpaque('branch labels read from imported modules');
   const { resolveLabels } = await import('./labels.js');
   return resolveLabels(repo, source.kind === 'commit' ? source : { kind: source.kind }, scripts);
 }
@@ -191,6 +193,7 @@ function graphOptions(repo: Repo, environment: Environment, scripts: { path: str
 function loadingOf(repo: Repo, environment: Environment, scripts: { path: string }[]): Loading {
   if (environment.loading !== undefined) return environment.loading;
   if (!scripts.some(({ path }) => !directlyIn(path, environment.versions))) return 'flat';
+  noteOpaque('version_locations looked for in the project code');
   return setsVersionLocations(repo.root, environment) ? 'code' : 'flat';
 }
 

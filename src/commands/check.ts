@@ -8,7 +8,10 @@ import { cachedSummaries, describeSource, gitlinksAbove, isBlob, loadSummaries, 
 import type { Finding } from '../findings.js';
 import { type BlobEntry, indexEntries, indexListing, stagedBlobs } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
-import { ignoreSources, status, type StatusEntry } from '../git/status.js';
+import { ignoreSources, status, type StatusEntry, type StatusListing, statusListing } from '../git/status.js';
+import { keepQuietNote } from '../hooks/quiet-commit.js';
+import type { IndexEntry, IndexListing } from '../git/index-file.js';
+import { HEADLINES } from '../report/messages.js';
 import { takeEarlyStatus } from '../early.js';
 import type { Report } from '../report/verdict.js';
 import { ShownWarnings } from '../shown-warnings.js';
@@ -24,19 +27,23 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   // soon as the repository is known, on what this working tree watched last time: one
   // `git ls-files -s` for discovery's candidates and those versions directories, one status.
   // The guess is kept only if discovery finds exactly the same paths.
-  let early: { hint: WatchHint; listing: Promise<StagedListing>; status: Promise<StatusEntry[]> } | undefined;
+  let early: { hint: WatchHint; listing: Promise<StagedListing>; status: Promise<StatusListing> } | undefined;
   let named: Promise<BlobEntry[]> | undefined;
+  let allNamed: Promise<IndexEntry[]> | undefined; // every stage: the quiet-commit note's
   let hints: WatchHints | undefined;
   const ws = await openWorkspace(cwd, (repo) => {
     hints = new WatchHints(repo.commonDir);
     const hint = hints.get(repo.root);
     // status first: the longer of the two, and starting a process takes node several ms.
     // The launcher may have started this very status before the bundle loaded (early.ts).
-    const statusEarly = hint ? (takeEarlyStatus(repo.root, hint.paths)?.catch(() => status(repo, hint.paths)) ?? status(repo, hint.paths)) : undefined;
+    const statusEarly = hint
+      ? (takeEarlyStatus(repo.root, hint.paths)?.catch(() => statusListing(repo, hint.paths)) ?? statusListing(repo, hint.paths))
+      : undefined;
     statusEarly?.catch(() => undefined); // asked again below if the guess is discarded
     const listing = stagedListing(repo, hint?.versions ?? []);
     listing.catch(() => undefined); // with configured locations, discovery never asks
     named = listing.then((l) => l.named);
+    allNamed = listing.then((l) => l.raw.named);
     named.catch(() => undefined);
     if (hint && statusEarly) early = { hint, listing, status: statusEarly };
     return { tracked: listing.then((l) => l.candidates) };
@@ -47,12 +54,14 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   const paths = watchedPaths(ws.discovery);
   const versions = environments.flatMap((env) => env.versions);
   const guess = early && sameList(early.hint.paths, paths) && sameList(early.hint.versions, versions) ? early : undefined;
-  const statusDone = guess ? guess.status : status(ws.repo, paths);
+  const statusDone = guess ? guess.status : statusListing(ws.repo, paths);
   statusDone.catch(() => undefined); // awaited below, unless the listing fails first
-  const staged = guess ? (await guess.listing).versions : await indexEntries(ws.repo, versions);
+  const inDirs = guess ? (await guess.listing).raw.inDirs : (await indexListing(ws.repo, { dirs: versions, names: [] })).inDirs;
+  const staged = inDirs.filter((entry) => entry.stage === '0');
   // The listing is done before status: look the graphs up in the cache meanwhile.
   const cached = cachedSummaries(ws.repo, environments, staged);
-  const entries = await statusDone;
+  const listed = await statusDone;
+  const entries = [...listed.entries];
   // A submodule holding a versions directory: git status on the gitlink says whether it has
   // commits, changes or untracked files beyond the commit the index records.
   const links = [...staged.filter((e) => e.mode === '160000'), ...(await gitlinksAbove(ws.repo, versions, staged, { kind: 'index' }))];
@@ -88,6 +97,18 @@ export async function check(cwd: string, whileGitWorks?: () => void, options: { 
   if (envFindings) findings.push(...(await envFindings));
   if (graphs.some((f) => f.kind === 'parse-warning')) markRepeated(ws, graphs, entries, index, options.remember ?? true);
   findings.push(...graphs);
+  if (options.remember ?? true) {
+    const clean = allNamed !== undefined && links.length === 0 && findings.every((f) => f.kind === 'parse-warning' && f.repeated);
+    keepQuietNote({
+      repo: ws.repo,
+      listing: { inDirs, named: allNamed ? await allNamed : [] },
+      dirs: versions,
+      names: CANDIDATE_NAMES,
+      status: listed,
+      clean,
+      say: `✔ alembic-guard: ${HEADLINES.check.passed}`,
+    });
+  }
   return { command: 'check', workspace: ws, findings };
 }
 
@@ -265,8 +286,8 @@ interface StagedListing {
   candidates: string[];
   /** Their stage-0 entries. */
   named: BlobEntry[];
-  /** Stage-0 entries under the given versions directories. */
-  versions: BlobEntry[];
+  /** The listing as the index holds it (every stage). */
+  raw: IndexListing;
 }
 
 async function stagedListing(repo: Repo, versions: string[]): Promise<StagedListing> {
@@ -275,7 +296,7 @@ async function stagedListing(repo: Repo, versions: string[]): Promise<StagedList
   return {
     candidates: candidatePaths(listing),
     named: listing.named.filter((entry) => entry.stage === '0'),
-    versions: listing.inDirs.filter((entry) => entry.stage === '0'),
+    raw: listing,
   };
 }
 

@@ -50,33 +50,57 @@ export function parseStatusV2(records: string[]): StatusEntry[] {
 }
 
 /**
- * Status of the given paths against the index in use (GIT_INDEX_FILE is inherited), listing every
- * untracked file and every ignored file individually. Rename detection is off so that a renamed
- * migration shows as its two real paths.
+ * How every status of watched paths asks (`--` and the paths follow): listing every untracked
+ * file and every ignored file individually; rename detection off so that a renamed migration
+ * shows as its two real paths. The quiet-commit note's shell asks git exactly so, with the
+ * submodules ignored (hooks/quiet-commit.ts).
  */
+export const STATUS_ARGS = [
+  'status',
+  '--porcelain=v2',
+  '-z',
+  '--untracked-files=all',
+  '--ignored=traditional', // with --untracked-files=all: every file inside an ignored directory, one by one
+  '--no-renames',
+] as const;
+
+/** A status and git's bytes for it. */
+export interface StatusListing {
+  entries: StatusEntry[];
+  raw: Buffer;
+  /** The pathspecs given after `--`. */
+  pathspecs: string[];
+}
+
+/** Status of the given paths against the index in use (GIT_INDEX_FILE is inherited). */
 export async function status(
   repo: Repo,
   pathspecs: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; submodules?: boolean } = {},
 ): Promise<StatusEntry[]> {
-  if (pathspecs.length === 0) return [];
-  const out = await git(
+  return (await statusListing(repo, pathspecs, options)).entries;
+}
+
+/** status, with git's own output kept (the quiet-commit note hashes it). */
+export async function statusListing(
+  repo: Repo,
+  paths: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; submodules?: boolean } = {},
+): Promise<StatusListing> {
+  if (paths.length === 0) return { entries: [], raw: Buffer.alloc(0), pathspecs: [] };
+  const pathspecs = paths.map(literal);
+  const raw = await git(
     [
-      'status',
-      '--porcelain=v2',
-      '-z',
-      '--untracked-files=all',
-      '--ignored=traditional', // with --untracked-files=all: every file inside an ignored directory, one by one
-      '--no-renames',
+      ...STATUS_ARGS,
       // Asking each submodule costs a status of its own: only for the submodules that hold
       // migrations (check passes their gitlinks with submodules: true).
       options.submodules ? '--ignore-submodules=none' : '--ignore-submodules=all',
       '--',
-      ...pathspecs.map(literal),
+      ...pathspecs,
     ],
     { cwd: options.cwd ?? repo.root, env: options.env },
   );
-  return parseStatusV2(splitZ(out));
+  return { entries: parseStatusV2(splitZ(raw)), raw, pathspecs };
 }
 
 export interface IgnoreSource {

@@ -46,7 +46,9 @@ export function plainEdited(text: string, file: string, name: HookName, record: 
 export function huskyEdited(block: string, file: string, name: HookName, layout: HuskyLayout, record: InstallRecord | null): boolean {
   if (record?.written?.[file] === sha(block)) return false;
   if (legacyHuskyBlocks(name, layout).includes(block)) return false;
-  return PACKAGE_MANAGERS.every((pm) => block !== huskyBlock(name, { ...layout.bin, install: inFolder(layout.packageRel, `${pm} install`) }));
+  return PACKAGE_MANAGERS.every((pm) =>
+    [true, false].every((quiet) => block !== huskyBlock(name, { ...layout.bin, install: inFolder(layout.packageRel, `${pm} install`) }, quiet)),
+  );
 }
 
 export function lstatOrNull(path: string): Stats | null {

@@ -31,9 +31,10 @@ export function notInstalledLine(name: HookName, bin: HuskyBin): string {
  * The block for a husky hook. It runs the package's own CLI (node_modules/.bin, found from the
  * top of the working tree, where git runs hooks), else an alembic-guard on PATH (a global
  * install, before this clone's install has run), else refuses with the command that installs it:
- * never a silent pass, never a bare "command not found".
+ * never a silent pass, never a bare "command not found". `quiet: false` gives the pre-commit block
+ * as it was before the quiet commit (an older install's, which install upgrades).
  */
-export function huskyBlock(name: HookName, bin: HuskyBin): string {
+export function huskyBlock(name: HookName, bin: HuskyBin, quiet = true): string {
   const spec = HOOK_SPECS[name];
   if (spec.warnOnly) {
     // Never exits (the lines after the block still run), never fails, silent when not installed:
@@ -67,7 +68,16 @@ export function huskyBlock(name: HookName, bin: HuskyBin): string {
     `alembic_guard=${shellQuote(bin.local)}`,
     `[ -x "$alembic_guard" ] || alembic_guard=$(command -v alembic-guard) || { echo ${shellQuote(notInstalledLine(name, bin))} >&2; exit 2; }`,
   ];
-  if (!spec.stdin) lines.push(`"$alembic_guard" ${spec.command} "$@" || exit $?`);
+  const pkg = quiet && spec.quietCommit ? packageOfBin(bin.local) : null;
+  if (pkg !== null) {
+    // No node while the note of the last check that passed holds (the package's hooks/quiet-commit.sh).
+    lines.push(
+      `alembic_guard_package=${shellQuote(pkg)}`,
+      'if [ -f "$alembic_guard_package/hooks/quiet-commit.sh" ] && . "$alembic_guard_package/hooks/quiet-commit.sh" && alembic_guard_quiet_commit "$alembic_guard_package"; then :; else',
+      `\t"$alembic_guard" ${spec.command} "$@" || exit $?`,
+      'fi',
+    );
+  } else if (!spec.stdin) lines.push(`"$alembic_guard" ${spec.command} "$@" || exit $?`);
   else {
     lines.push(
       '# The guard reads the lines git writes on stdin; they are handed back to the lines below',
@@ -80,6 +90,12 @@ export function huskyBlock(name: HookName, bin: HuskyBin): string {
     );
   }
   return [...lines, BLOCK_END, ''].join('\n');
+}
+
+/** The package folder behind node_modules/.bin/alembic-guard (where husky blocks find the CLI), or null. */
+function packageOfBin(local: string): string | null {
+  const match = /^(.*\/)?node_modules\/\.bin\/alembic-guard$/.exec(local);
+  return match ? `${match[1] ?? ''}node_modules/alembic-guard` : null;
 }
 
 /** Our block as it is in the file (the shape huskyBlock returns), or null when there is none. */

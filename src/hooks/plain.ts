@@ -39,6 +39,7 @@ export function renderPlainHook(name: HookName, runner: Runner): string {
     .replace(/^alembic_guard_runs=@RUNS@$/m, () => `alembic_guard_runs=${spec.warnOnly ? 'warn' : spec.bypassOnly ? 'bypass' : 'always'}`)
     .replace('@BYPASS_SET@', () => BYPASS_SET)
     .replace(/^@QUIET_CHECK@\n/m, () => (spec.warnOnly ? `${quietCheck().join('\n')}\n` : ''))
+    .replace(/^alembic_guard_note_may_do=@QUIET@$/m, () => `alembic_guard_note_may_do=${spec.quietCommit ? 'yes' : 'no'}`)
     .replaceAll('@HOOK@', () => spec.name)
     .replaceAll('@COMMAND@', () => spec.command)
     .replaceAll('@VERB@', () => spec.verb);

@@ -15,7 +15,7 @@ import { shellQuote } from '../report/quote.js';
  * - pre-push: git writes the pushed refs on stdin.
  */
 export const HOOKS = [
-  { name: 'pre-commit', command: 'check', verb: 'commit', stdin: false, guardsNextCommit: true, frameworkId: 'alembic-guard' },
+  { name: 'pre-commit', command: 'check', verb: 'commit', stdin: false, guardsNextCommit: true, frameworkId: 'alembic-guard', quietCommit: true },
   { name: 'pre-merge-commit', command: 'check', verb: 'merge', stdin: false, guardsNextCommit: false, frameworkId: 'alembic-guard-merge' },
   { name: 'pre-push', command: 'pre-push', verb: 'push', stdin: true, guardsNextCommit: false, frameworkId: 'alembic-guard-push' },
   // post-checkout: after a branch switch, warns when the development database is at a revision the
@@ -63,6 +63,8 @@ export interface HookSpec {
   warnOnly?: boolean;
   /** It runs the guard only when ALEMBIC_GUARD_SKIP is set (the sh test BYPASS_SET first). */
   bypassOnly?: boolean;
+  /** Without node while the last passing check's note holds (hooks/quiet-commit.ts). */
+  quietCommit?: boolean;
 }
 
 /**
