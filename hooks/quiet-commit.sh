@@ -22,12 +22,13 @@ alembic_guard_quiet_commit() (
 	IFS='
 '
 	set -f
-	alembic_guard_stamped= alembic_guard_want= alembic_guard_say= alembic_guard_sweep= alembic_guard_known=
+	alembic_guard_stamped= alembic_guard_listed= alembic_guard_status= alembic_guard_say= alembic_guard_sweep= alembic_guard_known=
 	for alembic_guard_line in $alembic_guard_lines; do
 		case $alembic_guard_line in
 		'alembic-guard quiet-commit 1' | 'ls '* | 'st '* | 'file '*) ;;
 		"stamp $alembic_guard_stamp") alembic_guard_stamped=1 ;;
-		'hash '*) alembic_guard_want=${alembic_guard_line#hash } ;;
+		'hash-listed '*) alembic_guard_listed="l ${alembic_guard_line#hash-listed }" ;;
+		'hash-status '*) alembic_guard_status="s ${alembic_guard_line#hash-status }" ;;
 		'say '*) alembic_guard_say=${alembic_guard_line#say } ;;
 		'absent '*) [ ! -e "${alembic_guard_line#absent }" ] && [ ! -L "${alembic_guard_line#absent }" ] || exit 1 ;;
 		'isfile '*) [ -f "${alembic_guard_line#isfile }" ] || exit 1 ;;
@@ -38,7 +39,7 @@ alembic_guard_quiet_commit() (
 		*) exit 1 ;;
 		esac
 	done
-	[ -n "$alembic_guard_stamped" ] && [ -n "$alembic_guard_want" ] || exit 1
+	[ -n "$alembic_guard_stamped" ] && [ -n "$alembic_guard_listed" ] && [ -n "$alembic_guard_status" ] || exit 1
 	if [ -n "$alembic_guard_sweep" ]; then
 		set +f
 		for alembic_guard_dir in */; do
@@ -52,14 +53,32 @@ alembic_guard_quiet_commit() (
 		done
 		set -f
 	fi
-	alembic_guard_got=$({
-		set --; for alembic_guard_line in $alembic_guard_lines; do case $alembic_guard_line in 'ls '*) set -- "$@" "${alembic_guard_line#ls }" ;; esac; done
-		git ls-files -s -v -z -- "$@" && printf '\001' || exit 1
-		set --; for alembic_guard_line in $alembic_guard_lines; do case $alembic_guard_line in 'st '*) set -- "$@" "${alembic_guard_line#st }" ;; esac; done
-		GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_NO_LAZY_FETCH=1 git status --porcelain=v2 -z --untracked-files=all --ignored=traditional --no-renames --ignore-submodules=all -- "$@" && printf '\001' || exit 1
-		set --; for alembic_guard_line in $alembic_guard_lines; do case $alembic_guard_line in 'file '*) set -- "$@" "${alembic_guard_line#file }" ;; esac; done
-		{ [ $# -eq 0 ] || git hash-object --no-filters -- "$@"; } && printf ok
-	} | git hash-object --stdin) && [ "$alembic_guard_got" = "$alembic_guard_want" ] || exit 1
+	# The index listing and the status each read the whole index: side by side, a line each
+	# ("l <hash>", "s <hash>"), in whatever order they finish.
+	alembic_guard_got=$(
+		(
+			set --; for alembic_guard_line in $alembic_guard_lines; do case $alembic_guard_line in 'ls '*) set -- "$@" "${alembic_guard_line#ls }" ;; esac; done
+			printf 'l %s\n' "$({ git ls-files -s -v -z -- "$@" && printf ok; } | git hash-object --stdin)"
+		) &
+		(
+			set --; for alembic_guard_line in $alembic_guard_lines; do case $alembic_guard_line in 'st '*) set -- "$@" "${alembic_guard_line#st }" ;; esac; done
+			printf 's %s\n' "$({ GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_NO_LAZY_FETCH=1 git status --porcelain=v2 -z --untracked-files=all --ignored=traditional --no-renames --ignore-submodules=all -- "$@" && printf ok; } | git hash-object --stdin)"
+		)
+		# The files read: their blob ids, in the note's order, against the ids the note gives.
+		set --; alembic_guard_ids=
+		for alembic_guard_line in $alembic_guard_lines; do
+			case $alembic_guard_line in 'file '*)
+				alembic_guard_line=${alembic_guard_line#file }
+				alembic_guard_ids="$alembic_guard_ids${alembic_guard_line%% *}$IFS"
+				set -- "$@" "${alembic_guard_line#* }" ;;
+			esac
+		done
+		if [ $# -eq 0 ] || [ "$(git hash-object --no-filters -- "$@")$IFS" = "$alembic_guard_ids" ]; then echo 'f same'; fi
+		wait
+	) || exit 1
+	for alembic_guard_want in "$alembic_guard_listed" "$alembic_guard_status" 'f same'; do
+		case $alembic_guard_got in *"$alembic_guard_want"*) ;; *) exit 1 ;; esac
+	done
 	if [ -z "${NO_COLOR:-}" ] && { [ -n "${FORCE_COLOR:-}" ] || { [ -t 1 ] && [ "${TERM:-}" != dumb ]; }; }; then
 		printf '\033[32m%s\033[39m\n' "$alembic_guard_say"
 	else printf '%s\n' "$alembic_guard_say"; fi

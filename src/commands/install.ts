@@ -42,6 +42,7 @@ import {
   writeHookText,
 } from '../hooks/files.js';
 import { type InstallRecord, type Mode, readRecord, recordFile, removeRecord, writeRecord } from '../hooks/record.js';
+import { QUIET_NOTE } from '../hooks/quiet-commit.js';
 import { CHECKOUT_IDLE, HOOK_NAMES } from '../hooks/table.js';
 import { activeHooksDir, hooksPathSetting } from '../hooks/where.js';
 import { ownVersion } from '../own-package.js';
@@ -453,8 +454,10 @@ export async function uninstall(options: InstallOptions): Promise<CommandResult>
     rmSync(cache, { recursive: true, force: true });
     actions.push({ path: relative(repo.root, cache) || cache, did: "removed (the hooks' cache)", changed: false });
   }
-  // post-checkout's note that no development database is configured: part of that cache.
+  // post-checkout's note that no development database is configured, and pre-commit's note of
+  // the last check that passed (the quiet commit): part of that cache.
   rmSync(join(repo.gitDir, CHECKOUT_IDLE), { force: true });
+  rmSync(join(repo.gitDir, QUIET_NOTE), { force: true });
   removeDirIfEmpty(dirname(join(repo.gitDir, CHECKOUT_IDLE)));
   if (removeRecord(repo)) removeDirIfEmpty(dirname(recordFile(repo)));
   const outcome: Outcome = {

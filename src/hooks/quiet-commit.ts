@@ -5,13 +5,14 @@
  *
  * A check that passes with nothing to say writes a note (`<git dir>/alembic-guard/quiet-commit`):
  * the CLI's stamp, what it read from the working tree (each file's blob id, each path it found
- * absent, a file or a folder), and one hash of three things git says: `git ls-files -s -v` of
- * the versions directories and of every alembic.ini, pyproject.toml and env.py in the index, the
- * `git status` of every watched path, and `git hash-object` of the files it read. The hook's sh
- * (hooks/quiet-commit.sh in the package, sourced by the hook) asks git the same three things and compares: equal, it prints the pass line
- * and the commit goes on; anything else, and node runs the whole check, as before.
+ * absent, a file or a folder), and the hashes of two things git says: `git ls-files -s -v` of the
+ * versions directories and of every alembic.ini, pyproject.toml and env.py in the index, and the
+ * `git status` of every watched path. The hook's sh (hooks/quiet-commit.sh in the package,
+ * sourced by the hook) asks git the same two things and the files' blob ids, and compares:
+ * equal, it prints the pass line and the commit goes on; anything else, and node runs the whole
+ * check, as before.
  *
- * Nothing is taken on trust that the hash does not cover: the hash is of the bytes the check
+ * Nothing is taken on trust that the hashes do not cover: they are of the bytes the check
  * judged (its own index entries and status output, the bytes it read), not of a second look; the
  * top-level folders are looked into again as discovery looks (a new one moves the top folder's
  * mtime, which the note's mtime, set a second before the check began, must not be older than);
@@ -32,7 +33,9 @@ export const QUIET_HEADER = 'alembic-guard quiet-commit 1';
 /** The variables that change what check says: with any of them set, the hook runs node. */
 export const CHANGING_VARIABLES = ['ALEMBIC_GUARD_SKIP', 'ALEMBIC_GUARD_CACHE', 'ALEMBIC_GUARD_PYTHON', 'CI', 'GITHUB_ACTIONS'];
 /** The names discovery asks the index for at any depth, as git pathspecs. */
-const NAME_PATHSPECS = (names: string[]) => names.map((name) => `:(glob)**/${name}`);
+// `*/name` (a `*` of git's default pathspecs matches `/` too) and `name`: what `:(glob)**/name`
+// matches, a third cheaper for git than its glob matching (100,000 entries: 65 against 95 ms).
+const NAME_PATHSPECS = (names: string[]) => names.flatMap((name) => [`*/${name}`, name]);
 
 export interface QuietCheck {
   repo: Repo;
@@ -89,18 +92,16 @@ function quietNote(check: QuietCheck): { text: string; mtime: number } | null {
   if (stamp === null || !pathspecs.every(plain) || !check.status.pathspecs.every(plain)) return null;
 
   const lines = [QUIET_HEADER, `stamp ${stamp}`, `say ${check.say}`];
-  const files: Buffer[] = [];
   for (const [path, seen] of reads.seen) {
-    if (seen.kind === 'file') {
-      lines.push(`file ${path}`);
-      files.push(Buffer.from(`${blobId(seen.bytes, algorithm)}\n`));
-    } else lines.push(`${seen.kind === 'is-file' ? 'isfile' : seen.kind} ${path}`);
+    if (seen.kind === 'file') lines.push(`file ${blobId(seen.bytes, algorithm)} ${path}`);
+    else lines.push(`${seen.kind === 'is-file' ? 'isfile' : seen.kind} ${path}`);
   }
   if (reads.sweep.swept) lines.push('sweep', ...reads.sweep.found.map((path) => `known ${path}`));
   lines.push(...pathspecs.map((spec) => `ls ${spec}`), ...check.status.pathspecs.map((spec) => `st ${spec}`));
   const listed = Buffer.from(entries.map((e) => `${e.stage === '0' ? 'H' : 'M'} ${e.mode} ${e.oid} ${e.stage}\t${e.path}\0`).join(''), 'utf8');
-  const stream = Buffer.concat([listed, Buffer.from('\x01'), check.status.raw, Buffer.from('\x01'), ...files, Buffer.from('ok')]);
-  lines.push(`hash ${blobId(stream, algorithm)}`);
+  // Each as the shell hashes git's output: the bytes, then `ok` when git succeeded.
+  const hash = (bytes: Buffer) => blobId(Buffer.concat([bytes, Buffer.from('ok')]), algorithm);
+  lines.push(`hash-listed ${hash(listed)}`, `hash-status ${hash(check.status.raw)}`);
   return { text: `${lines.join('\n')}\n`, mtime };
 }
 
