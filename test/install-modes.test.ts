@@ -184,7 +184,7 @@ describe('hooks a person edited', () => {
     expect(guard(repo, ['install']).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(`${ours}npx lint-staged\n`);
 
-    const inside = ours.replace('\t"$alembic_guard" check', '\techo before >&2\n\t"$alembic_guard" check');
+    const inside = ours.replace('\tALEMBIC_GUARD_NOTE=1 "$alembic_guard" check', '\techo before >&2\n\tALEMBIC_GUARD_NOTE=1 "$alembic_guard" check');
     writeFileSync(file, `${inside}npx lint-staged\n`);
     const refused = guard(repo, ['install']);
     expect(refused.code).toBe(2);

@@ -57,7 +57,7 @@ export function huskyBlock(name: HookName, bin: HuskyBin, quiet = true): string 
       `alembic_guard=${shellQuote(bin.local)}`,
       `if ${BYPASS_SET}; then`,
       `\t[ -x "$alembic_guard" ] || alembic_guard=$(command -v alembic-guard) || { echo ${shellQuote(notInstalledLine(name, bin))} >&2; exit 2; }`,
-      `\t"$alembic_guard" ${spec.command} "$@" || exit $?`,
+      `\tALEMBIC_GUARD_NOTE=1 "$alembic_guard" ${spec.command} "$@" || exit $?`,
       'fi',
       BLOCK_END,
       '',
@@ -74,7 +74,7 @@ export function huskyBlock(name: HookName, bin: HuskyBin, quiet = true): string 
     lines.push(
       `alembic_guard_package=${shellQuote(pkg)}`,
       'if [ -f "$alembic_guard_package/hooks/quiet-commit.sh" ] && . "$alembic_guard_package/hooks/quiet-commit.sh" && alembic_guard_quiet_commit "$alembic_guard_package"; then :; else',
-      `\t"$alembic_guard" ${spec.command} "$@" || exit $?`,
+      `\tALEMBIC_GUARD_NOTE=1 "$alembic_guard" ${spec.command} "$@" || exit $?`,
       'fi',
     );
   } else if (!spec.stdin) lines.push(`"$alembic_guard" ${spec.command} "$@" || exit $?`);

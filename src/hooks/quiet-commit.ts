@@ -30,6 +30,8 @@ import { blobId, worktreeReads } from '../worktree-reads.js';
 /** Where the note is, under the worktree's git dir (`git rev-parse --git-path` names it so). */
 export const QUIET_NOTE = 'alembic-guard/quiet-commit';
 export const QUIET_HEADER = 'alembic-guard quiet-commit 1';
+/** Set by the pre-commit hook when it runs node: write the note (hooks/hook, the husky block). */
+export const NOTE_ASKED = 'ALEMBIC_GUARD_NOTE';
 /** The variables that change what check says: with any of them set, the hook runs node. */
 export const CHANGING_VARIABLES = ['ALEMBIC_GUARD_SKIP', 'ALEMBIC_GUARD_CACHE', 'ALEMBIC_GUARD_PYTHON', 'CI', 'GITHUB_ACTIONS'];
 /** The names discovery asks the index for at any depth, as git pathspecs. */
@@ -56,8 +58,10 @@ export interface QuietCheck {
  * judged can be looked at again by the hook's sh; otherwise removes any note. Never fails the check.
  */
 export function keepQuietNote(check: QuietCheck): void {
-  // A check under other settings says nothing of what the hook, without them, may skip.
-  if (CHANGING_VARIABLES.some((name) => process.env[name])) return;
+  // Only for the pre-commit hook, which asks (a check by hand or in CI has no use for the note,
+  // and the listing's hash costs a 5,000-migration check several milliseconds); and a check under
+  // other settings says nothing of what the hook, without them, may skip.
+  if (process.env[NOTE_ASKED] !== '1' || CHANGING_VARIABLES.some((name) => process.env[name])) return;
   const file = join(check.repo.gitDir, QUIET_NOTE);
   try {
     const note = check.clean ? quietNote(check) : null;
