@@ -19,6 +19,9 @@ afterAll(cleanupAll);
 const V = 'alembic/versions';
 const PASS = '✔ alembic-guard: migrations are committed and the revision graph holds';
 
+/** A developer's machine: CI's variables (set where this suite runs in CI) would send every hook to node. */
+const devEnv = (extra: Record<string, string> = {}) => testEnv({ CI: undefined, GITHUB_ACTIONS: undefined, ...extra });
+
 /** A node that notes each start in a log, then runs the real one. */
 function loggedNode(): { node: string; bin: string; starts: () => number } {
   const bin = tempDir('ag-node-bin-');
@@ -59,7 +62,7 @@ class Project {
     this.edits += 1;
     this.repo.write('app/models.py', `v${this.edits}\n`).add('app/models.py');
     const before = this.starts();
-    const result = run('git', ['commit', '-q', '-m', `edit ${this.edits}`, ...args], { cwd: this.repo.dir, env: testEnv({ ...this.env, ...extra }) });
+    const result = run('git', ['commit', '-q', '-m', `edit ${this.edits}`, ...args], { cwd: this.repo.dir, env: devEnv({ ...this.env, ...extra }) });
     return { code: result.code, out: `${result.stdout}${result.stderr}`, node: this.starts() > before };
   }
 }
@@ -182,7 +185,7 @@ describe('plain git hooks', () => {
     repo.write('app/models.py', 'staged\n').add('app/models.py');
     const note = join(repo.dir, '.git', QUIET_NOTE);
     const before = `${repo.snapshot()}\n${readFileSync(note, 'utf8')}`;
-    const hook = run('sh', ['.git/hooks/pre-commit'], { cwd: repo.dir, env: testEnv() });
+    const hook = run('sh', ['.git/hooks/pre-commit'], { cwd: repo.dir, env: devEnv() });
     expect(hook.code, hook.stderr).toBe(0);
     expect(hook.stdout.trim()).toBe(PASS);
     expect(`${repo.snapshot()}\n${readFileSync(note, 'utf8')}`).toBe(before);
@@ -227,7 +230,7 @@ describe('plain git hooks', () => {
       // Twice: the first run may write the note, the second may go by it.
       for (const attempt of ['first', 'second']) {
         const before = starts();
-        const hook = run('sh', ['.git/hooks/pre-commit'], { cwd: repo.dir, env: testEnv() });
+        const hook = run('sh', ['.git/hooks/pre-commit'], { cwd: repo.dir, env: devEnv() });
         if (starts() === before) quiet += 1;
         expect(hook.code, `step ${i}, ${attempt} run: ${hook.stdout}${hook.stderr}\nreference: ${reference.stdout}`).toBe(reference.code);
       }
